@@ -1,0 +1,1 @@
+//! The GitHub simulator (placeholder until it lands).
