@@ -1,0 +1,404 @@
+//! Upstream shapes exactly as GitHub sends them, decoded leniently: unknown fields are ignored,
+//! optional fields are optional, ids may be numbers or strings, a bad timestamp is dropped rather
+//! than failing its object, and lists are decoded item by item so one bad item never fails a list.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// `GET /agents/tasks`: `{"tasks": [...], "total_active_count", "total_archived_count"}`.
+#[derive(Debug, Deserialize)]
+pub struct TaskListDto {
+    #[serde(default)]
+    pub tasks: Vec<Value>,
+    pub total_active_count: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ActorDto {
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub id: Option<String>,
+    pub login: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RepositoryDto {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub id: Option<u64>,
+    pub name: Option<String>,
+    pub full_name: Option<String>,
+    pub owner: Option<ActorDto>,
+}
+
+impl RepositoryDto {
+    /// `owner/name` when the object carries it (it may be as thin as `{id}`).
+    pub fn name_with_owner(&self) -> Option<String> {
+        if let Some(full) = self.full_name.as_deref().filter(|s| s.contains('/')) {
+            return Some(full.to_owned());
+        }
+        match (
+            self.owner.as_ref().and_then(|o| o.login.as_deref()),
+            self.name.as_deref(),
+        ) {
+            (Some(owner), Some(name)) => Some(format!("{owner}/{name}")),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ArtifactDataDto {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub id: Option<u64>,
+    pub global_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ArtifactDto {
+    pub provider: Option<String>,
+    pub data: Option<ArtifactDataDto>,
+}
+
+/// A task, from the list or the detail route (which adds `sessions`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct TaskDto {
+    #[serde(deserialize_with = "required_id")]
+    pub id: String,
+    pub html_url: Option<String>,
+    pub name: Option<String>,
+    pub creator: Option<ActorDto>,
+    pub owner: Option<ActorDto>,
+    pub repository: Option<RepositoryDto>,
+    pub state: Option<String>,
+    /// Some responses carry `status` beside or instead of `state`.
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub session_count: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub artifacts: Vec<ArtifactDto>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub archived_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    pub sessions: Vec<SessionDto>,
+}
+
+impl TaskDto {
+    /// The upstream state, preferring `state` over `status`; empty when neither came.
+    pub fn raw_state(&self) -> &str {
+        self.state
+            .as_deref()
+            .or(self.status.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The pull request artifact: the one whose `data.type` is `pull`.
+    pub fn pull_request(&self) -> Option<&ArtifactDataDto> {
+        self.artifacts
+            .iter()
+            .filter_map(|a| a.data.as_ref())
+            .find(|d| d.kind.as_deref() == Some("pull"))
+    }
+}
+
+/// A session as the agent tasks REST API describes it (task detail).
+#[derive(Clone, Debug, Deserialize)]
+pub struct SessionDto {
+    #[serde(deserialize_with = "required_id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub prompt: Option<String>,
+    pub head_ref: Option<String>,
+    pub base_ref: Option<String>,
+    pub model: Option<String>,
+    #[serde(default, deserialize_with = "lenient_error")]
+    pub error: Option<ErrorDto>,
+}
+
+/// A session as the Copilot API describes it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CapiSessionDto {
+    #[serde(deserialize_with = "required_id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    pub resource_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub resource_id: Option<u64>,
+    pub resource_global_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub last_updated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub premium_requests: Option<f64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub workflow_run_id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_error")]
+    pub error: Option<ErrorDto>,
+}
+
+/// A session's error, which upstream sends as an object, a string or null.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorDto {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// A GraphQL response: `data` may be partly good while `errors` names what failed.
+#[derive(Debug, Deserialize)]
+pub struct GraphQlResponse<T> {
+    pub data: Option<T>,
+    #[serde(default)]
+    pub errors: Vec<GraphQlErrorDto>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct GraphQlErrorDto {
+    #[serde(default)]
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub path: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ViewerData {
+    pub viewer: ViewerDto,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewerDto {
+    pub login: Option<String>,
+    pub copilot_endpoints: Option<CopilotEndpointsDto>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CopilotEndpointsDto {
+    pub api: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NodesData {
+    #[serde(default)]
+    pub nodes: Vec<Value>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRequestNodeDto {
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub full_database_id: Option<u64>,
+    pub number: u64,
+    #[serde(default)]
+    pub title: String,
+    pub state: Option<String>,
+    #[serde(default)]
+    pub is_draft: bool,
+    pub url: String,
+    pub repository: Option<NameWithOwnerDto>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NameWithOwnerDto {
+    pub name_with_owner: String,
+}
+
+/// `GET /repositories/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct RepositoryLookupDto {
+    pub full_name: String,
+}
+
+/// Decodes each element on its own, keeping the good ones and reporting how many were bad.
+pub fn decode_items<T: serde::de::DeserializeOwned>(items: Vec<Value>) -> (Vec<T>, usize) {
+    let mut bad = 0;
+    let good = items
+        .into_iter()
+        .filter_map(|item| match serde_json::from_value(item) {
+            Ok(decoded) => Some(decoded),
+            Err(error) => {
+                bad += 1;
+                tracing::warn!(%error, "skipping an upstream item that does not decode");
+                None
+            }
+        })
+        .collect();
+    (good, bad)
+}
+
+fn required_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("bad id: {other}"))),
+    }
+}
+
+fn lenient_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    })
+}
+
+/// RFC 3339 strings, or Unix seconds (some Copilot API routes); anything else becomes `None`.
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => DateTime::parse_from_rfc3339(&s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single()),
+        _ => None,
+    })
+}
+
+fn lenient_error<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorDto>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(message) if !message.trim().is_empty() => Some(ErrorDto {
+            code: None,
+            message,
+        }),
+        Value::Object(map) => {
+            let text = |key: &str| match map.get(key) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let code = text("code");
+            match (text("message"), code) {
+                (Some(message), code) => Some(ErrorDto { code, message }),
+                (None, Some(code)) => Some(ErrorDto {
+                    message: code.clone(),
+                    code: Some(code),
+                }),
+                (None, None) => None,
+            }
+        }
+        _ => None,
+    })
+}
+
+fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => decode_items(items).0,
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_task_decodes_with_unknown_fields_numeric_ids_and_a_thin_repository() {
+        let task: TaskDto = serde_json::from_value(json!({
+            "id": 12345,
+            "state": "some_future_state",
+            "repository": {"id": "77"},
+            "brand_new_field": {"nested": true},
+            "artifacts": [
+                {"provider": "github", "data": {"type": "branch", "id": 1}},
+                {"provider": "github", "data": {"type": "pull", "id": "901", "global_id": "PR_x"}},
+                "not even an object"
+            ],
+            "created_at": "not a time",
+            "updated_at": "2026-11-22T10:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!(task.id, "12345");
+        assert_eq!(task.raw_state(), "some_future_state");
+        assert_eq!(task.repository.as_ref().and_then(|r| r.id), Some(77));
+        assert_eq!(task.repository.as_ref().and_then(|r| r.name_with_owner()), None);
+        let pr = task.pull_request().unwrap();
+        assert_eq!((pr.id, pr.global_id.as_deref()), (Some(901), Some("PR_x")));
+        assert_eq!(task.created_at, None, "a bad timestamp is dropped, not fatal");
+        assert!(task.updated_at.is_some());
+    }
+
+    #[test]
+    fn status_stands_in_for_a_missing_state() {
+        let task: TaskDto = serde_json::from_value(json!({"id": "t", "status": "queued"})).unwrap();
+        assert_eq!(task.raw_state(), "queued");
+    }
+
+    #[test]
+    fn session_errors_decode_as_object_string_or_null() {
+        let decode = |error: Value| -> Option<ErrorDto> {
+            serde_json::from_value::<CapiSessionDto>(json!({"id": "s", "error": error}))
+                .unwrap()
+                .error
+        };
+        assert_eq!(
+            decode(json!({"code": "E1", "message": "boom"})),
+            Some(ErrorDto {
+                code: Some("E1".into()),
+                message: "boom".into()
+            })
+        );
+        assert_eq!(
+            decode(json!("plain words")),
+            Some(ErrorDto {
+                code: None,
+                message: "plain words".into()
+            })
+        );
+        assert_eq!(decode(Value::Null), None);
+        assert_eq!(decode(json!({})), None);
+    }
+
+    #[test]
+    fn unix_seconds_are_accepted_as_timestamps() {
+        let s: CapiSessionDto =
+            serde_json::from_value(json!({"id": "s", "created_at": 1_763_800_000})).unwrap();
+        assert_eq!(s.created_at.map(|t| t.timestamp()), Some(1_763_800_000));
+    }
+
+    #[test]
+    fn one_bad_item_does_not_fail_the_list() {
+        let (tasks, bad): (Vec<TaskDto>, usize) = decode_items(vec![
+            json!({"id": "good"}),
+            json!({"no_id": true}),
+            json!(42),
+            json!({"id": "also-good"}),
+        ]);
+        assert_eq!(bad, 2);
+        assert_eq!(
+            tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ["good", "also-good"]
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! A snapshot of the task list, its counts, and the health of the process that keeps it fresh.
+
+use chrono::{DateTime, Utc};
+
+use super::state::Bucket;
+use super::task::{Task, sort_tasks};
+
+/// Everything known about the user's tasks at one moment, in SPEC order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub tasks: Vec<Task>,
+    /// When upstream last answered for this list (`None` for an empty start).
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot, putting the tasks in SPEC order.
+    pub fn new(mut tasks: Vec<Task>, fetched_at: DateTime<Utc>) -> Snapshot {
+        sort_tasks(&mut tasks);
+        Snapshot {
+            tasks,
+            fetched_at: Some(fetched_at),
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.tasks)
+    }
+
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    pub fn any_active(&self) -> bool {
+        self.tasks.iter().any(Task::is_active)
+    }
+}
+
+/// How many tasks sit in each bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub running: usize,
+    pub waiting: usize,
+    pub failed: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+    pub unknown: usize,
+    pub total: usize,
+}
+
+impl Counts {
+    pub fn of(tasks: &[Task]) -> Counts {
+        let mut counts = Counts::default();
+        for task in tasks {
+            let slot = match task.bucket() {
+                Bucket::Running => &mut counts.running,
+                Bucket::Waiting => &mut counts.waiting,
+                Bucket::Failed => &mut counts.failed,
+                Bucket::Completed => &mut counts.completed,
+                Bucket::Cancelled => &mut counts.cancelled,
+                Bucket::Unknown => &mut counts.unknown,
+            };
+            *slot += 1;
+            counts.total += 1;
+        }
+        counts
+    }
+}
+
+/// The overall state of the connection to upstream, as the tray and the API show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthStatus {
+    /// No poll has finished yet.
+    Starting,
+    Ok,
+    /// The last poll failed; the last good snapshot is still shown.
+    Degraded,
+    /// No token, or upstream refused it.
+    SignedOut,
+}
+
+impl HealthStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Starting => "starting",
+            HealthStatus::Ok => "ok",
+            HealthStatus::Degraded => "degraded",
+            HealthStatus::SignedOut => "signed_out",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<HealthStatus> {
+        [
+            HealthStatus::Starting,
+            HealthStatus::Ok,
+            HealthStatus::Degraded,
+            HealthStatus::SignedOut,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
+/// What went wrong with a poll, in words and as a stable code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Stable, machine-readable: `network`, `timeout`, `server_error`, `unauthorized`,
+    /// `forbidden`, `rate_limited`, `malformed_response`, `not_found`, `http_error`, `no_token`.
+    pub code: &'static str,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The rate-limit budget upstream last reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Health {
+    pub status: HealthStatus,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<Problem>,
+    /// The snapshot shown is not known to be current (loaded from disk, or the last poll failed).
+    pub stale: bool,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub rate_limit: Option<RateLimit>,
+    /// Why session details and logs are unavailable, when the Copilot API refused us.
+    pub sessions_unavailable: Option<String>,
+}
+
+impl Health {
+    /// The health of a process that has not polled yet.
+    pub fn starting() -> Health {
+        Health {
+            status: HealthStatus::Starting,
+            last_success_at: None,
+            last_attempt_at: None,
+            consecutive_failures: 0,
+            last_error: None,
+            stale: true,
+            next_poll_at: None,
+            rate_limit: None,
+            sessions_unavailable: None,
+        }
+    }
+
+    /// Records a successful poll.
+    pub fn succeeded(&mut self, at: DateTime<Utc>) {
+        self.status = HealthStatus::Ok;
+        self.last_success_at = Some(at);
+        self.last_attempt_at = Some(at);
+        self.consecutive_failures = 0;
+        self.stale = false;
+    }
+
+    /// Records a failed poll; the snapshot already shown stays, marked stale.
+    pub fn failed(&mut self, problem: Problem) {
+        self.status = if problem.code == "unauthorized" || problem.code == "no_token" {
+            HealthStatus::SignedOut
+        } else {
+            HealthStatus::Degraded
+        };
+        self.last_attempt_at = Some(problem.at);
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.last_error = Some(problem);
+        self.stale = true;
+    }
+}
+
+/// What every surface shows: the latest snapshot and the health of the poller behind it.
+/// Published through a `tokio::sync::watch` channel whose sender the poller holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overview {
+    pub snapshot: Snapshot,
+    pub health: Health,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::task::fixtures::{now, task};
+
+    #[test]
+    fn counts_cover_every_bucket_and_add_up() {
+        let tasks = vec![
+            task("1", "queued", 1),
+            task("2", "in_progress", 1),
+            task("3", "waiting_for_user", 1),
+            task("4", "idle", 1),
+            task("5", "completed", 1),
+            task("6", "failed", 1),
+            task("7", "timed_out", 1),
+            task("8", "cancelled", 1),
+            task("9", "brand_new_state", 1),
+        ];
+        let counts = Counts::of(&tasks);
+        assert_eq!(
+            counts,
+            Counts {
+                running: 2,
+                waiting: 2,
+                failed: 2,
+                completed: 1,
+                cancelled: 1,
+                unknown: 1,
+                total: 9
+            }
+        );
+    }
+
+    #[test]
+    fn a_new_snapshot_is_in_spec_order() {
+        let snapshot = Snapshot::new(
+            vec![task("done", "completed", 1), task("wait", "idle", 9)],
+            now(),
+        );
+        assert_eq!(snapshot.tasks[0].id, "wait");
+        assert!(snapshot.any_active());
+        assert_eq!(snapshot.task("done").map(|t| t.id.as_str()), Some("done"));
+    }
+
+    #[test]
+    fn failures_degrade_or_sign_out_and_success_clears_them() {
+        let mut health = Health::starting();
+        assert!(health.stale);
+        health.failed(Problem {
+            code: "server_error",
+            message: "HTTP 503".into(),
+            at: now(),
+        });
+        health.failed(Problem {
+            code: "timeout",
+            message: "timed out".into(),
+            at: now(),
+        });
+        assert_eq!(health.status, HealthStatus::Degraded);
+        assert_eq!(health.consecutive_failures, 2);
+        health.failed(Problem {
+            code: "unauthorized",
+            message: "Bad credentials".into(),
+            at: now(),
+        });
+        assert_eq!(health.status, HealthStatus::SignedOut);
+        health.succeeded(now());
+        assert_eq!(health.status, HealthStatus::Ok);
+        assert_eq!(health.consecutive_failures, 0);
+        assert!(!health.stale);
+        assert_eq!(
+            health.last_error.as_ref().map(|p| p.code),
+            Some("unauthorized"),
+            "the last error stays visible for diagnosis"
+        );
+    }
+}

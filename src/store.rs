@@ -1,0 +1,314 @@
+//! The snapshot on disk: written atomically (temporary file in the same directory, fsync,
+//! rename, fsync of the directory), read tolerantly (missing, corrupt or newer-version files mean
+//! "start empty and say so", and an unreadable file is moved aside rather than overwritten).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::{Overview, Snapshot};
+use crate::wire::WireTask;
+
+const SNAPSHOT_FILE: &str = "snapshot.json";
+const FORMAT: &str = "agentbar-snapshot";
+/// The on-disk format version this build writes and reads.
+pub const STORE_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode the snapshot: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    format: String,
+    version: u32,
+    /// Which upstream the tasks came from (`demo`, or the REST API base): a snapshot of another
+    /// source is not shown, so demo tasks never mix with the user's own.
+    source: String,
+    saved_at: DateTime<Utc>,
+    fetched_at: Option<DateTime<Utc>>,
+    tasks: Vec<WireTask>,
+}
+
+/// Only the version fields, read first so a newer file is recognised before its body is decoded.
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    version: Option<u32>,
+}
+
+/// A snapshot read back from disk.
+#[derive(Debug)]
+pub struct StoredSnapshot {
+    pub snapshot: Snapshot,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// The result of loading: the snapshot when there was a usable one, and a note saying why
+/// not when a file was there but could not be used.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub stored: Option<StoredSnapshot>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SnapshotStore {
+    dir: PathBuf,
+}
+
+impl SnapshotStore {
+    pub fn new(dir: impl Into<PathBuf>) -> SnapshotStore {
+        SnapshotStore { dir: dir.into() }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(SNAPSHOT_FILE)
+    }
+
+    /// Loads the snapshot for `source`. Never fails: problems become an empty start and a note.
+    pub fn load(&self, source: &str) -> Loaded {
+        let path = self.path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::default(),
+            Err(e) => {
+                return Loaded {
+                    stored: None,
+                    note: Some(format!("cannot read {}: {e}; starting empty", path.display())),
+                };
+            }
+        };
+        let problem = match serde_json::from_slice::<Header>(&bytes) {
+            Err(e) => format!("{} is corrupt ({e})", path.display()),
+            Ok(h) if h.format.as_deref() != Some(FORMAT) => {
+                format!("{} is not an agentbar snapshot", path.display())
+            }
+            Ok(Header {
+                version: Some(v), ..
+            }) if v > STORE_VERSION => format!(
+                "{} was written by a newer agentbar (format {v}, this one reads {STORE_VERSION})",
+                path.display()
+            ),
+            Ok(_) => match serde_json::from_slice::<Envelope>(&bytes) {
+                Err(e) => format!("{} is corrupt ({e})", path.display()),
+                Ok(envelope) if envelope.source != source => {
+                    return Loaded {
+                        stored: None,
+                        note: Some(format!(
+                            "the saved snapshot is of another source ({}); starting empty",
+                            envelope.source
+                        )),
+                    };
+                }
+                Ok(envelope) => {
+                    let tasks = envelope.tasks.into_iter().map(WireTask::into_task).collect();
+                    let mut snapshot =
+                        Snapshot::new(tasks, envelope.fetched_at.unwrap_or(envelope.saved_at));
+                    snapshot.fetched_at = envelope.fetched_at;
+                    return Loaded {
+                        stored: Some(StoredSnapshot {
+                            snapshot,
+                            saved_at: envelope.saved_at,
+                        }),
+                        note: None,
+                    };
+                }
+            },
+        };
+        let aside = self.dir.join(format!("{SNAPSHOT_FILE}.unreadable"));
+        let kept = match std::fs::rename(&path, &aside) {
+            Ok(()) => format!("kept as {}", aside.display()),
+            Err(e) => format!("could not move it aside: {e}"),
+        };
+        Loaded {
+            stored: None,
+            note: Some(format!("{problem}; {kept}; starting empty")),
+        }
+    }
+
+    /// Writes the snapshot atomically: a reader (or a crash) sees the old file or the new one.
+    pub fn save(
+        &self,
+        snapshot: &Snapshot,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let envelope = Envelope {
+            format: FORMAT.into(),
+            version: STORE_VERSION,
+            source: source.into(),
+            saved_at: now,
+            fetched_at: snapshot.fetched_at,
+            tasks: snapshot
+                .tasks
+                .iter()
+                .map(|t| WireTask::from_task(t, now, true))
+                .collect(),
+        };
+        let bytes = serde_json::to_vec(&envelope)?;
+        write_atomically(&self.dir, &self.path(), &bytes)
+    }
+}
+
+/// Temporary file in the same directory (mode 0600), fsync, rename over the target, fsync the
+/// directory so the rename itself survives a power cut.
+pub fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let fail = |source| StoreError::Write {
+        path: target.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(target).map_err(|e| fail(e.error))?;
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Saves each new snapshot as it is published, plus a heartbeat so the file's age tells how
+/// fresh the data is; flushes once more on cancellation. Holds a receiver of the poller's watch
+/// channel.
+pub async fn run_writer(
+    store: SnapshotStore,
+    source: String,
+    mut overview: watch::Receiver<Arc<Overview>>,
+    heartbeat: Duration,
+    cancel: CancellationToken,
+) {
+    let mut saved: Option<Snapshot> = None;
+    let mut saved_at = tokio::time::Instant::now();
+    loop {
+        let cancelled = tokio::select! {
+            () = cancel.cancelled() => true,
+            changed = overview.changed() => changed.is_err(),
+        };
+        let current = overview.borrow_and_update().snapshot.clone();
+        let due = saved.as_ref().is_none_or(|s| s.tasks != current.tasks)
+            || saved_at.elapsed() >= heartbeat
+            || cancelled;
+        if due && current.fetched_at.is_some() {
+            let (store, source, snapshot) = (store.clone(), source.clone(), current.clone());
+            let result =
+                tokio::task::spawn_blocking(move || store.save(&snapshot, &source, Utc::now()))
+                    .await;
+            match result {
+                Ok(Ok(())) => {
+                    saved = Some(current);
+                    saved_at = tokio::time::Instant::now();
+                }
+                Ok(Err(e)) => tracing::error!(error = %e, "could not save the snapshot"),
+                Err(e) => tracing::error!(error = %e, "the snapshot writer panicked"),
+            }
+        }
+        if cancelled {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{now, task};
+
+    fn sample() -> Snapshot {
+        Snapshot::new(
+            vec![task("a", "in_progress", 1), task("b", "completed", 30)],
+            now(),
+        )
+    }
+
+    #[test]
+    fn a_saved_snapshot_loads_back_equal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        store.save(&sample(), "demo", now()).unwrap();
+        let loaded = store.load("demo");
+        assert!(loaded.note.is_none());
+        let stored = loaded.stored.unwrap();
+        assert_eq!(stored.snapshot, sample());
+        assert_eq!(stored.saved_at, now());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, [SNAPSHOT_FILE], "no temporary file is left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_a_quiet_empty_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = SnapshotStore::new(dir.path().join("not-yet")).load("demo");
+        assert!(loaded.stored.is_none() && loaded.note.is_none());
+    }
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        std::fs::write(store.path(), b"{\"format\": \"agentbar-snapshot\", \"tas").unwrap();
+        let loaded = store.load("demo");
+        assert!(loaded.stored.is_none());
+        let note = loaded.note.unwrap();
+        assert!(note.contains("corrupt"), "{note}");
+        let aside = dir.path().join("snapshot.json.unreadable");
+        assert_eq!(
+            std::fs::read(aside).unwrap(),
+            b"{\"format\": \"agentbar-snapshot\", \"tas",
+            "the bad file is kept, not lost"
+        );
+        store.save(&sample(), "demo", now()).unwrap();
+        assert!(store.load("demo").stored.is_some());
+    }
+
+    #[test]
+    fn a_newer_version_is_not_read_and_not_overwritten_blindly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        let newer = br#"{"format":"agentbar-snapshot","version":9,"shape":"different"}"#;
+        std::fs::write(store.path(), newer).unwrap();
+        let loaded = store.load("demo");
+        assert!(loaded.note.unwrap().contains("newer agentbar"));
+        assert_eq!(
+            std::fs::read(dir.path().join("snapshot.json.unreadable")).unwrap(),
+            newer
+        );
+    }
+
+    #[test]
+    fn another_source_is_not_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        store.save(&sample(), "demo", now()).unwrap();
+        let loaded = store.load("https://api.github.com");
+        assert!(loaded.stored.is_none());
+        assert!(loaded.note.unwrap().contains("another source"));
+        assert!(store.path().exists(), "it stays for the source it belongs to");
+    }
+}

@@ -1,0 +1,344 @@
+//! The versioned JSON shapes agentbar shows the outside world: the loopback API (v1), the
+//! `--json` output of the command line, and the task records inside the on-disk snapshot.
+//! The domain model stays free of serde; each conversion sits here, at the edge.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Counts, Health, Problem, Provider, PullRequest, PullRequestState, Session, State, Task,
+    TaskError, TaskKind,
+};
+
+/// The version of these shapes. New fields may be added within a version; none removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireTask {
+    pub id: String,
+    pub provider: String,
+    pub kind: String,
+    pub title: String,
+    pub repository: Option<String>,
+    pub state: String,
+    pub bucket: String,
+    /// The label shown to people ("Needs you", "Ready for review", …).
+    pub label: String,
+    pub progress: Option<String>,
+    pub owner: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub duration_seconds: i64,
+    pub pull_request: Option<WirePullRequest>,
+    pub url: String,
+    pub logs_url: Option<String>,
+    pub error: Option<WireError>,
+    #[serde(default)]
+    pub session_count: u32,
+    /// Present on the task detail and in the on-disk snapshot; absent from lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Vec<WireSession>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WirePullRequest {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    pub state: String,
+    pub draft: bool,
+    #[serde(default)]
+    pub node_id: Option<String>,
+    #[serde(default)]
+    pub database_id: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireError {
+    pub code: Option<String>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireSession {
+    pub id: String,
+    pub name: Option<String>,
+    pub state: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub prompt: Option<String>,
+    pub head_ref: Option<String>,
+    pub base_ref: Option<String>,
+    pub model: Option<String>,
+    pub error: Option<WireError>,
+    pub workflow_run_id: Option<u64>,
+    pub premium_requests: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCounts {
+    pub running: usize,
+    pub waiting: usize,
+    pub failed: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+    pub unknown: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireProblem {
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireHealth {
+    pub status: String,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<WireProblem>,
+    pub stale: bool,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub rate_limit_remaining: Option<u64>,
+    pub rate_limit_reset_at: Option<DateTime<Utc>>,
+    pub sessions_unavailable: Option<String>,
+}
+
+/// `GET /v1/tasks`, `agentbar tasks --json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireTaskList {
+    pub schema_version: u32,
+    pub generated_at: DateTime<Utc>,
+    /// After this many seconds without a newer answer, a reader should treat the list as stale.
+    pub stale_after_seconds: u64,
+    pub counts: WireCounts,
+    pub health: WireHealth,
+    pub tasks: Vec<WireTask>,
+}
+
+impl WireTask {
+    /// The task as served; `with_sessions` adds `sessions[]` (task detail, on-disk snapshot).
+    pub fn from_task(task: &Task, now: DateTime<Utc>, with_sessions: bool) -> WireTask {
+        WireTask {
+            id: task.id.clone(),
+            provider: task.provider.as_str().to_owned(),
+            kind: task.kind.as_str().to_owned(),
+            title: task.title.clone(),
+            repository: task.repository.clone(),
+            state: task.state.as_str().to_owned(),
+            bucket: task.bucket().as_str().to_owned(),
+            label: task.state.label().to_owned(),
+            progress: task.progress.clone(),
+            owner: task.owner.clone(),
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            completed_at: task.completed_at,
+            duration_seconds: task.duration_seconds(now),
+            pull_request: task.pull_request.as_ref().map(|pr| WirePullRequest {
+                number: pr.number,
+                title: pr.title.clone(),
+                url: pr.url.clone(),
+                state: pr.state.as_str().to_owned(),
+                draft: pr.draft,
+                node_id: pr.node_id.clone(),
+                database_id: pr.database_id,
+            }),
+            url: task.url.clone(),
+            logs_url: task.logs_url.clone(),
+            error: task.error.as_ref().map(WireError::from_error),
+            session_count: task.session_count,
+            sessions: with_sessions.then(|| task.sessions.iter().map(WireSession::from_session).collect()),
+        }
+    }
+
+    /// Back into the model; derived fields (`bucket`, `label`, `duration_seconds`) are
+    /// recomputed from the state and times rather than trusted.
+    pub fn into_task(self) -> Task {
+        Task {
+            id: self.id,
+            provider: Provider::parse(&self.provider),
+            kind: TaskKind::parse(&self.kind),
+            title: self.title,
+            repository: self.repository,
+            state: State::parse(&self.state),
+            progress: self.progress,
+            owner: self.owner,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+            pull_request: self.pull_request.map(|pr| PullRequest {
+                number: pr.number,
+                title: pr.title,
+                url: pr.url,
+                state: PullRequestState::parse(&pr.state).unwrap_or(PullRequestState::Open),
+                draft: pr.draft,
+                node_id: pr.node_id,
+                database_id: pr.database_id,
+            }),
+            url: self.url,
+            logs_url: self.logs_url,
+            error: self.error.map(WireError::into_error),
+            session_count: self.session_count,
+            sessions: self
+                .sessions
+                .unwrap_or_default()
+                .into_iter()
+                .map(WireSession::into_session)
+                .collect(),
+        }
+    }
+}
+
+impl WireError {
+    fn from_error(error: &TaskError) -> WireError {
+        WireError {
+            code: error.code.clone(),
+            message: error.message.clone(),
+        }
+    }
+
+    fn into_error(self) -> TaskError {
+        TaskError {
+            code: self.code,
+            message: self.message,
+        }
+    }
+}
+
+impl WireSession {
+    fn from_session(s: &Session) -> WireSession {
+        WireSession {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            state: s.state.as_str().to_owned(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            completed_at: s.completed_at,
+            prompt: s.prompt.clone(),
+            head_ref: s.head_ref.clone(),
+            base_ref: s.base_ref.clone(),
+            model: s.model.clone(),
+            error: s.error.as_ref().map(WireError::from_error),
+            workflow_run_id: s.workflow_run_id,
+            premium_requests: s.premium_requests,
+        }
+    }
+
+    fn into_session(self) -> Session {
+        Session {
+            id: self.id,
+            name: self.name,
+            state: State::parse(&self.state),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+            prompt: self.prompt,
+            head_ref: self.head_ref,
+            base_ref: self.base_ref,
+            model: self.model,
+            error: self.error.map(WireError::into_error),
+            workflow_run_id: self.workflow_run_id,
+            premium_requests: self.premium_requests,
+        }
+    }
+}
+
+impl From<Counts> for WireCounts {
+    fn from(c: Counts) -> WireCounts {
+        WireCounts {
+            running: c.running,
+            waiting: c.waiting,
+            failed: c.failed,
+            completed: c.completed,
+            cancelled: c.cancelled,
+            unknown: c.unknown,
+            total: c.total,
+        }
+    }
+}
+
+impl From<&Problem> for WireProblem {
+    fn from(p: &Problem) -> WireProblem {
+        WireProblem {
+            code: p.code.to_owned(),
+            message: p.message.clone(),
+            at: p.at,
+        }
+    }
+}
+
+impl From<&Health> for WireHealth {
+    fn from(h: &Health) -> WireHealth {
+        WireHealth {
+            status: h.status.as_str().to_owned(),
+            last_success_at: h.last_success_at,
+            last_attempt_at: h.last_attempt_at,
+            consecutive_failures: h.consecutive_failures,
+            last_error: h.last_error.as_ref().map(WireProblem::from),
+            stale: h.stale,
+            next_poll_at: h.next_poll_at,
+            rate_limit_remaining: h.rate_limit.map(|r| r.remaining),
+            rate_limit_reset_at: h.rate_limit.map(|r| r.reset_at),
+            sessions_unavailable: h.sessions_unavailable.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{now, task};
+
+    #[test]
+    fn a_task_survives_the_round_trip_through_json() {
+        let mut original = task("t1", "failed", 30);
+        original.completed_at = Some(now());
+        original.error = Some(TaskError {
+            code: Some("E".into()),
+            message: "it broke".into(),
+        });
+        original.pull_request = Some(PullRequest {
+            number: 7,
+            title: "Fix".into(),
+            url: "https://github.com/acme/api/pull/7".into(),
+            state: PullRequestState::Merged,
+            draft: false,
+            node_id: Some("PR_7".into()),
+            database_id: Some(70),
+        });
+        original.sessions = vec![Session {
+            id: "s".into(),
+            name: None,
+            state: State::Failed,
+            created_at: Some(now()),
+            updated_at: None,
+            completed_at: Some(now()),
+            prompt: Some("do it".into()),
+            head_ref: None,
+            base_ref: Some("main".into()),
+            model: None,
+            error: None,
+            workflow_run_id: Some(99),
+            premium_requests: Some(2.0),
+        }];
+        let wire = WireTask::from_task(&original, now(), true);
+        assert_eq!(wire.bucket, "failed");
+        assert_eq!(wire.label, "Failed");
+        let json = serde_json::to_string(&wire).unwrap();
+        let back: WireTask = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_task(), original);
+    }
+
+    #[test]
+    fn lists_leave_sessions_out() {
+        let wire = WireTask::from_task(&task("t", "queued", 1), now(), false);
+        let json = serde_json::to_value(&wire).unwrap();
+        assert!(json.get("sessions").is_none());
+        assert_eq!(json["bucket"], "running");
+    }
+}
