@@ -1,8 +1,22 @@
 //! agentbar: keep an eye on AI coding agents from the menu bar.
+//!
+//! Crate map (details in ARCHITECTURE.md):
+//! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
+//! - [`diff`]: old × new snapshot → transitions;
+//! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
+//! - [`poller`]: adaptive interval and backoff, publishes the overview;
+//! - [`store`]: the snapshot on disk, atomic and tolerant;
+//! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
+//! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
+//! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod github;
 pub mod model;
 pub mod poller;
+pub mod report;
 pub mod sim;
 pub mod store;
 pub mod wire;

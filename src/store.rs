@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 use crate::model::{Overview, Snapshot};
 use crate::wire::WireTask;
@@ -54,6 +53,8 @@ struct Header {
 pub struct StoredSnapshot {
     pub snapshot: Snapshot,
     pub saved_at: DateTime<Utc>,
+    /// `demo`, or the REST API base the tasks came from.
+    pub source: String,
 }
 
 /// The result of loading: the snapshot when there was a usable one, and a note saying why
@@ -62,6 +63,8 @@ pub struct StoredSnapshot {
 pub struct Loaded {
     pub stored: Option<StoredSnapshot>,
     pub note: Option<String>,
+    /// A file was there but could not be used (corrupt, foreign, newer).
+    pub unreadable: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -78,8 +81,39 @@ impl SnapshotStore {
         self.dir.join(SNAPSHOT_FILE)
     }
 
-    /// Loads the snapshot for `source`. Never fails: problems become an empty start and a note.
-    pub fn load(&self, source: &str) -> Loaded {
+    /// Loads the snapshot for a process about to poll `source`. Never fails: problems become
+    /// an empty start and a note, and an unreadable file is moved aside so nothing is lost when
+    /// the next save takes its place.
+    pub fn load_for(&self, source: &str) -> Loaded {
+        let loaded = self.load();
+        match loaded.stored {
+            Some(stored) if stored.source != source => Loaded {
+                stored: None,
+                note: Some(format!(
+                    "the saved snapshot is of another source ({}); starting empty",
+                    stored.source
+                )),
+                unreadable: false,
+            },
+            Some(_) => loaded,
+            None if loaded.unreadable => {
+                let aside = self.dir.join(format!("{SNAPSHOT_FILE}.unreadable"));
+                let kept = match std::fs::rename(self.path(), &aside) {
+                    Ok(()) => format!("kept as {}", aside.display()),
+                    Err(e) => format!("could not move it aside: {e}"),
+                };
+                Loaded {
+                    stored: None,
+                    note: loaded.note.map(|n| format!("{n}; {kept}; starting empty")),
+                    unreadable: true,
+                }
+            }
+            None => loaded,
+        }
+    }
+
+    /// Reads the snapshot whatever its source, changing nothing on disk (for `status`).
+    pub fn load(&self) -> Loaded {
         let path = self.path();
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
@@ -87,7 +121,8 @@ impl SnapshotStore {
             Err(e) => {
                 return Loaded {
                     stored: None,
-                    note: Some(format!("cannot read {}: {e}; starting empty", path.display())),
+                    note: Some(format!("cannot read {}: {e}", path.display())),
+                    unreadable: false,
                 };
             }
         };
@@ -104,15 +139,6 @@ impl SnapshotStore {
             ),
             Ok(_) => match serde_json::from_slice::<Envelope>(&bytes) {
                 Err(e) => format!("{} is corrupt ({e})", path.display()),
-                Ok(envelope) if envelope.source != source => {
-                    return Loaded {
-                        stored: None,
-                        note: Some(format!(
-                            "the saved snapshot is of another source ({}); starting empty",
-                            envelope.source
-                        )),
-                    };
-                }
                 Ok(envelope) => {
                     let tasks = envelope.tasks.into_iter().map(WireTask::into_task).collect();
                     let mut snapshot =
@@ -122,20 +148,18 @@ impl SnapshotStore {
                         stored: Some(StoredSnapshot {
                             snapshot,
                             saved_at: envelope.saved_at,
+                            source: envelope.source,
                         }),
                         note: None,
+                        unreadable: false,
                     };
                 }
             },
         };
-        let aside = self.dir.join(format!("{SNAPSHOT_FILE}.unreadable"));
-        let kept = match std::fs::rename(&path, &aside) {
-            Ok(()) => format!("kept as {}", aside.display()),
-            Err(e) => format!("could not move it aside: {e}"),
-        };
         Loaded {
             stored: None,
-            note: Some(format!("{problem}; {kept}; starting empty")),
+            note: Some(problem),
+            unreadable: true,
         }
     }
 
@@ -186,26 +210,22 @@ pub fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), S
 }
 
 /// Saves each new snapshot as it is published, plus a heartbeat so the file's age tells how
-/// fresh the data is; flushes once more on cancellation. Holds a receiver of the poller's watch
-/// channel.
+/// fresh the data is. Holds a receiver of the poller's watch channel and ends when the poller
+/// drops the sender, after one last save: so the final flush always follows the final poll.
 pub async fn run_writer(
     store: SnapshotStore,
     source: String,
     mut overview: watch::Receiver<Arc<Overview>>,
     heartbeat: Duration,
-    cancel: CancellationToken,
 ) {
     let mut saved: Option<Snapshot> = None;
     let mut saved_at = tokio::time::Instant::now();
     loop {
-        let cancelled = tokio::select! {
-            () = cancel.cancelled() => true,
-            changed = overview.changed() => changed.is_err(),
-        };
+        let closed = overview.changed().await.is_err();
         let current = overview.borrow_and_update().snapshot.clone();
         let due = saved.as_ref().is_none_or(|s| s.tasks != current.tasks)
             || saved_at.elapsed() >= heartbeat
-            || cancelled;
+            || closed;
         if due && current.fetched_at.is_some() {
             let (store, source, snapshot) = (store.clone(), source.clone(), current.clone());
             let result =
@@ -220,7 +240,7 @@ pub async fn run_writer(
                 Err(e) => tracing::error!(error = %e, "the snapshot writer panicked"),
             }
         }
-        if cancelled {
+        if closed {
             return;
         }
     }
@@ -243,7 +263,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SnapshotStore::new(dir.path());
         store.save(&sample(), "demo", now()).unwrap();
-        let loaded = store.load("demo");
+        let loaded = store.load_for("demo");
         assert!(loaded.note.is_none());
         let stored = loaded.stored.unwrap();
         assert_eq!(stored.snapshot, sample());
@@ -264,7 +284,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_a_quiet_empty_start() {
         let dir = tempfile::tempdir().unwrap();
-        let loaded = SnapshotStore::new(dir.path().join("not-yet")).load("demo");
+        let loaded = SnapshotStore::new(dir.path().join("not-yet")).load_for("demo");
         assert!(loaded.stored.is_none() && loaded.note.is_none());
     }
 
@@ -273,7 +293,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SnapshotStore::new(dir.path());
         std::fs::write(store.path(), b"{\"format\": \"agentbar-snapshot\", \"tas").unwrap();
-        let loaded = store.load("demo");
+        let loaded = store.load_for("demo");
         assert!(loaded.stored.is_none());
         let note = loaded.note.unwrap();
         assert!(note.contains("corrupt"), "{note}");
@@ -284,7 +304,7 @@ mod tests {
             "the bad file is kept, not lost"
         );
         store.save(&sample(), "demo", now()).unwrap();
-        assert!(store.load("demo").stored.is_some());
+        assert!(store.load_for("demo").stored.is_some());
     }
 
     #[test]
@@ -293,7 +313,7 @@ mod tests {
         let store = SnapshotStore::new(dir.path());
         let newer = br#"{"format":"agentbar-snapshot","version":9,"shape":"different"}"#;
         std::fs::write(store.path(), newer).unwrap();
-        let loaded = store.load("demo");
+        let loaded = store.load_for("demo");
         assert!(loaded.note.unwrap().contains("newer agentbar"));
         assert_eq!(
             std::fs::read(dir.path().join("snapshot.json.unreadable")).unwrap(),
@@ -306,7 +326,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SnapshotStore::new(dir.path());
         store.save(&sample(), "demo", now()).unwrap();
-        let loaded = store.load("https://api.github.com");
+        let loaded = store.load_for("https://api.github.com");
         assert!(loaded.stored.is_none());
         assert!(loaded.note.unwrap().contains("another source"));
         assert!(store.path().exists(), "it stays for the source it belongs to");

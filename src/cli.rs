@@ -1,0 +1,189 @@
+//! The command line (clap): every subcommand, its flags and their environment fallbacks.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::config::Overrides;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agentbar",
+    version,
+    about = "Keep an eye on AI coding agents (GitHub Copilot coding agent first) from the menu bar",
+    long_about = "agentbar watches your AI coding agents' tasks and shows how many are running and \
+                  how many are waiting for you. Without a subcommand it runs the app (`run`)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Directory of config.toml [default: the platform's config directory]
+    #[arg(long, global = true, env = "AGENTBAR_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Directory of the snapshot and other state [default: the platform's state directory]
+    #[arg(long, global = true, env = "AGENTBAR_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// GitHub host: github.com or a *.ghe.com tenant, from which every base URL is derived
+    #[arg(long, global = true, env = "AGENTBAR_HOST", value_name = "HOST")]
+    pub host: Option<String>,
+    /// REST and GraphQL base URL (overrides the one derived from the host)
+    #[arg(long, global = true, env = "AGENTBAR_GITHUB_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Web pages and sign-in base URL
+    #[arg(long, global = true, env = "AGENTBAR_GITHUB_WEB_URL", value_name = "URL")]
+    pub web_url: Option<String>,
+    /// Copilot API base URL (skips asking GraphQL for it)
+    #[arg(long, global = true, env = "AGENTBAR_COPILOT_API_URL", value_name = "URL")]
+    pub copilot_api_url: Option<String>,
+    /// More log output (-v: debug, -vv: trace); RUST_LOG wins when set
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run agentbar against the configured GitHub
+    Run(RunArgs),
+    /// Run agentbar against the built-in GitHub simulator: no account, no network
+    Demo(DemoArgs),
+    /// Run only the GitHub simulator on loopback (for trying clients and for tests)
+    Sim(SimArgs),
+    /// Print the counts from the latest snapshot in one line
+    Status(StatusArgs),
+    /// List the tasks from the latest snapshot
+    Tasks(TasksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run without a tray icon (the tray arrives in a later release; headless is the only mode yet)
+    #[arg(long)]
+    pub headless: bool,
+    /// Port of the loopback API (0 picks a free one)
+    #[arg(long, env = "AGENTBAR_PORT")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorldArgs {
+    /// A scenario file (.toml or .json) instead of the built-in one
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Simulated seconds per real second
+    #[arg(long, default_value_t = 1.0, value_parser = positive_speed)]
+    pub speed: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port to listen on at 127.0.0.1 (0 picks a free one, printed at start)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    #[command(flatten)]
+    pub world: WorldArgs,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// "2 running · 1 needs you · updated 12 s ago"
+    #[default]
+    Text,
+    /// The counts and freshness as JSON
+    Json,
+    /// JSON for waybar's custom module (text, tooltip, class)
+    Waybar,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Print the list as JSON (the loopback API's shape)
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn positive_speed(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{raw:?} is not a positive number")),
+    }
+}
+
+impl Cli {
+    /// The configuration overrides these arguments carry.
+    pub fn overrides(&self) -> Overrides {
+        let port = match &self.command {
+            Some(Command::Run(run)) => run.port,
+            Some(Command::Demo(demo)) => demo.run.port,
+            _ => None,
+        };
+        Overrides {
+            config_dir: self.global.config_dir.clone(),
+            state_dir: self.global.state_dir.clone(),
+            host: self.global.host.clone(),
+            api_url: self.global.api_url.clone(),
+            web_url: self.global.web_url.clone(),
+            copilot_api_url: self.global.copilot_api_url.clone(),
+            port,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_reach_the_overrides() {
+        let cli = Cli::try_parse_from([
+            "agentbar",
+            "--state-dir",
+            "/tmp/s",
+            "demo",
+            "--headless",
+            "--speed",
+            "4",
+            "--port",
+            "0",
+        ])
+        .unwrap();
+        let overrides = cli.overrides();
+        assert_eq!(overrides.state_dir, Some(PathBuf::from("/tmp/s")));
+        assert_eq!(overrides.port, Some(0));
+        match cli.command {
+            Some(Command::Demo(demo)) => {
+                assert!(demo.run.headless);
+                assert_eq!(demo.world.speed, 4.0);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["agentbar", "demo", "--speed", "-1"]).is_err());
+    }
+}

@@ -1,0 +1,329 @@
+//! Configuration: the TOML file in the platform's config directory, overridden by environment
+//! variables, overridden by flags; validated into one [`Config`]. Also where files live.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::github::{ClientOptions, Endpoints, SyncOptions, Token};
+use crate::poller::PollPolicy;
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const DEFAULT_PORT: u16 = 47615;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid configuration: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{what} must be an http:// or https:// URL, got {value:?}")]
+    BadUrl { what: &'static str, value: String },
+    #[error("{what} must be a positive number of seconds, got {value}")]
+    BadDuration { what: &'static str, value: f64 },
+    #[error(
+        "no directory for {0}: set AGENTBAR_CONFIG_DIR and AGENTBAR_STATE_DIR (no home directory was found)"
+    )]
+    NoHome(&'static str),
+}
+
+/// What the command line and environment say; `None` leaves the decision to the file or the
+/// default. The CLI fills it from flags with environment fallbacks (clap's `env`).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    pub host: Option<String>,
+    pub api_url: Option<String>,
+    pub web_url: Option<String>,
+    pub copilot_api_url: Option<String>,
+    pub port: Option<u16>,
+}
+
+/// The file's shape. Unknown keys are an error, so a typo does not silently do nothing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileConfig {
+    github: GithubSection,
+    poll: PollSection,
+    api: ApiSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct GithubSection {
+    host: Option<String>,
+    api_url: Option<String>,
+    web_url: Option<String>,
+    copilot_api_url: Option<String>,
+    integration_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct PollSection {
+    fast_seconds: Option<f64>,
+    slow_seconds: Option<f64>,
+    backoff_base_seconds: Option<f64>,
+    backoff_max_seconds: Option<f64>,
+    full_resync_seconds: Option<f64>,
+    request_timeout_seconds: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ApiSection {
+    port: Option<u16>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `github.com` or a `*.ghe.com` tenant.
+    pub host: String,
+    pub endpoints: Endpoints,
+    /// From `AGENTBAR_TOKEN`; never logged.
+    pub token: Option<Token>,
+    pub config_dir: PathBuf,
+    pub state_dir: PathBuf,
+    /// The loopback API's port; 0 picks a free one.
+    pub port: u16,
+    pub poll: PollPolicy,
+    pub sync: SyncOptions,
+    pub client: ClientOptions,
+}
+
+impl Config {
+    /// Reads the file (if any) under the config directory and applies the overrides. `token` is
+    /// passed in rather than read here so tests never depend on the caller's environment.
+    pub fn load(overrides: &Overrides, token: Option<Token>) -> Result<Config, ConfigError> {
+        let config_dir = match &overrides.config_dir {
+            Some(dir) => dir.clone(),
+            None => default_dirs()
+                .map(|d| d.config_dir().to_owned())
+                .ok_or(ConfigError::NoHome("configuration"))?,
+        };
+        let state_dir = match &overrides.state_dir {
+            Some(dir) => dir.clone(),
+            None => default_state_dir().ok_or(ConfigError::NoHome("state"))?,
+        };
+        let file = read_file(&config_dir.join(CONFIG_FILE))?;
+
+        let host = overrides
+            .host
+            .clone()
+            .or(file.github.host)
+            .unwrap_or_else(|| "github.com".into());
+        let derived = Endpoints::for_host(&host);
+        let url = |what, flag: &Option<String>, file: Option<String>, default: Option<String>| {
+            flag.clone()
+                .or(file)
+                .map(|u| validate_url(what, &u))
+                .transpose()
+                .map(|u| u.or(default))
+        };
+        let endpoints = Endpoints {
+            api: url(
+                "the GitHub API URL",
+                &overrides.api_url,
+                file.github.api_url,
+                Some(derived.api),
+            )?
+            .unwrap_or_default(),
+            web: url(
+                "the GitHub web URL",
+                &overrides.web_url,
+                file.github.web_url,
+                Some(derived.web),
+            )?
+            .unwrap_or_default(),
+            copilot_api: url(
+                "the Copilot API URL",
+                &overrides.copilot_api_url,
+                file.github.copilot_api_url,
+                None,
+            )?,
+        };
+
+        let defaults = PollPolicy::default();
+        let seconds = |what, value: Option<f64>, default: Duration| match value {
+            None => Ok(default),
+            Some(v) if v.is_finite() && v > 0.0 => Ok(Duration::from_secs_f64(v)),
+            Some(v) => Err(ConfigError::BadDuration { what, value: v }),
+        };
+        let poll = PollPolicy {
+            fast: seconds("poll.fast_seconds", file.poll.fast_seconds, defaults.fast)?,
+            slow: seconds("poll.slow_seconds", file.poll.slow_seconds, defaults.slow)?,
+            backoff_base: seconds(
+                "poll.backoff_base_seconds",
+                file.poll.backoff_base_seconds,
+                defaults.backoff_base,
+            )?,
+            backoff_max: seconds(
+                "poll.backoff_max_seconds",
+                file.poll.backoff_max_seconds,
+                defaults.backoff_max,
+            )?,
+            reserve_requests: defaults.reserve_requests,
+        };
+        let sync = SyncOptions {
+            full_resync: seconds(
+                "poll.full_resync_seconds",
+                file.poll.full_resync_seconds,
+                SyncOptions::default().full_resync,
+            )?,
+        };
+        let client_defaults = ClientOptions::default();
+        let client = ClientOptions {
+            timeout: seconds(
+                "poll.request_timeout_seconds",
+                file.poll.request_timeout_seconds,
+                client_defaults.timeout,
+            )?,
+            integration_id: file
+                .github
+                .integration_id
+                .unwrap_or(client_defaults.integration_id),
+        };
+        Ok(Config {
+            host,
+            endpoints,
+            token,
+            config_dir,
+            state_dir,
+            port: overrides.port.or(file.api.port).unwrap_or(DEFAULT_PORT),
+            poll,
+            sync,
+            client,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(ConfigError::BadUrl {
+            what,
+            value: raw.to_owned(),
+        }),
+    }
+}
+
+fn default_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("dev", "agentbar", "agentbar")
+}
+
+/// `$XDG_STATE_HOME/agentbar` on Linux; the application-support directory elsewhere.
+fn default_state_dir() -> Option<PathBuf> {
+    let dirs = default_dirs()?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dirs(config: &Path) -> Overrides {
+        Overrides {
+            config_dir: Some(config.to_owned()),
+            state_dir: Some(config.join("state")),
+            ..Overrides::default()
+        }
+    }
+
+    #[test]
+    fn defaults_point_at_github_com() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(config.endpoints, Endpoints::for_host("github.com"));
+        assert_eq!(config.port, DEFAULT_PORT);
+        assert_eq!(config.poll, PollPolicy::default());
+        assert_eq!(config.state_dir, dir.path().join("state"));
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_host_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            r#"
+[github]
+host = "acme.ghe.com"
+web_url = "https://web.example/"
+[poll]
+fast_seconds = 2.5
+[api]
+port = 9999
+"#,
+        )
+        .unwrap();
+        let mut overrides = dirs(dir.path());
+        overrides.api_url = Some("http://127.0.0.1:8080".into());
+        overrides.port = Some(0);
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.host, "acme.ghe.com");
+        assert_eq!(config.endpoints.api, "http://127.0.0.1:8080");
+        assert_eq!(config.endpoints.web, "https://web.example");
+        assert_eq!(config.port, 0);
+        assert_eq!(config.poll.fast, Duration::from_millis(2500));
+        assert_eq!(config.endpoints.copilot_api, None);
+    }
+
+    #[test]
+    fn a_tenant_host_derives_every_base() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut overrides = dirs(dir.path());
+        overrides.host = Some("acme.ghe.com".into());
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.endpoints.api, "https://api.acme.ghe.com");
+        assert_eq!(config.endpoints.web, "https://acme.ghe.com");
+    }
+
+    #[test]
+    fn bad_files_and_values_get_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "[poll]\nfast_secs = 3\n").unwrap();
+        let e = Config::load(&dirs(dir.path()), None).unwrap_err().to_string();
+        assert!(e.contains("config.toml") && e.contains("fast_secs"), "{e}");
+
+        std::fs::write(&path, "[poll]\nslow_seconds = -1\n").unwrap();
+        let e = Config::load(&dirs(dir.path()), None).unwrap_err().to_string();
+        assert!(e.contains("poll.slow_seconds"), "{e}");
+
+        std::fs::remove_file(&path).unwrap();
+        let mut overrides = dirs(dir.path());
+        overrides.copilot_api_url = Some("ftp://nope".into());
+        let e = Config::load(&overrides, None).unwrap_err().to_string();
+        assert!(e.contains("Copilot API URL"), "{e}");
+    }
+}
