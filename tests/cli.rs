@@ -1,0 +1,115 @@
+//! End to end: the real `agentbar` binary in demo mode, read back through `status` and `tasks`.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
+
+fn agentbar(state: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("AGENTBAR_STATE_DIR", state)
+        .env("AGENTBAR_CONFIG_DIR", state.join("config"))
+        .env_remove("AGENTBAR_TOKEN")
+        .env("RUST_LOG", "agentbar=info");
+    command
+}
+
+/// Stops the demo on drop, so a failing assertion does not leave it running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn status_json(state: &Path) -> Option<Value> {
+    let output = agentbar(state, &["status", "--json"]).output().unwrap();
+    output
+        .status
+        .success()
+        .then(|| serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[test]
+fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(state.path().join("snapshot.json"), b"{ this is not json").unwrap();
+
+    let output = agentbar(state.path(), &["status"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "no usable snapshot yet");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("corrupt"));
+
+    let child = agentbar(state.path(), &["demo", "--headless", "--speed", "4"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut demo = Running(child);
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = status_json(state.path()) {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no status within 15 s");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(status["source"], "demo");
+    assert!(status["counts"]["running"].as_u64().unwrap() > 0, "{status}");
+    assert!(status["counts"]["waiting"].as_u64().unwrap() > 0, "{status}");
+    assert!(
+        state.path().join("snapshot.json.unreadable").exists(),
+        "the corrupt file was kept aside, not lost"
+    );
+
+    let output = agentbar(state.path(), &["tasks", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(list["schema_version"], 1);
+    let tasks = list["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len() as u64, list["counts"]["total"].as_u64().unwrap());
+    assert_eq!(tasks[0]["bucket"], "waiting", "waiting tasks come first");
+
+    let table = agentbar(state.path(), &["tasks"]).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("STATUS"), "{table}");
+    assert!(table.contains("Needs you"), "{table}");
+
+    // A clean stop on SIGTERM flushes and exits 0.
+    #[cfg(unix)]
+    {
+        let pid = demo.0.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(code) = demo.0.try_wait().unwrap() {
+                assert!(code.success(), "exit status {code}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "did not stop within 10 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut log = String::new();
+        use std::io::Read;
+        demo.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        assert!(log.contains("stopped cleanly"), "{log}");
+        assert!(!log.contains(agentbar::app::DEMO_TOKEN), "the token never reaches the log");
+    }
+}
+
+#[test]
+fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(state.path().join("config")).unwrap();
+    std::fs::write(state.path().join("config/config.toml"), "[poll]\nfast = 1\n").unwrap();
+    let output = agentbar(state.path(), &["status"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("config.toml") && stderr.contains("fast"), "{stderr}");
+}

@@ -1,0 +1,148 @@
+//! Shared set-up for the integration tests: the simulator on a real loopback port, a client
+//! pointed at it, and helpers for its control routes.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use agentbar::github::{ClientOptions, Endpoints, GitHubClient, Token};
+use agentbar::sim::{Scenario, SimOptions, Simulator};
+use serde_json::Value;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub struct SimServer {
+    pub base: String,
+    http: reqwest::Client,
+    stop: CancellationToken,
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Starts the simulator with its clock frozen (tests move it with [`SimServer::advance`]).
+pub async fn start_sim(scenario: Scenario) -> SimServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let simulator = Simulator::new(
+        scenario,
+        SimOptions {
+            speed: 0.0,
+            ..SimOptions::default()
+        },
+    );
+    let stop = CancellationToken::new();
+    let shutdown = stop.clone();
+    tokio::spawn(async move {
+        agentbar::sim::serve(listener, simulator, async move { shutdown.cancelled().await })
+            .await
+            .unwrap();
+    });
+    SimServer {
+        base,
+        http: reqwest::Client::new(),
+        stop,
+    }
+}
+
+impl SimServer {
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            api: self.base.clone(),
+            web: format!("{}/web", self.base),
+            copilot_api: None,
+        }
+    }
+
+    pub fn client(&self) -> GitHubClient {
+        self.client_with_timeout(Duration::from_secs(10))
+    }
+
+    pub fn client_with_timeout(&self, timeout: Duration) -> GitHubClient {
+        GitHubClient::new(
+            self.endpoints(),
+            Token::new("test-token").unwrap(),
+            ClientOptions {
+                timeout,
+                ..ClientOptions::default()
+            },
+        )
+        .unwrap()
+    }
+
+    pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}/_sim/{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(response.status().is_success(), "control {path}: {}", response.status());
+        let text = response.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.control(reqwest::Method::GET, "stats", None).await
+    }
+
+    pub async fn reset_stats(&self) {
+        self.control(reqwest::Method::POST, "stats/reset", None).await;
+    }
+
+    pub async fn fault(&self, fault: Value) {
+        self.control(reqwest::Method::POST, "faults", Some(fault)).await;
+    }
+
+    pub async fn clear_faults(&self) {
+        self.control(reqwest::Method::DELETE, "faults", None).await;
+    }
+
+    pub async fn advance(&self, seconds: f64) {
+        self.control(
+            reqwest::Method::POST,
+            "clock",
+            Some(serde_json::json!({ "advance_seconds": seconds })),
+        )
+        .await;
+    }
+
+    /// The simulator's own view of what exists now: (id, state) pairs.
+    pub async fn truth(&self) -> Vec<(String, String)> {
+        let value = self.control(reqwest::Method::GET, "scenario/tasks", None).await;
+        let list = value
+            .as_array()
+            .cloned()
+            .or_else(|| value.get("tasks").and_then(Value::as_array).cloned())
+            .unwrap_or_default();
+        let mut pairs: Vec<(String, String)> = list
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].as_str().unwrap_or_default().to_owned(),
+                    t["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    }
+}
+
+/// Requests, bytes and 304s the simulator counted for one route.
+pub fn route(stats: &Value, name: &str) -> (u64, u64, u64) {
+    let r = &stats["routes"][name];
+    (
+        r["requests"].as_u64().unwrap_or(0),
+        r["bytes"].as_u64().unwrap_or(0),
+        r["not_modified"].as_u64().unwrap_or(0),
+    )
+}
+
+pub fn total(stats: &Value) -> (u64, u64, u64) {
+    let r = &stats["total"];
+    (
+        r["requests"].as_u64().unwrap_or(0),
+        r["bytes"].as_u64().unwrap_or(0),
+        r["not_modified"].as_u64().unwrap_or(0),
+    )
+}
