@@ -60,7 +60,10 @@ fn default_reset_after() -> u64 {
 impl FaultKind {
     /// Faults that only decorate a normal answer; the others replace or corrupt it.
     fn is_decoration(&self) -> bool {
-        matches!(self, FaultKind::Latency { .. } | FaultKind::PollInterval { .. })
+        matches!(
+            self,
+            FaultKind::Latency { .. } | FaultKind::PollInterval { .. }
+        )
     }
 }
 
@@ -181,7 +184,9 @@ mod tests {
 
     #[test]
     fn request_bodies_parse() {
-        let r = request(r#"{"kind":"rate_limit","status":429,"retry_after":true,"route":"tasks","times":2}"#);
+        let r = request(
+            r#"{"kind":"rate_limit","status":429,"retry_after":true,"route":"tasks","times":2}"#,
+        );
         assert_eq!(
             r.kind,
             FaultKind::RateLimit {
@@ -192,15 +197,22 @@ mod tests {
         );
         assert_eq!(r.route.as_deref(), Some("tasks"));
         assert_eq!(r.times, Some(2));
-        assert_eq!(request(r#"{"kind":"unauthorized"}"#).kind, FaultKind::Unauthorized);
+        assert_eq!(
+            request(r#"{"kind":"unauthorized"}"#).kind,
+            FaultKind::Unauthorized
+        );
         assert!(serde_json::from_str::<FaultRequest>(r#"{"kind":"explode"}"#).is_err());
     }
 
     #[test]
     fn times_counts_down_and_the_fault_goes_away() {
         let mut book = FaultBook::default();
-        book.add(request(r#"{"kind":"status","status":503,"times":2}"#)).unwrap();
-        assert_eq!(book.take_for("tasks").outcome, Some(FaultKind::Status { status: 503 }));
+        book.add(request(r#"{"kind":"status","status":503,"times":2}"#))
+            .unwrap();
+        assert_eq!(
+            book.take_for("tasks").outcome,
+            Some(FaultKind::Status { status: 503 })
+        );
         assert_eq!(book.list()[0].remaining, Some(1));
         assert!(book.take_for("session").outcome.is_some());
         assert!(book.list().is_empty());
@@ -211,16 +223,31 @@ mod tests {
     fn route_matching_and_decorations_stack() {
         let mut book = FaultBook::default();
         book.add(request(r#"{"kind":"latency","ms":100}"#)).unwrap();
-        book.add(request(r#"{"kind":"poll_interval","seconds":60,"route":"tasks"}"#)).unwrap();
-        book.add(request(r#"{"kind":"malformed_json","route":"graphql","times":1}"#)).unwrap();
-        book.add(request(r#"{"kind":"truncated","route":"graphql","times":1}"#)).unwrap();
+        book.add(request(
+            r#"{"kind":"poll_interval","seconds":60,"route":"tasks"}"#,
+        ))
+        .unwrap();
+        book.add(request(
+            r#"{"kind":"malformed_json","route":"graphql","times":1}"#,
+        ))
+        .unwrap();
+        book.add(request(
+            r#"{"kind":"truncated","route":"graphql","times":1}"#,
+        ))
+        .unwrap();
 
         let tasks = book.take_for("tasks");
-        assert_eq!((tasks.latency_ms, tasks.poll_interval_seconds), (100, Some(60)));
+        assert_eq!(
+            (tasks.latency_ms, tasks.poll_interval_seconds),
+            (100, Some(60))
+        );
         assert!(tasks.outcome.is_none());
 
         // Only the first corrupting fault applies, and only it is counted down.
-        assert_eq!(book.take_for("graphql").outcome, Some(FaultKind::MalformedJson));
+        assert_eq!(
+            book.take_for("graphql").outcome,
+            Some(FaultKind::MalformedJson)
+        );
         assert_eq!(book.take_for("graphql").outcome, Some(FaultKind::Truncated));
         assert_eq!(book.take_for("graphql").outcome, None);
 
@@ -232,7 +259,9 @@ mod tests {
     #[test]
     fn unknown_route_names_are_refused() {
         let mut book = FaultBook::default();
-        let error = book.add(request(r#"{"kind":"unauthorized","route":"taks"}"#)).unwrap_err();
+        let error = book
+            .add(request(r#"{"kind":"unauthorized","route":"taks"}"#))
+            .unwrap_err();
         assert!(error.contains("taks") && error.contains("tasks"));
     }
 }

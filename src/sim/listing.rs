@@ -65,7 +65,7 @@ impl TaskQuery {
             .filter(|t| {
                 self.states
                     .as_ref()
-                    .is_none_or(|states| states.iter().any(|s| *s == t.state))
+                    .is_none_or(|states| states.contains(&t.state))
             })
             .filter(|t| self.since.is_none_or(|since| t.updated_at >= since))
             .collect();
@@ -76,11 +76,7 @@ impl TaskQuery {
                 t.updated_at
             }
         };
-        found.sort_by(|a, b| {
-            key(a)
-                .total_cmp(&key(b))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        found.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.id.cmp(&b.id)));
         if !self.ascending {
             found.reverse();
         }

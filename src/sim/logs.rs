@@ -21,7 +21,11 @@ enum Beat {
         output: String,
     },
     /// The closing message and the PR summary; only written when the session completes.
-    Finish { summary: String, title: String, description: String },
+    Finish {
+        summary: String,
+        title: String,
+        description: String,
+    },
 }
 
 /// Renders the visible part of a session's log at sim time `now`.
@@ -32,8 +36,9 @@ pub(crate) fn render_log(
     epoch: DateTime<Utc>,
 ) -> String {
     let beats = script(&session.log_script, repository, title);
-    let (work, finish): (Vec<&Beat>, Vec<&Beat>) =
-        beats.iter().partition(|b| !matches!(b, Beat::Finish { .. }));
+    let (work, finish): (Vec<&Beat>, Vec<&Beat>) = beats
+        .iter()
+        .partition(|b| !matches!(b, Beat::Finish { .. }));
     let chunks_per_beat: Vec<usize> = work.iter().map(|b| chunk_count(b)).collect();
     let total: usize = chunks_per_beat.iter().sum();
     let span = (session.work_ends_at - session.work_started_at).max(1.0);
@@ -187,7 +192,9 @@ fn render_beat(
                 stop(chunk_id.clone(), summary.clone(), 310),
                 stop(
                     uuid_like(&[&chunk_id, "summary"]),
-                    format!("<pr_title>\n{title}\n</pr_title>\n\n<pr_description>\n{description}\n</pr_description>"),
+                    format!(
+                        "<pr_title>\n{title}\n</pr_title>\n\n<pr_description>\n{description}\n</pr_description>"
+                    ),
                     420,
                 ),
             ]
@@ -221,7 +228,9 @@ fn script(name: &str, repository: &str, title: &str) -> Vec<Beat> {
                 arguments: json!({"path": format!("{root}/src/middleware/limits.ts")}),
                 output: "export function limits(req, res, next) {\n  next();\n}\n".to_owned(),
             });
-            beats.push(Beat::Reason("The middleware is a stub; a token bucket per client id fits.".to_owned()));
+            beats.push(Beat::Reason(
+                "The middleware is a stub; a token bucket per client id fits.".to_owned(),
+            ));
             beats.push(Beat::Tool {
                 name: "str_replace",
                 arguments: json!({"path": format!("{root}/src/middleware/limits.ts"), "old_str": "  next();", "new_str": "  if (!bucketFor(req).take()) return res.status(429).end();\n  next();"}),
@@ -246,7 +255,10 @@ fn script(name: &str, repository: &str, title: &str) -> Vec<Beat> {
                 arguments: json!({"async": false, "command": format!("cd {root} && npm install && npm run build:android"), "description": "Install and build", "sessionId": "main"}),
                 output: "added 1312 packages in 41s\n> build:android\nFAILURE: Build failed with an exception.\n* What went wrong: Could not resolve com.facebook.react:react-android:0.76.0\n".to_owned(),
             });
-            beats.push(Beat::Reason("The Android artifact cannot be resolved; the Maven mirror may be missing.".to_owned()));
+            beats.push(Beat::Reason(
+                "The Android artifact cannot be resolved; the Maven mirror may be missing."
+                    .to_owned(),
+            ));
             beats.push(Beat::Tool {
                 name: "bash",
                 arguments: json!({"async": false, "command": format!("cd {root}/android && ./gradlew --refresh-dependencies assembleDebug"), "description": "Retry the Android build", "sessionId": "main"}),
@@ -372,10 +384,20 @@ mod tests {
     #[test]
     fn completed_logs_end_with_the_pr_summary_and_failed_ones_do_not() {
         let epoch = Utc::now();
-        let done = chunks(&render_log(&session("feature", "completed", 100.0), "o/repo", "T", epoch));
+        let done = chunks(&render_log(
+            &session("feature", "completed", 100.0),
+            "o/repo",
+            "T",
+            epoch,
+        ));
         let last = done.last().unwrap();
         assert_eq!(last["choices"][0]["finish_reason"], "stop");
-        assert!(last["choices"][0]["delta"]["content"].as_str().unwrap().contains("<pr_title>"));
+        assert!(
+            last["choices"][0]["delta"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("<pr_title>")
+        );
         let failed = render_log(&session("failing", "failed", 100.0), "o/repo", "T", epoch);
         assert!(!failed.contains("\"stop\""));
         assert!(failed.contains("/home/runner/work/repo/repo"));
@@ -384,7 +406,12 @@ mod tests {
     #[test]
     fn tool_calls_repeat_their_id_with_output_and_created_uses_both_units() {
         let epoch = Utc::now();
-        let all = chunks(&render_log(&session("bugfix", "completed", 100.0), "o/r", "T", epoch));
+        let all = chunks(&render_log(
+            &session("bugfix", "completed", 100.0),
+            "o/r",
+            "T",
+            epoch,
+        ));
         let issued = all
             .iter()
             .find(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "bash")
@@ -395,9 +422,20 @@ mod tests {
             .filter(|c| &c["choices"][0]["delta"]["tool_calls"][0]["id"] == id)
             .collect();
         assert_eq!(finished.len(), 2);
-        assert!(finished[1]["choices"][0]["delta"]["content"].as_str().unwrap().contains("ghp_"));
+        assert!(
+            finished[1]["choices"][0]["delta"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("ghp_")
+        );
         let created: Vec<i64> = all.iter().map(|c| c["created"].as_i64().unwrap()).collect();
-        assert!(created.iter().any(|c| *c > 100_000_000_000), "milliseconds somewhere");
-        assert!(created.iter().any(|c| *c < 100_000_000_000), "seconds somewhere");
+        assert!(
+            created.iter().any(|c| *c > 100_000_000_000),
+            "milliseconds somewhere"
+        );
+        assert!(
+            created.iter().any(|c| *c < 100_000_000_000),
+            "seconds somewhere"
+        );
     }
 }

@@ -18,8 +18,8 @@ use super::listing::{TaskQuery, link_header};
 use super::logs::render_log;
 use super::rate_limit::unix_seconds_after;
 use super::wire::{
-    WireContext, capi_session_json, pull_node_json, repository_json, task_json, user_node_json,
-    user_node_id,
+    WireContext, capi_session_json, pull_node_json, repository_json, task_json, user_node_id,
+    user_node_json,
 };
 use super::world::{SessionNow, TaskNow, World, repository_of};
 use super::{SimState, Simulator};
@@ -33,7 +33,10 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/agents/tasks", get(list_tasks))
         .route("/agents/tasks/{task_id}", get(one_task))
         .route("/agents/repos/{owner}/{repo}/tasks", get(list_repo_tasks))
-        .route("/agents/repos/{owner}/{repo}/tasks/{task_id}", get(one_repo_task))
+        .route(
+            "/agents/repos/{owner}/{repo}/tasks/{task_id}",
+            get(one_repo_task),
+        )
         .route("/repositories/{id}", get(one_repository))
         .route(
             "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel",
@@ -159,7 +162,10 @@ async fn upstream(
         Some(FaultKind::Status { status }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let message = status.canonical_reason().unwrap_or("Simulated failure");
-            Some(Reply::json(status, json!({"message": message, "documentation_url": DOCS_URL})))
+            Some(Reply::json(
+                status,
+                json!({"message": message, "documentation_url": DOCS_URL}),
+            ))
         }
         Some(FaultKind::Unauthorized) => Some(Reply::bad_credentials()),
         Some(FaultKind::RateLimit {
@@ -263,7 +269,10 @@ async fn upstream(
         }
     }
     if let Some(seconds) = applied.poll_interval_seconds {
-        extra.push((HeaderName::from_static("x-poll-interval"), seconds.to_string()));
+        extra.push((
+            HeaderName::from_static("x-poll-interval"),
+            seconds.to_string(),
+        ));
     }
     state.stats.record(route, status.as_u16(), body.len());
     drop(state);
@@ -294,7 +303,8 @@ fn wire<'a>(state: &'a SimState, origin: &'a str) -> WireContext<'a> {
 }
 
 fn same_repository(task: &TaskNow, owner: &str, repo: &str) -> bool {
-    task.repository.owner.eq_ignore_ascii_case(owner) && task.repository.name.eq_ignore_ascii_case(repo)
+    task.repository.owner.eq_ignore_ascii_case(owner)
+        && task.repository.name.eq_ignore_ascii_case(repo)
 }
 
 fn scenario_has_repository(state: &SimState, owner: &str, repo: &str) -> bool {
@@ -355,13 +365,20 @@ async fn list_repo_tasks(
     Path((owner, repo)): Path<(String, String)>,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(sim, "repo_tasks", Api::Rest, method, headers, |state, origin| {
-        if !scenario_has_repository(state, &owner, &repo) {
-            return Reply::not_found();
-        }
-        let path = format!("/agents/repos/{owner}/{repo}/tasks");
-        task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
-    })
+    upstream(
+        sim,
+        "repo_tasks",
+        Api::Rest,
+        method,
+        headers,
+        |state, origin| {
+            if !scenario_has_repository(state, &owner, &repo) {
+                return Reply::not_found();
+            }
+            let path = format!("/agents/repos/{owner}/{repo}/tasks");
+            task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
+        },
+    )
     .await
 }
 
@@ -387,17 +404,24 @@ async fn one_repo_task(
     headers: HeaderMap,
     Path((owner, repo, task_id)): Path<(String, String, String)>,
 ) -> Response {
-    upstream(sim, "repo_task", Api::Rest, method, headers, |state, origin| {
-        let world = state.world();
-        match world
-            .tasks
-            .iter()
-            .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
-        {
-            Some(task) => Reply::ok(task_json(&wire(state, origin), task, true, true)),
-            None => Reply::not_found(),
-        }
-    })
+    upstream(
+        sim,
+        "repo_task",
+        Api::Rest,
+        method,
+        headers,
+        |state, origin| {
+            let world = state.world();
+            match world
+                .tasks
+                .iter()
+                .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
+            {
+                Some(task) => Reply::ok(task_json(&wire(state, origin), task, true, true)),
+                None => Reply::not_found(),
+            }
+        },
+    )
     .await
 }
 
@@ -407,21 +431,28 @@ async fn one_repository(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(sim, "repository", Api::Rest, method, headers, |state, origin| {
-        let Ok(id) = id.parse::<u64>() else {
-            return Reply::not_found();
-        };
-        let found = state
-            .scenario
-            .tasks
-            .iter()
-            .map(|t| repository_of(t, &state.scenario))
-            .find(|r| r.id == id);
-        match found {
-            Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
-            None => Reply::not_found(),
-        }
-    })
+    upstream(
+        sim,
+        "repository",
+        Api::Rest,
+        method,
+        headers,
+        |state, origin| {
+            let Ok(id) = id.parse::<u64>() else {
+                return Reply::not_found();
+            };
+            let found = state
+                .scenario
+                .tasks
+                .iter()
+                .map(|t| repository_of(t, &state.scenario))
+                .find(|r| r.id == id);
+            match found {
+                Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
+                None => Reply::not_found(),
+            }
+        },
+    )
     .await
 }
 
@@ -538,10 +569,12 @@ fn resolve_nodes(state: &SimState, origin: &str, ids: &Value) -> Reply {
 }
 
 fn find_session<'a>(world: &'a World, session_id: &str) -> Option<(&'a TaskNow, &'a SessionNow)> {
-    world
-        .tasks
-        .iter()
-        .find_map(|t| t.sessions.iter().find(|s| s.id == session_id).map(|s| (t, s)))
+    world.tasks.iter().find_map(|t| {
+        t.sessions
+            .iter()
+            .find(|s| s.id == session_id)
+            .map(|s| (t, s))
+    })
 }
 
 async fn list_sessions(
@@ -550,42 +583,63 @@ async fn list_sessions(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(sim, "sessions", Api::Capi, method, headers, |state, origin| {
-        let value = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        let page_size = value("page_size")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .map_or(50, |n| n.min(100));
-        let page_number = value("page_number")
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(1);
-        let ascending = value("sort").is_some_and(|s| s.ends_with(",asc"));
-        let by_created = value("sort").is_some_and(|s| s.starts_with("created_at"));
-        let task_filter = value("task_id").filter(|v| !v.is_empty());
-        let world = state.world();
-        let context = wire(state, origin);
-        let mut sessions: Vec<(&TaskNow, &SessionNow)> = world
-            .tasks
-            .iter()
-            .filter(|t| task_filter.is_none_or(|id| t.id == id))
-            .flat_map(|t| t.sessions.iter().map(move |s| (t, s)))
-            .collect();
-        sessions.sort_by(|a, b| {
-            let key = |s: &SessionNow| if by_created { s.created_at } else { s.updated_at };
-            key(a.1).total_cmp(&key(b.1)).then_with(|| a.1.id.cmp(&b.1.id))
-        });
-        if !ascending {
-            sessions.reverse();
-        }
-        let page: Vec<Value> = sessions
-            .iter()
-            .skip((page_number - 1).saturating_mul(page_size))
-            .take(page_size)
-            .map(|(t, s)| capi_session_json(&context, t, s, false))
-            .collect();
-        Reply::ok(json!({"sessions": page}))
-    })
+    upstream(
+        sim,
+        "sessions",
+        Api::Capi,
+        method,
+        headers,
+        |state, origin| {
+            let value = |key: &str| {
+                pairs
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            };
+            let page_size = value("page_size")
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .map_or(50, |n| n.min(100));
+            let page_number = value("page_number")
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(1);
+            let ascending = value("sort").is_some_and(|s| s.ends_with(",asc"));
+            let by_created = value("sort").is_some_and(|s| s.starts_with("created_at"));
+            let task_filter = value("task_id").filter(|v| !v.is_empty());
+            let world = state.world();
+            let context = wire(state, origin);
+            let mut sessions: Vec<(&TaskNow, &SessionNow)> = world
+                .tasks
+                .iter()
+                .filter(|t| task_filter.is_none_or(|id| t.id == id))
+                .flat_map(|t| t.sessions.iter().map(move |s| (t, s)))
+                .collect();
+            sessions.sort_by(|a, b| {
+                let key = |s: &SessionNow| {
+                    if by_created {
+                        s.created_at
+                    } else {
+                        s.updated_at
+                    }
+                };
+                key(a.1)
+                    .total_cmp(&key(b.1))
+                    .then_with(|| a.1.id.cmp(&b.1.id))
+            });
+            if !ascending {
+                sessions.reverse();
+            }
+            let page: Vec<Value> = sessions
+                .iter()
+                .skip((page_number - 1).saturating_mul(page_size))
+                .take(page_size)
+                .map(|(t, s)| capi_session_json(&context, t, s, false))
+                .collect();
+            Reply::ok(json!({"sessions": page}))
+        },
+    )
     .await
 }
 
@@ -595,15 +649,25 @@ async fn one_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(sim, "session", Api::Capi, method, headers, |state, origin| {
-        let world = state.world();
-        match find_session(&world, &id) {
-            Some((task, session)) => {
-                Reply::ok(capi_session_json(&wire(state, origin), task, session, false))
+    upstream(
+        sim,
+        "session",
+        Api::Capi,
+        method,
+        headers,
+        |state, origin| {
+            let world = state.world();
+            match find_session(&world, &id) {
+                Some((task, session)) => Reply::ok(capi_session_json(
+                    &wire(state, origin),
+                    task,
+                    session,
+                    false,
+                )),
+                None => Reply::not_found(),
             }
-            None => Reply::not_found(),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -613,30 +677,37 @@ async fn session_logs(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(sim, "session_logs", Api::Capi, method, headers, |state, _origin| {
-        let world = state.world();
-        match find_session(&world, &id) {
-            Some((task, session)) => {
-                let title = task
-                    .pull
-                    .as_ref()
-                    .map(|p| p.title.clone())
-                    .or_else(|| task.name.clone())
-                    .unwrap_or_else(|| "the task".to_owned());
-                Reply {
-                    status: StatusCode::OK,
-                    body: ReplyBody::Text(render_log(
-                        session,
-                        &task.repository.full_name(),
-                        &title,
-                        state.epoch,
-                    )),
-                    headers: Vec::new(),
+    upstream(
+        sim,
+        "session_logs",
+        Api::Capi,
+        method,
+        headers,
+        |state, _origin| {
+            let world = state.world();
+            match find_session(&world, &id) {
+                Some((task, session)) => {
+                    let title = task
+                        .pull
+                        .as_ref()
+                        .map(|p| p.title.clone())
+                        .or_else(|| task.name.clone())
+                        .unwrap_or_else(|| "the task".to_owned());
+                    Reply {
+                        status: StatusCode::OK,
+                        body: ReplyBody::Text(render_log(
+                            session,
+                            &task.repository.full_name(),
+                            &title,
+                            state.epoch,
+                        )),
+                        headers: Vec::new(),
+                    }
                 }
+                None => Reply::not_found(),
             }
-            None => Reply::not_found(),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -646,30 +717,38 @@ async fn pull_sessions(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(sim, "pull_sessions", Api::Capi, method, headers, |state, origin| {
-        let Ok(id) = id.parse::<u64>() else {
-            return Reply::not_found();
-        };
-        let world = state.world();
-        let context = wire(state, origin);
-        let task = world
-            .tasks
-            .iter()
-            .find(|t| t.pull.as_ref().is_some_and(|p| p.database_id == id && !p.deleted));
-        match task {
-            Some(task) => {
-                let mut sessions: Vec<Value> = task
-                    .sessions
-                    .iter()
-                    .map(|s| capi_session_json(&context, task, s, true))
-                    .collect();
-                // Newest first: the newest session describes the PR now.
-                sessions.reverse();
-                Reply::ok(json!({"sessions": sessions}))
+    upstream(
+        sim,
+        "pull_sessions",
+        Api::Capi,
+        method,
+        headers,
+        |state, origin| {
+            let Ok(id) = id.parse::<u64>() else {
+                return Reply::not_found();
+            };
+            let world = state.world();
+            let context = wire(state, origin);
+            let task = world.tasks.iter().find(|t| {
+                t.pull
+                    .as_ref()
+                    .is_some_and(|p| p.database_id == id && !p.deleted)
+            });
+            match task {
+                Some(task) => {
+                    let mut sessions: Vec<Value> = task
+                        .sessions
+                        .iter()
+                        .map(|s| capi_session_json(&context, task, s, true))
+                        .collect();
+                    // Newest first: the newest session describes the PR now.
+                    sessions.reverse();
+                    Reply::ok(json!({"sessions": sessions}))
+                }
+                None => Reply::not_found(),
             }
-            None => Reply::not_found(),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -734,7 +813,11 @@ async fn unknown_route(State(sim): State<Simulator>, method: Method, uri: Uri) -
 // Control routes: no auth, never counted, never faulted.
 
 fn control_error(message: String) -> Response {
-    (StatusCode::BAD_REQUEST, axum::Json(json!({"message": message}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({"message": message})),
+    )
+        .into_response()
 }
 
 async fn list_faults(State(sim): State<Simulator>) -> Response {
@@ -782,7 +865,8 @@ async fn advance_clock(State(sim): State<Simulator>, body: Bytes) -> Response {
         .filter(|s| s.is_finite() && *s >= 0.0);
     let Some(seconds) = seconds else {
         return control_error(
-            "expected {\"advance_seconds\": N} with N >= 0 (sim time only moves forward)".to_owned(),
+            "expected {\"advance_seconds\": N} with N >= 0 (sim time only moves forward)"
+                .to_owned(),
         );
     };
     let mut state = sim.lock();

@@ -223,12 +223,10 @@ impl Scenario {
                 });
             }
         };
-        scenario
-            .check()
-            .map_err(|problem| ScenarioError::Invalid {
-                path: path.to_owned(),
-                problem,
-            })?;
+        scenario.check().map_err(|problem| ScenarioError::Invalid {
+            path: path.to_owned(),
+            problem,
+        })?;
         Ok(scenario)
     }
 
@@ -495,7 +493,8 @@ impl Scenario {
             "sim-user/notes",
             "sim-user/scripts",
         ];
-        const FINAL_STATES: [&str; 5] = ["completed", "completed", "completed", "failed", "cancelled"];
+        const FINAL_STATES: [&str; 5] =
+            ["completed", "completed", "completed", "failed", "cancelled"];
         const ACTIVE_STATES: [&str; 3] = ["in_progress", "waiting_for_user", "queued"];
         const SCRIPTS: [&str; 4] = ["feature", "bugfix", "docs", "quick"];
         let mut rng = StdRng::seed_from_u64(seed);
@@ -510,7 +509,10 @@ impl Scenario {
                     let start = -rng.random_range(30.0..3000.0_f64).round();
                     vec![
                         (start, "queued"),
-                        (start + 10.0, ACTIVE_STATES[rng.random_range(0..ACTIVE_STATES.len())]),
+                        (
+                            start + 10.0,
+                            ACTIVE_STATES[rng.random_range(0..ACTIVE_STATES.len())],
+                        ),
                         (start + 100_000.0, "completed"),
                     ]
                 } else {
@@ -608,7 +610,11 @@ impl TaskBuilder {
         self.with_pull(|p| p.state = PullRequestState::Closed)
     }
     fn session(mut self, log: &str, prompt: &str, steps: &[(f64, &str)]) -> Self {
-        let premium_requests = if self.spec.sessions.is_empty() { 1.0 } else { 0.5 };
+        let premium_requests = if self.spec.sessions.is_empty() {
+            1.0
+        } else {
+            0.5
+        };
         self.spec.sessions.push(SessionSpec {
             prompt: Some(prompt.to_owned()),
             log: log.to_owned(),
@@ -708,7 +714,10 @@ mod tests {
         )
         .unwrap();
         let message = Scenario::from_file(&unordered).unwrap_err().to_string();
-        assert!(message.contains("unordered.json") && message.contains("time order"), "{message}");
+        assert!(
+            message.contains("unordered.json") && message.contains("time order"),
+            "{message}"
+        );
 
         let no_repo_owner = dir.path().join("x.toml");
         std::fs::write(&no_repo_owner, "[[tasks]]\nrepository = \"solo\"\n[[tasks.sessions]]\nsteps = [{ at = 0, state = \"queued\" }]\n").unwrap();

@@ -85,7 +85,10 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
     assert_eq!(headers["x-ratelimit-resource"], "core");
     assert_eq!(headers["x-ratelimit-remaining"], "4998");
     let link = headers["link"].to_str().unwrap();
-    assert!(link.contains("rel=\"next\"") && link.contains(&sim.base), "{link}");
+    assert!(
+        link.contains("rel=\"next\"") && link.contains(&sim.base),
+        "{link}"
+    );
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let list: Value = response.json().await.unwrap();
     let tasks = list["tasks"].as_array().unwrap();
@@ -93,8 +96,16 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
     assert!(list["total_active_count"].as_u64().unwrap() > 5);
     assert_eq!(list["total_archived_count"], 1);
     let states: Vec<&str> = tasks.iter().filter_map(|t| t["state"].as_str()).collect();
-    assert!(states.contains(&"in_progress") && states.contains(&"waiting_for_user"), "{states:?}");
-    assert!(tasks[0]["html_url"].as_str().unwrap().starts_with(&format!("{}/web/", sim.base)));
+    assert!(
+        states.contains(&"in_progress") && states.contains(&"waiting_for_user"),
+        "{states:?}"
+    );
+    assert!(
+        tasks[0]["html_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/web/", sim.base))
+    );
 
     // A conditional request is answered 304 without a body and without spending quota.
     let again = sim
@@ -128,16 +139,25 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
 
     // GraphQL: the CAPI endpoint, and nodes with a deleted PR among them.
     let endpoints: Value = sim
-        .post("/graphql", json!({"query": "query { viewer { login copilotEndpoints { api } } }"}))
+        .post(
+            "/graphql",
+            json!({"query": "query { viewer { login copilotEndpoints { api } } }"}),
+        )
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let capi = endpoints["data"]["viewer"]["copilotEndpoints"]["api"].as_str().unwrap().to_owned();
+    let capi = endpoints["data"]["viewer"]["copilotEndpoints"]["api"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(capi, format!("{}/copilot", sim.base));
-    let pull_id = detail["artifacts"][0]["data"]["global_id"].as_str().unwrap().to_owned();
+    let pull_id = detail["artifacts"][0]["data"]["global_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let nodes: Value = sim
         .post(
             "/graphql",
@@ -150,7 +170,10 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
         .await
         .unwrap();
     assert_eq!(nodes["data"]["nodes"][0]["__typename"], "PullRequest");
-    assert_eq!(nodes["data"]["nodes"][0]["fullDatabaseId"], detail["artifacts"][0]["data"]["id"].to_string());
+    assert_eq!(
+        nodes["data"]["nodes"][0]["fullDatabaseId"],
+        detail["artifacts"][0]["data"]["id"].to_string()
+    );
     assert!(nodes["data"]["nodes"][1].is_null());
     assert_eq!(nodes["errors"][0]["type"], "NOT_FOUND");
     assert_eq!(nodes["errors"][0]["path"], json!(["nodes", 1]));
@@ -165,7 +188,14 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
     let session_id = session["id"].as_str().unwrap().to_owned();
     let run_id = session["workflow_run_id"].as_u64().unwrap();
     let log_path = format!("/copilot/agents/sessions/{session_id}/logs");
-    let early = sim.get(&log_path).send().await.unwrap().text().await.unwrap();
+    let early = sim
+        .get(&log_path)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let clock: Value = sim
         .client
         .post(format!("{}/_sim/clock", sim.base))
@@ -177,7 +207,14 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
         .await
         .unwrap();
     assert_eq!(clock["speed"], 0.0);
-    let later = sim.get(&log_path).send().await.unwrap().text().await.unwrap();
+    let later = sim
+        .get(&log_path)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(later.len() > early.len() && later.starts_with(&early));
     assert!(later.starts_with("data: {"));
 
@@ -190,24 +227,39 @@ async fn rest_capi_graphql_and_control_routes_work_together() {
     let response = sim.post(&cancel, json!({})).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let pull_sessions = sim
-        .json(&format!("/copilot/agents/resource/pull/{}", detail["artifacts"][0]["data"]["id"]))
+        .json(&format!(
+            "/copilot/agents/resource/pull/{}",
+            detail["artifacts"][0]["data"]["id"]
+        ))
         .await;
     assert!(pull_sessions["sessions"][0]["completed_at"].is_i64());
 
     let scenario_tasks = sim.json("/_sim/scenario/tasks").await;
-    assert!(scenario_tasks.as_array().unwrap().iter().any(|t| t["id"] == running_id && t["state"] == "cancelled"));
+    assert!(
+        scenario_tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == running_id && t["state"] == "cancelled")
+    );
 
     // Web pages need no token.
     let page = sim
         .client
-        .get(format!("{}/web/octo-org/web-app/tasks/{running_id}", sim.base))
+        .get(format!(
+            "{}/web/octo-org/web-app/tasks/{running_id}",
+            sim.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
     // Unknown routes fail loudly.
-    assert_eq!(sim.get("/agents/taskz").send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        sim.get("/agents/taskz").send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 
     let stats = sim.json("/_sim/stats").await;
     assert_eq!(stats["routes"]["tasks"]["requests"], 4);
@@ -242,9 +294,21 @@ async fn faults_are_injected_counted_down_and_cleared() {
     assert_eq!(wrong_token.status(), StatusCode::UNAUTHORIZED);
 
     let add = |fault: Value| sim.client.post(control("faults")).json(&fault).send();
-    assert_eq!(add(json!({"kind": "status", "status": 503, "route": "tasks", "times": 1})).await.unwrap().status(), StatusCode::CREATED);
-    assert_eq!(sim.get("/agents/tasks").send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(sim.get("/agents/tasks").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        add(json!({"kind": "status", "status": 503, "route": "tasks", "times": 1}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        sim.get("/agents/tasks").send().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        sim.get("/agents/tasks").send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
     add(json!({"kind": "rate_limit", "status": 429, "reset_after_seconds": 30, "retry_after": true, "times": 1})).await.unwrap();
     let limited = sim.get("/agents/tasks").send().await.unwrap();
@@ -252,45 +316,102 @@ async fn faults_are_injected_counted_down_and_cleared() {
     assert_eq!(limited.headers()["x-ratelimit-remaining"], "0");
     assert_eq!(limited.headers()["retry-after"], "30");
 
-    add(json!({"kind": "malformed_json", "times": 1})).await.unwrap();
+    add(json!({"kind": "malformed_json", "times": 1}))
+        .await
+        .unwrap();
     let malformed = sim.get("/agents/tasks").send().await.unwrap();
     assert_eq!(malformed.status(), StatusCode::OK);
     assert!(serde_json::from_str::<Value>(&malformed.text().await.unwrap()).is_err());
 
     add(json!({"kind": "truncated", "times": 1})).await.unwrap();
-    let truncated = sim.get("/agents/tasks").send().await.unwrap().text().await.unwrap();
+    let truncated = sim
+        .get("/agents/tasks")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(serde_json::from_str::<Value>(&truncated).is_err());
 
-    add(json!({"kind": "poll_interval", "seconds": 60, "route": "capi_tasks"})).await.unwrap();
+    add(json!({"kind": "poll_interval", "seconds": 60, "route": "capi_tasks"}))
+        .await
+        .unwrap();
     let polled = sim.get("/copilot/agents/tasks").send().await.unwrap();
     assert_eq!(polled.headers()["x-poll-interval"], "60");
     let body: Value = polled.json().await.unwrap();
     assert_eq!(body["has_next_page"], true);
 
-    let listed: Value = sim.client.get(control("faults")).send().await.unwrap().json().await.unwrap();
+    let listed: Value = sim
+        .client
+        .get(control("faults"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["faults"].as_array().unwrap().len(), 1);
-    let refused = add(json!({"kind": "unauthorized", "route": "nowhere"})).await.unwrap();
+    let refused = add(json!({"kind": "unauthorized", "route": "nowhere"}))
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     sim.client.delete(control("faults")).send().await.unwrap();
-    assert!(sim.get("/copilot/agents/tasks").send().await.unwrap().headers().get("x-poll-interval").is_none());
+    assert!(
+        sim.get("/copilot/agents/tasks")
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get("x-poll-interval")
+            .is_none()
+    );
 
     // Paging through every page finds every active task exactly once.
     let mut seen = Vec::new();
     for page in 1.. {
-        let response = sim.get(&format!("/agents/tasks?per_page=25&page={page}")).send().await.unwrap();
-        let more = response.headers().get("link").is_some_and(|l| l.to_str().unwrap().contains("rel=\"next\""));
+        let response = sim
+            .get(&format!("/agents/tasks?per_page=25&page={page}"))
+            .send()
+            .await
+            .unwrap();
+        let more = response
+            .headers()
+            .get("link")
+            .is_some_and(|l| l.to_str().unwrap().contains("rel=\"next\""));
         let body: Value = response.json().await.unwrap();
-        seen.extend(body["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+        seen.extend(
+            body["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned()),
+        );
         if !more {
-            assert_eq!(seen.len() as u64, body["total_active_count"].as_u64().unwrap());
+            assert_eq!(
+                seen.len() as u64,
+                body["total_active_count"].as_u64().unwrap()
+            );
             break;
         }
     }
     let unique: std::collections::HashSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len());
 
-    sim.client.post(control("stats/reset")).send().await.unwrap();
-    let stats: Value = sim.client.get(control("stats")).send().await.unwrap().json().await.unwrap();
+    sim.client
+        .post(control("stats/reset"))
+        .send()
+        .await
+        .unwrap();
+    let stats: Value = sim
+        .client
+        .get(control("stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stats["total"]["requests"], 0);
     sim.stop().await;
 }

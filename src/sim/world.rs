@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::scenario::{PullRequestState, Scenario, StepError, TaskSpec, TERMINAL_STATES};
+use super::scenario::{PullRequestState, Scenario, StepError, TERMINAL_STATES, TaskSpec};
 
 /// Seconds from the scenario epoch.
 pub(crate) type SimSeconds = f64;
@@ -206,8 +206,7 @@ fn task_at(
             continue;
         }
         let session_id = uuid_like(&[&id, "session", &ordinal.to_string()]);
-        let workflow_run_id =
-            16_000_000_000 + stable_hash(&[&session_id, "run"]) % 1_000_000_000;
+        let workflow_run_id = 16_000_000_000 + stable_hash(&[&session_id, "run"]) % 1_000_000_000;
         let reached = steps.iter().rev().find(|(at, _, _)| *at <= now)?;
         let mut state = reached.1.to_owned();
         let mut updated_at = reached.0;
@@ -373,12 +372,21 @@ mod tests {
         let scenario = Scenario::builtin();
         let none = Cancellations::new();
         let mobile = "b1a7c0de-0004-4000-8000-00000000a004";
-        assert!(world_at(&scenario, 9.0, &none).tasks.iter().all(|t| t.id != mobile));
+        assert!(
+            world_at(&scenario, 9.0, &none)
+                .tasks
+                .iter()
+                .all(|t| t.id != mobile)
+        );
         let world = world_at(&scenario, 10.0, &none);
         let task = find(&world, mobile);
         assert_eq!(task.state, "queued");
         assert!(task.pull.is_none(), "no PR before the agent starts working");
-        assert!(find(&world_at(&scenario, 20.0, &none), mobile).pull.is_some());
+        assert!(
+            find(&world_at(&scenario, 20.0, &none), mobile)
+                .pull
+                .is_some()
+        );
     }
 
     #[test]
@@ -410,7 +418,10 @@ mod tests {
         assert_eq!(task.sessions[0].log_written_until, 30.0);
 
         let late = Cancellations::from([(run, 200.0)]);
-        assert_eq!(find(&world_at(&scenario, 500.0, &late), LOGIN_TASK).state, "completed");
+        assert_eq!(
+            find(&world_at(&scenario, 500.0, &late), LOGIN_TASK).state,
+            "completed"
+        );
     }
 
     #[test]
