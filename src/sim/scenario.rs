@@ -320,14 +320,14 @@ impl Scenario {
                     ],
                 )
                 .repeats(),
-            // Finished earlier today; a follow-up session runs from 30 s to 120 s.
+            // Finished minutes before the start; a follow-up session runs from 30 s to 120 s.
             task("acme/docs-site", "Document the deploy process")
                 .id("b1a7c0de-0003-4000-8000-00000000a003")
                 .pull(12, "Document the deploy process", false)
                 .session(
                     "docs",
                     "Write a DEPLOY.md that explains how we release.",
-                    &[(-3000.0, "queued"), (-2980.0, "in_progress"), (-2400.0, "completed")],
+                    &[(-300.0, "queued"), (-290.0, "in_progress"), (-200.0, "completed")],
                 )
                 .session(
                     "quick",

@@ -115,6 +115,12 @@ fn occurrences(scenario: &Scenario, now: SimSeconds) -> Vec<Occurrence<'_>> {
                     if first_at + shift > now {
                         break;
                     }
+                    // A replay starts during the demo; replaying scripted history before the
+                    // epoch would make old copies of the task appear out of nowhere.
+                    if number > 0 && first_at + shift < 0.0 {
+                        number += 1;
+                        continue;
+                    }
                     found.push(Occurrence {
                         spec,
                         index,
@@ -402,7 +408,7 @@ mod tests {
         assert_eq!(task.state, "in_progress");
         assert_eq!(task.sessions.len(), 2);
         assert_eq!(task.updated_at, 40.0);
-        assert_eq!(task.created_at, -3000.0);
+        assert_eq!(task.created_at, -300.0);
     }
 
     #[test]
@@ -450,5 +456,99 @@ mod tests {
         assert_eq!(id, uuid_like(&["x"]));
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+    }
+}
+
+#[cfg(test)]
+mod builtin_timeline_tests {
+    use super::*;
+
+    const ACTIVE: [&str; 3] = ["queued", "in_progress", "waiting_for_user"];
+
+    fn count(world: &World, states: &[&str]) -> usize {
+        world
+            .tasks
+            .iter()
+            .filter(|t| states.contains(&t.state.as_str()))
+            .count()
+    }
+
+    #[test]
+    fn the_demo_starts_busy_and_keeps_changing() {
+        let scenario = Scenario::builtin();
+        let none = Cancellations::new();
+        for t in [0.0, 15.0] {
+            let world = world_at(&scenario, t, &none);
+            assert!(count(&world, &["in_progress"]) >= 1, "running at {t}");
+            assert!(
+                count(&world, &["waiting_for_user", "idle"]) >= 1,
+                "waiting at {t}"
+            );
+        }
+        let running: Vec<usize> = (0..=360)
+            .step_by(30)
+            .map(|t| count(&world_at(&scenario, f64::from(t), &none), &["in_progress"]))
+            .collect();
+        let waiting: Vec<usize> = (0..=360)
+            .step_by(30)
+            .map(|t| {
+                count(
+                    &world_at(&scenario, f64::from(t), &none),
+                    &["waiting_for_user", "idle"],
+                )
+            })
+            .collect();
+        assert!(running.windows(2).any(|w| w[0] != w[1]), "{running:?}");
+        assert!(waiting.windows(2).any(|w| w[0] != w[1]), "{waiting:?}");
+        // Something is active at every moment of the first three cycles.
+        for t in (0..1080).step_by(5) {
+            let world = world_at(&scenario, f64::from(t), &none);
+            assert!(
+                count(&world, &ACTIVE) + count(&world, &["idle"]) > 0,
+                "idle demo at {t}"
+            );
+        }
+    }
+
+    #[test]
+    fn history_covers_the_last_day_and_earlier() {
+        let world = world_at(&Scenario::builtin(), 0.0, &Cancellations::new());
+        let finished = |t: &&TaskNow| !ACTIVE.contains(&t.state.as_str());
+        assert!(
+            world
+                .tasks
+                .iter()
+                .filter(finished)
+                .any(|t| t.updated_at > -86_400.0 && t.updated_at < -3600.0)
+        );
+        assert!(
+            world
+                .tasks
+                .iter()
+                .filter(finished)
+                .any(|t| t.updated_at < -86_400.0)
+        );
+        let repositories: std::collections::HashSet<_> = world
+            .tasks
+            .iter()
+            .map(|t| t.repository.full_name())
+            .collect();
+        assert!(repositories.len() >= 4);
+    }
+
+    /// Prints the timeline (run with `--nocapture` to read it).
+    #[test]
+    fn print_the_builtin_timeline() {
+        let scenario = Scenario::builtin();
+        for t in [0.0, 15.0, 60.0, 180.0, 360.0] {
+            let world = world_at(&scenario, t, &Cancellations::new());
+            let active: Vec<String> = world
+                .tasks
+                .iter()
+                .filter(|task| task.updated_at > -600.0)
+                .map(|task| format!("{}={}", &task.id[..13], task.state))
+                .collect();
+            println!("t={t}: {}", active.join(" "));
+        }
     }
 }
