@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Route names as used in faults and statistics.
-pub const ROUTE_NAMES: [&str; 13] = [
+pub const ROUTE_NAMES: [&str; 15] = [
     "tasks",
     "task",
     "repo_tasks",
@@ -18,6 +18,8 @@ pub const ROUTE_NAMES: [&str; 13] = [
     "pull_sessions",
     "capi_tasks",
     "web",
+    "device_code",
+    "access_token",
 ];
 
 /// What goes wrong.

@@ -10,7 +10,7 @@
 //! of the crate on purpose: it must speak GitHub's wire shapes from its own types, so that it
 //! tests the real client honestly.
 //!
-//! URLs: REST and GraphQL (`/graphql`) at the origin, the Copilot API under `/copilot`, web pages
+//! URLs: REST and GraphQL (`/graphql`) at the origin, the OAuth device flow at `/login/...`, the Copilot API under `/copilot`, web pages
 //! under `/web`, control routes (no auth, never counted or faulted) under `/_sim`.
 
 mod conditional;
@@ -84,6 +84,8 @@ pub(crate) struct SimState {
     faults: FaultBook,
     stats: StatsBook,
     rate_limits: RateLimits,
+    /// Device-flow codes handed out, with how often each was polled.
+    device_polls: std::collections::HashMap<String, u32>,
 }
 
 impl SimState {
@@ -124,6 +126,7 @@ impl Simulator {
                 faults: FaultBook::default(),
                 stats: StatsBook::default(),
                 rate_limits: RateLimits::default(),
+                device_polls: std::collections::HashMap::new(),
             })),
         }
     }

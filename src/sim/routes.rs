@@ -49,6 +49,8 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/copilot/agents/resource/pull/{id}", get(pull_sessions))
         .route("/copilot/agents/tasks", get(capi_tasks))
         .route("/web/{*path}", get(web_page))
+        .route("/login/device/code", post(device_code))
+        .route("/login/oauth/access_token", post(access_token))
         .route(
             "/_sim/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -68,6 +70,8 @@ enum Api {
     Graphql,
     Capi,
     Web,
+    /// The OAuth device flow: no token yet, so no auth.
+    SignIn,
 }
 
 /// What a handler answers, before the pipeline adds headers and counts it.
@@ -81,6 +85,9 @@ enum ReplyBody {
     Json(Value),
     Text(String),
     Html(String),
+    /// `application/x-www-form-urlencoded`, what GitHub's OAuth routes send without
+    /// `Accept: application/json`.
+    Form(String),
 }
 
 impl Reply {
@@ -202,7 +209,9 @@ async fn upstream(
     let mut state = sim.lock();
     let reply = match reply {
         Some(reply) => reply,
-        None if api != Api::Web && !bearer_token(&headers).is_some_and(|t| state.accepts(t)) => {
+        None if !matches!(api, Api::Web | Api::SignIn)
+            && !bearer_token(&headers).is_some_and(|t| state.accepts(t)) =>
+        {
             Reply::bad_credentials()
         }
         None => handler(&mut state, &origin),
@@ -212,6 +221,7 @@ async fn upstream(
         ReplyBody::Json(value) => ("application/json; charset=utf-8", value.to_string()),
         ReplyBody::Text(text) => ("text/plain; charset=utf-8", text),
         ReplyBody::Html(html) => ("text/html; charset=utf-8", html),
+        ReplyBody::Form(form) => ("application/x-www-form-urlencoded; charset=utf-8", form),
     };
     let mut status = reply.status;
     let mut extra = reply.headers;
@@ -248,7 +258,7 @@ async fn upstream(
     let resource = match api {
         Api::Rest => Some("core"),
         Api::Graphql => Some("graphql"),
-        Api::Capi | Api::Web => None,
+        Api::Capi | Api::Web | Api::SignIn => None,
     };
     if let Some(resource) = resource {
         let cost = u64::from(status != StatusCode::NOT_MODIFIED);
@@ -794,6 +804,139 @@ async fn web_page(
             headers: Vec::new(),
         }
     })
+    .await
+}
+
+/// GitHub answers the OAuth routes in JSON only when asked to.
+fn oauth_reply(headers: &HeaderMap, fields: &[(&str, Value)]) -> Reply {
+    let wants_json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.contains("application/json"));
+    let body = if wants_json {
+        ReplyBody::Json(Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        ))
+    } else {
+        ReplyBody::Form(
+            fields
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(text) => format!("{k}={}", text.replace(' ', "+")),
+                    other => format!("{k}={other}"),
+                })
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+    };
+    Reply {
+        status: StatusCode::OK,
+        body,
+        headers: Vec::new(),
+    }
+}
+
+async fn device_code(State(sim): State<Simulator>, method: Method, headers: HeaderMap) -> Response {
+    let reply_headers = headers.clone();
+    upstream(
+        sim,
+        "device_code",
+        Api::SignIn,
+        method,
+        headers,
+        move |state, origin| {
+            let number = state.device_polls.len() + 1;
+            let device_code = format!("sim-device-code-{number}");
+            state.device_polls.insert(device_code.clone(), 0);
+            oauth_reply(
+                &reply_headers,
+                &[
+                    ("device_code", json!(device_code)),
+                    ("user_code", json!(format!("SIM0-{number:04}"))),
+                    (
+                        "verification_uri",
+                        json!(format!("{origin}/web/login/device")),
+                    ),
+                    ("expires_in", json!(900)),
+                    ("interval", json!(1)),
+                ],
+            )
+        },
+    )
+    .await
+}
+
+/// The first poll for a device code is pending (as if the user were still typing the code);
+/// the next one gets the token.
+async fn access_token(
+    State(sim): State<Simulator>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let reply_headers = headers.clone();
+    upstream(
+        sim,
+        "access_token",
+        Api::SignIn,
+        method,
+        headers,
+        move |state, _origin| {
+            let text = String::from_utf8_lossy(&body);
+            let from_json = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["device_code"].as_str().map(str::to_owned));
+            let from_form = text
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| *k == "device_code")
+                .map(|(_, v)| v.to_owned());
+            let Some(polls) = from_json
+                .or(from_form)
+                .and_then(|code| state.device_polls.get_mut(&code))
+            else {
+                return oauth_reply(
+                    &reply_headers,
+                    &[
+                        ("error", json!("incorrect_device_code")),
+                        (
+                            "error_description",
+                            json!("The device_code provided is not valid."),
+                        ),
+                    ],
+                );
+            };
+            *polls += 1;
+            if *polls == 1 {
+                return oauth_reply(
+                    &reply_headers,
+                    &[
+                        ("error", json!("authorization_pending")),
+                        (
+                            "error_description",
+                            json!("The authorization request is still pending."),
+                        ),
+                    ],
+                );
+            }
+            let token = state
+                .accepted_tokens
+                .as_ref()
+                .and_then(|tokens| tokens.first().cloned())
+                .unwrap_or_else(|| "gho_SimulatorDeviceFlowToken000000000000".to_owned());
+            oauth_reply(
+                &reply_headers,
+                &[
+                    ("access_token", json!(token)),
+                    ("token_type", json!("bearer")),
+                    ("scope", json!("repo,read:org,workflow")),
+                ],
+            )
+        },
+    )
     .await
 }
 

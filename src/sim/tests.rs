@@ -415,3 +415,54 @@ async fn faults_are_injected_counted_down_and_cleared() {
     assert_eq!(stats["total"]["requests"], 0);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn device_flow_signs_in_after_one_pending_poll() {
+    let sim = Running::start(
+        Scenario::builtin(),
+        SimOptions {
+            accepted_tokens: Some(vec!["the-token".into()]),
+            ..frozen()
+        },
+    )
+    .await;
+    let code: Value = sim
+        .client
+        .post(format!("{}/login/device/code", sim.base))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("client_id=x&scope=repo+read%3Aorg+workflow")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device_code = code["device_code"].as_str().unwrap().to_owned();
+    assert!(
+        code["verification_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with(&sim.base)
+    );
+    let poll = || {
+        sim.client
+            .post(format!("{}/login/oauth/access_token", sim.base))
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "client_id=x&device_code={device_code}&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+            ))
+            .send()
+    };
+    let pending = poll().await.unwrap();
+    assert_eq!(pending.status(), StatusCode::OK);
+    assert_eq!(
+        pending.json::<Value>().await.unwrap()["error"],
+        "authorization_pending"
+    );
+    let granted: Value = poll().await.unwrap().json().await.unwrap();
+    assert_eq!(granted["access_token"], "the-token");
+    assert_eq!(granted["token_type"], "bearer");
+    sim.stop().await;
+}
