@@ -1,1 +1,156 @@
-//! The GitHub simulator (placeholder until it lands).
+//! The GitHub simulator: a loopback HTTP server that speaks GitHub's agent-task REST API, the
+//! Copilot sessions API (with growing logs), GraphQL for pull requests and the Actions cancel
+//! route, playing back a scripted [`Scenario`] over sim time. It drives demo mode and the
+//! integration tests, can inject faults, and counts every request it serves.
+//!
+//! Layout: `scenario` (the script and its file format) → `world` (what exists at one sim time,
+//! pure) → `wire` (upstream JSON shapes) and `logs` (session log text); `listing` (task list
+//! filters and paging), `faults`, `stats`, `conditional` (ETags) and `rate_limit` are the
+//! request-level concerns that `routes` ties together. The simulator shares nothing with the rest
+//! of the crate on purpose: it must speak GitHub's wire shapes from its own types, so that it
+//! tests the real client honestly.
+//!
+//! URLs: REST and GraphQL (`/graphql`) at the origin, the OAuth device flow at `/login/...`, the Copilot API under `/copilot`, web pages
+//! under `/web`, control routes (no auth, never counted or faulted) under `/_sim`.
+
+mod conditional;
+mod faults;
+mod listing;
+mod logs;
+mod rate_limit;
+mod routes;
+mod scenario;
+mod stats;
+mod wire;
+mod world;
+
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+pub use faults::{Fault, FaultKind, FaultRequest, ROUTE_NAMES};
+pub use scenario::{
+    LOG_SCRIPTS, PullRequestSpec, PullRequestState, Scenario, ScenarioError, SessionSpec,
+    StepError, StepSpec, TaskSpec, Viewer,
+};
+
+use faults::FaultBook;
+use rate_limit::RateLimits;
+use stats::StatsBook;
+use world::{Cancellations, SimSeconds, World};
+
+/// How the simulator runs its scenario.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Sim seconds per real second (0 freezes the clock; `/_sim/clock` still moves it).
+    pub speed: f64,
+    /// Sim time at start; scenario times count from here.
+    pub epoch: DateTime<Utc>,
+    /// Bearer tokens the simulator accepts; `None` accepts any non-empty token.
+    pub accepted_tokens: Option<Vec<String>>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            speed: 1.0,
+            epoch: Utc::now(),
+            accepted_tokens: None,
+        }
+    }
+}
+
+/// A running simulation; clones share one state (a std `Mutex`, never held across `.await`).
+#[derive(Clone)]
+pub struct Simulator {
+    state: Arc<Mutex<SimState>>,
+}
+
+/// Everything that changes while the simulator runs.
+pub(crate) struct SimState {
+    scenario: Scenario,
+    epoch: DateTime<Utc>,
+    speed: f64,
+    started: Instant,
+    /// Sim seconds added through `POST /_sim/clock`.
+    manual_offset: SimSeconds,
+    accepted_tokens: Option<Vec<String>>,
+    cancellations: Cancellations,
+    faults: FaultBook,
+    stats: StatsBook,
+    rate_limits: RateLimits,
+    /// Device-flow codes handed out, with how often each was polled.
+    device_polls: std::collections::HashMap<String, u32>,
+}
+
+impl SimState {
+    /// Sim seconds since the epoch.
+    fn now(&self) -> SimSeconds {
+        self.started.elapsed().as_secs_f64() * self.speed + self.manual_offset
+    }
+
+    fn world(&self) -> World {
+        world::world_at(&self.scenario, self.now(), &self.cancellations)
+    }
+
+    fn accepts(&self, token: &str) -> bool {
+        match &self.accepted_tokens {
+            None => !token.is_empty(),
+            Some(tokens) => tokens.iter().any(|t| t == token),
+        }
+    }
+}
+
+impl Simulator {
+    pub fn new(scenario: Scenario, options: SimOptions) -> Simulator {
+        let speed = if options.speed.is_finite() && options.speed >= 0.0 {
+            options.speed
+        } else {
+            tracing::warn!(speed = options.speed, "unusable simulator speed; using 1.0");
+            1.0
+        };
+        Simulator {
+            state: Arc::new(Mutex::new(SimState {
+                scenario,
+                epoch: options.epoch,
+                speed,
+                started: Instant::now(),
+                manual_offset: 0.0,
+                accepted_tokens: options.accepted_tokens,
+                cancellations: Cancellations::new(),
+                faults: FaultBook::default(),
+                stats: StatsBook::default(),
+                rate_limits: RateLimits::default(),
+                device_polls: std::collections::HashMap::new(),
+            })),
+        }
+    }
+
+    /// The simulator's routes, for `serve` or for embedding in another router.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.clone())
+    }
+
+    /// The state; a panic elsewhere while it was held leaves it usable, since every update
+    /// to it is a single assignment or push.
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Serves the simulator on an already-bound listener until `shutdown` completes
+/// (tests bind `127.0.0.1:0`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    sim: Simulator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, sim.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
