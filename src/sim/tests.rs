@@ -342,6 +342,30 @@ async fn faults_are_injected_counted_down_and_cleared() {
     let body: Value = polled.json().await.unwrap();
     assert_eq!(body["has_next_page"], true);
 
+    add(json!({"kind": "timeout", "ms": 50, "route": "session", "times": 1}))
+        .await
+        .unwrap();
+    add(json!({"kind": "latency", "ms": 30, "route": "session", "times": 1}))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let timed_out = sim
+        .get("/copilot/agents/sessions/whatever")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(timed_out.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(80));
+    add(json!({"kind": "unauthorized", "route": "session_logs", "times": 1}))
+        .await
+        .unwrap();
+    let refused_logs = sim
+        .get("/copilot/agents/sessions/whatever/logs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused_logs.status(), StatusCode::UNAUTHORIZED);
+
     let listed: Value = sim
         .client
         .get(control("faults"))
