@@ -74,9 +74,10 @@ pub async fn run_headless(
                 }
                 None => Scenario::builtin(),
             };
-            let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-                .await
-                .map_err(AppError::SimulatorBind)?;
+            let listener =
+                tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+                    .await
+                    .map_err(AppError::SimulatorBind)?;
             let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
             let simulator = Simulator::new(
                 scenario,

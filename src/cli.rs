@@ -32,13 +32,28 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "AGENTBAR_HOST", value_name = "HOST")]
     pub host: Option<String>,
     /// REST and GraphQL base URL (overrides the one derived from the host)
-    #[arg(long, global = true, env = "AGENTBAR_GITHUB_API_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_GITHUB_API_URL",
+        value_name = "URL"
+    )]
     pub api_url: Option<String>,
     /// Web pages and sign-in base URL
-    #[arg(long, global = true, env = "AGENTBAR_GITHUB_WEB_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_GITHUB_WEB_URL",
+        value_name = "URL"
+    )]
     pub web_url: Option<String>,
     /// Copilot API base URL (skips asking GraphQL for it)
-    #[arg(long, global = true, env = "AGENTBAR_COPILOT_API_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_COPILOT_API_URL",
+        value_name = "URL"
+    )]
     pub copilot_api_url: Option<String>,
     /// More log output (-v: debug, -vv: trace); RUST_LOG wins when set
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -313,11 +313,15 @@ port = 9999
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CONFIG_FILE);
         std::fs::write(&path, "[poll]\nfast_secs = 3\n").unwrap();
-        let e = Config::load(&dirs(dir.path()), None).unwrap_err().to_string();
+        let e = Config::load(&dirs(dir.path()), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("config.toml") && e.contains("fast_secs"), "{e}");
 
         std::fs::write(&path, "[poll]\nslow_seconds = -1\n").unwrap();
-        let e = Config::load(&dirs(dir.path()), None).unwrap_err().to_string();
+        let e = Config::load(&dirs(dir.path()), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("poll.slow_seconds"), "{e}");
 
         std::fs::remove_file(&path).unwrap();

@@ -56,7 +56,9 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                     .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
                 let address = listener.local_addr()?;
                 println!("GitHub simulator listening on http://{address}");
-                println!("  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot");
+                println!(
+                    "  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot"
+                );
                 println!("  control: http://{address}/_sim/stats, /_sim/faults, /_sim/clock");
                 let simulator = Simulator::new(
                     scenario,

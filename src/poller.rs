@@ -103,7 +103,10 @@ pub fn next_delay(
                 full.min(policy.backoff_max)
                     .mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
             };
-            (backoff.max(requested_wait.unwrap_or(Duration::ZERO)), pacing)
+            (
+                backoff.max(requested_wait.unwrap_or(Duration::ZERO)),
+                pacing,
+            )
         }
     };
     let mut delay = base.max(pacing.poll_interval.unwrap_or(Duration::ZERO));
@@ -289,8 +292,14 @@ mod tests {
     #[test]
     fn fast_while_active_slow_when_idle() {
         let now = Utc::now();
-        assert_eq!(next_delay(&policy(), ok(true), now, 0.3), Duration::from_secs(5));
-        assert_eq!(next_delay(&policy(), ok(false), now, 0.3), Duration::from_secs(60));
+        assert_eq!(
+            next_delay(&policy(), ok(true), now, 0.3),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            next_delay(&policy(), ok(false), now, 0.3),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]
@@ -301,8 +310,14 @@ mod tests {
         assert_eq!(next_delay(&p, failed(1), now, 1.0), Duration::from_secs(2));
         assert_eq!(next_delay(&p, failed(3), now, 1.0), Duration::from_secs(8));
         assert_eq!(next_delay(&p, failed(3), now, 0.0), Duration::from_secs(4));
-        assert_eq!(next_delay(&p, failed(30), now, 1.0), Duration::from_secs(120));
-        assert_eq!(next_delay(&p, failed(30), now, 0.0), Duration::from_secs(60));
+        assert_eq!(
+            next_delay(&p, failed(30), now, 1.0),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            next_delay(&p, failed(30), now, 0.0),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]
@@ -346,7 +361,10 @@ mod tests {
             signed_out: true,
             pacing: Pacing::default(),
         };
-        assert_eq!(next_delay(&p, signed_out, now, 0.0), Duration::from_secs(120));
+        assert_eq!(
+            next_delay(&p, signed_out, now, 0.0),
+            Duration::from_secs(120)
+        );
     }
 
     /// A source that plays back a script and records when it was asked.
@@ -389,8 +407,7 @@ mod tests {
             outcome("waiting_for_user"),
             outcome("completed"),
         ]);
-        let (overview_tx, mut overview_rx) =
-            watch::channel(Arc::new(initial_overview(None)));
+        let (overview_tx, mut overview_rx) = watch::channel(Arc::new(initial_overview(None)));
         let (transitions_tx, mut transitions_rx) = broadcast::channel(16);
         let poller = Poller::new(
             Scripted {
@@ -440,7 +457,10 @@ mod tests {
         assert_eq!(first.to.as_str(), "waiting_for_user");
         let second = transitions_rx.recv().await.unwrap();
         assert_eq!(second.to.as_str(), "completed");
-        assert!(transitions_rx.try_recv().is_err(), "no transition for the first load");
+        assert!(
+            transitions_rx.try_recv().is_err(),
+            "no transition for the first load"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -468,6 +488,10 @@ mod tests {
         cancel.cancel();
         task.await.unwrap();
         let asked = asked_at.lock().unwrap();
-        assert_eq!(asked[1].duration_since(start).as_secs(), 3, "not the idle 60 s");
+        assert_eq!(
+            asked[1].duration_since(start).as_secs(),
+            3,
+            "not the idle 60 s"
+        );
     }
 }

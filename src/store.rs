@@ -140,7 +140,11 @@ impl SnapshotStore {
             Ok(_) => match serde_json::from_slice::<Envelope>(&bytes) {
                 Err(e) => format!("{} is corrupt ({e})", path.display()),
                 Ok(envelope) => {
-                    let tasks = envelope.tasks.into_iter().map(WireTask::into_task).collect();
+                    let tasks = envelope
+                        .tasks
+                        .into_iter()
+                        .map(WireTask::into_task)
+                        .collect();
                     let mut snapshot =
                         Snapshot::new(tasks, envelope.fetched_at.unwrap_or(envelope.saved_at));
                     snapshot.fetched_at = envelope.fetched_at;
@@ -272,11 +276,18 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(leftovers, [SNAPSHOT_FILE], "no temporary file is left behind");
+        assert_eq!(
+            leftovers,
+            [SNAPSHOT_FILE],
+            "no temporary file is left behind"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -329,6 +340,9 @@ mod tests {
         let loaded = store.load_for("https://api.github.com");
         assert!(loaded.stored.is_none());
         assert!(loaded.note.unwrap().contains("another source"));
-        assert!(store.path().exists(), "it stays for the source it belongs to");
+        assert!(
+            store.path().exists(),
+            "it stays for the source it belongs to"
+        );
     }
 }

@@ -152,7 +152,12 @@ impl WireTask {
             logs_url: task.logs_url.clone(),
             error: task.error.as_ref().map(WireError::from_error),
             session_count: task.session_count,
-            sessions: with_sessions.then(|| task.sessions.iter().map(WireSession::from_session).collect()),
+            sessions: with_sessions.then(|| {
+                task.sessions
+                    .iter()
+                    .map(WireSession::from_session)
+                    .collect()
+            }),
         }
     }
 

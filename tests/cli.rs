@@ -61,19 +61,30 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(status["source"], "demo");
-    assert!(status["counts"]["running"].as_u64().unwrap() > 0, "{status}");
-    assert!(status["counts"]["waiting"].as_u64().unwrap() > 0, "{status}");
+    assert!(
+        status["counts"]["running"].as_u64().unwrap() > 0,
+        "{status}"
+    );
+    assert!(
+        status["counts"]["waiting"].as_u64().unwrap() > 0,
+        "{status}"
+    );
     assert!(
         state.path().join("snapshot.json.unreadable").exists(),
         "the corrupt file was kept aside, not lost"
     );
 
-    let output = agentbar(state.path(), &["tasks", "--json"]).output().unwrap();
+    let output = agentbar(state.path(), &["tasks", "--json"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let list: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(list["schema_version"], 1);
     let tasks = list["tasks"].as_array().unwrap();
-    assert_eq!(tasks.len() as u64, list["counts"]["total"].as_u64().unwrap());
+    assert_eq!(
+        tasks.len() as u64,
+        list["counts"]["total"].as_u64().unwrap()
+    );
     assert_eq!(tasks[0]["bucket"], "waiting", "waiting tasks come first");
 
     let table = agentbar(state.path(), &["tasks"]).output().unwrap();
@@ -85,7 +96,13 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
     #[cfg(unix)]
     {
         let pid = demo.0.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(code) = demo.0.try_wait().unwrap() {
@@ -97,9 +114,17 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         }
         let mut log = String::new();
         use std::io::Read;
-        demo.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        demo.0
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
         assert!(log.contains("stopped cleanly"), "{log}");
-        assert!(!log.contains(agentbar::app::DEMO_TOKEN), "the token never reaches the log");
+        assert!(
+            !log.contains(agentbar::app::DEMO_TOKEN),
+            "the token never reaches the log"
+        );
     }
 }
 
@@ -107,9 +132,16 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
 fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
     let state = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(state.path().join("config")).unwrap();
-    std::fs::write(state.path().join("config/config.toml"), "[poll]\nfast = 1\n").unwrap();
+    std::fs::write(
+        state.path().join("config/config.toml"),
+        "[poll]\nfast = 1\n",
+    )
+    .unwrap();
     let output = agentbar(state.path(), &["status"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("config.toml") && stderr.contains("fast"), "{stderr}");
+    assert!(
+        stderr.contains("config.toml") && stderr.contains("fast"),
+        "{stderr}"
+    );
 }

@@ -54,21 +54,44 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
     let cancel = CancellationToken::new();
     let poller = tokio::spawn(Poller::new(source, policy, tx, transitions).run(cancel.clone()));
 
-    let good = wait_for(&mut rx, "the first load", |o| o.health.status == HealthStatus::Ok).await;
+    let good = wait_for(&mut rx, "the first load", |o| {
+        o.health.status == HealthStatus::Ok
+    })
+    .await;
     let task_count = good.snapshot.tasks.len();
     assert!(task_count > 0);
 
     let faults = [
-        (json!({"kind": "status", "status": 502}), "server_error", HealthStatus::Degraded),
-        (json!({"kind": "unauthorized"}), "unauthorized", HealthStatus::SignedOut),
+        (
+            json!({"kind": "status", "status": 502}),
+            "server_error",
+            HealthStatus::Degraded,
+        ),
+        (
+            json!({"kind": "unauthorized"}),
+            "unauthorized",
+            HealthStatus::SignedOut,
+        ),
         (
             json!({"kind": "rate_limit", "status": 429, "reset_after_seconds": 1}),
             "rate_limited",
             HealthStatus::Degraded,
         ),
-        (json!({"kind": "malformed_json"}), "malformed_response", HealthStatus::Degraded),
-        (json!({"kind": "truncated"}), "malformed_response", HealthStatus::Degraded),
-        (json!({"kind": "timeout", "ms": 2000}), "timeout", HealthStatus::Degraded),
+        (
+            json!({"kind": "malformed_json"}),
+            "malformed_response",
+            HealthStatus::Degraded,
+        ),
+        (
+            json!({"kind": "truncated"}),
+            "malformed_response",
+            HealthStatus::Degraded,
+        ),
+        (
+            json!({"kind": "timeout", "ms": 2000}),
+            "timeout",
+            HealthStatus::Degraded,
+        ),
     ];
     for (fault, code, status) in faults {
         let mut on_list = fault.clone();
@@ -80,7 +103,11 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
         })
         .await;
         assert!(seen.health.stale, "{fault}");
-        assert_eq!(seen.snapshot.tasks.len(), task_count, "snapshot kept under {fault}");
+        assert_eq!(
+            seen.snapshot.tasks.len(),
+            task_count,
+            "snapshot kept under {fault}"
+        );
         sim.clear_faults().await;
         let back = wait_for(&mut rx, "recovery", |o| o.health.status == HealthStatus::Ok).await;
         assert_eq!(back.health.consecutive_failures, 0);
@@ -106,7 +133,10 @@ async fn a_state_change_upstream_reaches_the_overview_and_the_transitions() {
     let (transitions, mut transitions_rx) = broadcast::channel(64);
     let cancel = CancellationToken::new();
     let poller = tokio::spawn(Poller::new(source, policy, tx, transitions).run(cancel.clone()));
-    wait_for(&mut rx, "the first load", |o| o.health.status == HealthStatus::Ok).await;
+    wait_for(&mut rx, "the first load", |o| {
+        o.health.status == HealthStatus::Ok
+    })
+    .await;
     sim.advance(120.0).await;
     let transition = tokio::time::timeout(Duration::from_secs(10), transitions_rx.recv())
         .await

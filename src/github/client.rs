@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::dto::{
-    CapiSessionDto, GraphQlResponse, NodesData, PullRequestNodeDto, RepositoryLookupDto,
-    TaskDto, TaskListDto, ViewerData,
+    CapiSessionDto, GraphQlResponse, NodesData, PullRequestNodeDto, RepositoryLookupDto, TaskDto,
+    TaskListDto, ViewerData,
 };
 use super::error::ClientError;
 use super::token::Token;
@@ -108,7 +108,10 @@ impl Pacing {
 pub enum Fetched<T> {
     /// 304: what the caller has is still current.
     NotModified,
-    Fresh { value: T, etag: Option<String> },
+    Fresh {
+        value: T,
+        etag: Option<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -237,7 +240,9 @@ impl GitHubClient {
         let base = self.copilot_api_base().await?;
         let url = format!("{base}/agents/sessions/{}/logs", path_segment(id));
         let endpoint = endpoint_name("GET", &url);
-        let response = self.send(self.request(Api::Copilot, Method::GET, &url), &endpoint).await?;
+        let response = self
+            .send(self.request(Api::Copilot, Method::GET, &url), &endpoint)
+            .await?;
         let (status, headers, bytes) = read(response, &endpoint).await?;
         check_status(status, &headers, &bytes, &endpoint)?;
         String::from_utf8(bytes).map_err(|e| ClientError::Malformed {
@@ -259,7 +264,10 @@ impl GitHubClient {
             return Ok(base.clone());
         }
         let (response, _) = self
-            .graphql::<ViewerData>("query { viewer { login copilotEndpoints { api } } }", json!({}))
+            .graphql::<ViewerData>(
+                "query { viewer { login copilotEndpoints { api } } }",
+                json!({}),
+            )
             .await?;
         let base = response
             .data
@@ -330,10 +338,15 @@ impl GitHubClient {
         let url = format!(
             "{}/repos/{}/actions/runs/{run_id}/cancel",
             self.endpoints.api,
-            repo.split('/').map(path_segment).collect::<Vec<_>>().join("/")
+            repo.split('/')
+                .map(path_segment)
+                .collect::<Vec<_>>()
+                .join("/")
         );
         let endpoint = endpoint_name("POST", &url);
-        let response = self.send(self.request(Api::Rest, Method::POST, &url), &endpoint).await?;
+        let response = self
+            .send(self.request(Api::Rest, Method::POST, &url), &endpoint)
+            .await?;
         let (status, headers, bytes) = read(response, &endpoint).await?;
         check_status(status, &headers, &bytes, &endpoint)
     }
@@ -653,7 +666,10 @@ mod tests {
             parse_retry_after(&HeaderValue::from_str(&later).unwrap(), now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("soon"), now), None);
+        assert_eq!(
+            parse_retry_after(&HeaderValue::from_static("soon"), now),
+            None
+        );
     }
 
     #[test]
@@ -674,11 +690,21 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code(), "forbidden");
         assert!(e.to_string().contains("Resource not accessible"));
-        let e = check_status(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), b"", "GET /x")
-            .unwrap_err();
+        let e = check_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            b"",
+            "GET /x",
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "rate_limited");
-        let e = check_status(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>", "GET /x")
-            .unwrap_err();
+        let e = check_status(
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            b"<html>",
+            "GET /x",
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "server_error");
         assert!(check_status(StatusCode::ACCEPTED, &HeaderMap::new(), b"", "x").is_ok());
     }
@@ -692,7 +718,10 @@ mod tests {
         )]);
         assert_eq!(
             next_link(&h),
-            (Some("https://api.github.com/agents/tasks?page=2".into()), true)
+            (
+                Some("https://api.github.com/agents/tasks?page=2".into()),
+                true
+            )
         );
         let last = headers(&[("link", "<https://x/?page=1>; rel=\"first\"")]);
         assert_eq!(next_link(&last), (None, true));
@@ -705,7 +734,10 @@ mod tests {
         assert_eq!(tenant.api, "https://api.acme.ghe.com");
         assert_eq!(tenant.graphql(), "https://api.acme.ghe.com/graphql");
         assert_eq!(tenant.web, "https://acme.ghe.com");
-        assert_eq!(Endpoints::for_host("github.com").api, "https://api.github.com");
+        assert_eq!(
+            Endpoints::for_host("github.com").api,
+            "https://api.github.com"
+        );
         assert_eq!(
             endpoint_name("GET", "http://127.0.0.1:9/agents/tasks"),
             "GET /agents/tasks"

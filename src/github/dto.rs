@@ -342,10 +342,16 @@ mod tests {
         assert_eq!(task.id, "12345");
         assert_eq!(task.raw_state(), "some_future_state");
         assert_eq!(task.repository.as_ref().and_then(|r| r.id), Some(77));
-        assert_eq!(task.repository.as_ref().and_then(|r| r.name_with_owner()), None);
+        assert_eq!(
+            task.repository.as_ref().and_then(|r| r.name_with_owner()),
+            None
+        );
         let pr = task.pull_request().unwrap();
         assert_eq!((pr.id, pr.global_id.as_deref()), (Some(901), Some("PR_x")));
-        assert_eq!(task.created_at, None, "a bad timestamp is dropped, not fatal");
+        assert_eq!(
+            task.created_at, None,
+            "a bad timestamp is dropped, not fatal"
+        );
         assert!(task.updated_at.is_some());
     }
 

@@ -111,7 +111,10 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         created_at,
         updated_at,
         completed_at,
-        url: session_page.clone().or_else(|| pull_request.as_ref().map(|p| p.url.clone())).unwrap_or_else(|| task_page.clone()),
+        url: session_page
+            .clone()
+            .or_else(|| pull_request.as_ref().map(|p| p.url.clone()))
+            .unwrap_or_else(|| task_page.clone()),
         logs_url: Some(session_page.unwrap_or(task_page)),
         pull_request,
         error,
@@ -171,10 +174,17 @@ fn title(
     };
     pr.and_then(|p| non_empty(&p.title))
         .or_else(|| dto.name.as_deref().and_then(non_empty))
-        .or_else(|| current.and_then(|s| s.prompt.as_deref()).and_then(non_empty))
+        .or_else(|| {
+            current
+                .and_then(|s| s.prompt.as_deref())
+                .and_then(non_empty)
+        })
         .unwrap_or_else(|| match repository {
             Some(repo) => format!("Copilot task in {repo}"),
-            None => format!("Copilot task {}", dto.id.chars().take(8).collect::<String>()),
+            None => format!(
+                "Copilot task {}",
+                dto.id.chars().take(8).collect::<String>()
+            ),
         })
 }
 
@@ -308,8 +318,10 @@ mod tests {
     #[test]
     fn a_running_follow_up_says_so_and_errors_stay_off_healthy_rows() {
         let t = task(
-            &dto(json!({"id": "t", "state": "in_progress", "session_count": 3,
-                "sessions": [{"id": "s", "state": "in_progress", "error": "stale error"}]})),
+            &dto(
+                json!({"id": "t", "state": "in_progress", "session_count": 3,
+                "sessions": [{"id": "s", "state": "in_progress", "error": "stale error"}]}),
+            ),
             Extras::default(),
             WEB,
         );

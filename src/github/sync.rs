@@ -1,8 +1,9 @@
 //! Keeps the user's task list in step with GitHub as cheaply as the APIs allow.
 //!
 //! A first load pages through `GET /agents/tasks`; later polls ask only for tasks updated since
-//! the newest one known, with `If-None-Match`, so an idle poll is a single 304. Every so often a
-//! full pass (also conditional, page by page) catches tasks that were archived or deleted.
+//! the newest one the last full pass saw, with `If-None-Match`, so an idle poll is a single 304.
+//! Every so often a full pass (also conditional, page by page) catches tasks that were archived
+//! or deleted, and moves the `since` mark forward.
 //! Only tasks that changed are hydrated: their detail and newest Copilot session when they are
 //! active or recent, their pull request through GraphQL `nodes`, their repository name when the
 //! list gave only an id. A poll is a transaction: if any request fails, nothing it learned is
@@ -62,6 +63,10 @@ pub struct TaskSync {
     known: HashMap<String, Known>,
     /// Full pass: page → (ETag, the ids that page listed).
     page_etags: BTreeMap<u32, (String, Vec<String>)>,
+    /// Incremental passes ask for tasks updated at or after this: the newest update seen by the
+    /// last full pass. It stays put between full passes on purpose, so the answer (and its ETag)
+    /// stays the same until something changes, and each change costs one 200, not two.
+    since: Option<DateTime<Utc>>,
     /// Incremental pass: the `since` value and the ETag of its first page.
     since_etag: Option<(DateTime<Utc>, String)>,
     last_full_pass: Option<DateTime<Utc>>,
@@ -197,13 +202,11 @@ impl TaskSync {
         client: &GitHubClient,
         pending: &mut Pending,
     ) -> Result<(), ClientError> {
-        let since = self
-            .known
-            .values()
-            .filter_map(|k| k.entry.updated_at)
-            .max();
+        let since = self.since;
         let etag = match (&self.since_etag, since) {
             (Some((at, etag)), Some(since)) if *at == since => Some(etag.as_str()),
+            // Nothing listed yet: the request is the full pass's first page, with its ETag.
+            (_, None) => self.page_etags.get(&1).map(|(etag, _)| etag.as_str()),
             _ => None,
         };
         for page in 1..=MAX_PAGES {
@@ -335,7 +338,12 @@ impl TaskSync {
             let from_pr = entry
                 .pull_request()
                 .and_then(|pr| pr.global_id.as_ref())
-                .and_then(|gid| pending.pull_requests.get(gid).or(self.pull_requests.get(gid)))
+                .and_then(|gid| {
+                    pending
+                        .pull_requests
+                        .get(gid)
+                        .or(self.pull_requests.get(gid))
+                })
                 .and_then(|pr| repository_of(&pr.url));
             if repo.name_with_owner().is_some()
                 || from_pr.is_some()
@@ -385,6 +393,9 @@ impl TaskSync {
                     capi_session,
                 },
             );
+        }
+        if full {
+            self.since = self.known.values().filter_map(|k| k.entry.updated_at).max();
         }
         self.pull_requests.extend(pending.pull_requests);
         self.missing_pull_requests

@@ -7,7 +7,7 @@ mod task;
 pub use snapshot::{Counts, Health, HealthStatus, Overview, Problem, RateLimit, Snapshot};
 pub use state::{Bucket, State};
 pub use task::{
-    PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError, TaskKind, Provider,
+    Provider, PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError, TaskKind,
     sort_tasks,
 };
 

@@ -169,7 +169,10 @@ mod tests {
     fn every_known_state_has_its_bucket_and_label_and_round_trips() {
         for (raw, bucket, label) in KNOWN {
             let state = State::parse(raw);
-            assert!(!matches!(state, State::Unknown(_)), "{raw} parsed as unknown");
+            assert!(
+                !matches!(state, State::Unknown(_)),
+                "{raw} parsed as unknown"
+            );
             assert_eq!(state.bucket(), bucket, "{raw}");
             assert_eq!(state.label(), label, "{raw}");
             assert_eq!(state.as_str(), raw);

@@ -322,7 +322,10 @@ mod tests {
             PullRequestState::parse("MERGED"),
             Some(PullRequestState::Merged)
         );
-        assert_eq!(PullRequestState::parse("open"), Some(PullRequestState::Open));
+        assert_eq!(
+            PullRequestState::parse("open"),
+            Some(PullRequestState::Open)
+        );
         assert_eq!(PullRequestState::parse("draft"), None);
     }
 }

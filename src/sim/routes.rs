@@ -1029,6 +1029,7 @@ async fn scenario_tasks(State(sim): State<Simulator>) -> Response {
                 "id": t.id,
                 "repository": t.repository.full_name(),
                 "state": t.state,
+                "archived": t.archived_at.is_some(),
                 "updated_at": context.rfc3339(t.updated_at),
                 "workflow_run_ids": t.sessions.iter().map(|s| s.workflow_run_id).collect::<Vec<_>>(),
             })

@@ -34,9 +34,13 @@ pub async fn start_sim(scenario: Scenario) -> SimServer {
     let stop = CancellationToken::new();
     let shutdown = stop.clone();
     tokio::spawn(async move {
-        agentbar::sim::serve(listener, simulator, async move { shutdown.cancelled().await })
-            .await
-            .unwrap();
+        agentbar::sim::serve(
+            listener,
+            simulator,
+            async move { shutdown.cancelled().await },
+        )
+        .await
+        .unwrap();
     });
     SimServer {
         base,
@@ -71,12 +75,18 @@ impl SimServer {
     }
 
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}/_sim/{path}", self.base));
+        let mut request = self
+            .http
+            .request(method, format!("{}/_sim/{path}", self.base));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.unwrap();
-        assert!(response.status().is_success(), "control {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "control {path}: {}",
+            response.status()
+        );
         let text = response.text().await.unwrap();
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
@@ -86,11 +96,13 @@ impl SimServer {
     }
 
     pub async fn reset_stats(&self) {
-        self.control(reqwest::Method::POST, "stats/reset", None).await;
+        self.control(reqwest::Method::POST, "stats/reset", None)
+            .await;
     }
 
     pub async fn fault(&self, fault: Value) {
-        self.control(reqwest::Method::POST, "faults", Some(fault)).await;
+        self.control(reqwest::Method::POST, "faults", Some(fault))
+            .await;
     }
 
     pub async fn clear_faults(&self) {
@@ -106,9 +118,12 @@ impl SimServer {
         .await;
     }
 
-    /// The simulator's own view of what exists now: (id, state) pairs.
+    /// The simulator's own view of what the user's list holds now (archived tasks are not
+    /// listed by default): (id, state) pairs.
     pub async fn truth(&self) -> Vec<(String, String)> {
-        let value = self.control(reqwest::Method::GET, "scenario/tasks", None).await;
+        let value = self
+            .control(reqwest::Method::GET, "scenario/tasks", None)
+            .await;
         let list = value
             .as_array()
             .cloned()
@@ -116,6 +131,7 @@ impl SimServer {
             .unwrap_or_default();
         let mut pairs: Vec<(String, String)> = list
             .iter()
+            .filter(|t| t["archived"] != Value::Bool(true))
             .map(|t| {
                 (
                     t["id"].as_str().unwrap_or_default().to_owned(),
