@@ -1,23 +1,25 @@
-//! Wiring for the long-running modes (`run --headless`, `demo --headless`): the simulator when
-//! demoing, the client and poller, the snapshot writer, and the shutdown sequence.
+//! Wiring: the core every mode shares (the simulator when demoing, the client and poller, the
+//! snapshot writer, the command loop) and the shutdown sequence. `run_headless` is the core plus
+//! a wait for a signal; the tray and the loopback API attach to a running [`Core`].
 //!
-//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller stops
-//! and drops the only overview sender → the snapshot writer sees the channel close and flushes the
-//! last snapshot → the simulator (demo) finishes its graceful shutdown → the tracker has waited
-//! for every task, and the runtime is dropped.
+//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller and the
+//! command loop stop; the poller drops the only overview sender → the snapshot writer sees the
+//! channel close and flushes the last snapshot → the simulator (demo) finishes its graceful
+//! shutdown → the tracker has waited for every task, and the runtime is dropped.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::diff::Transition;
 use crate::github::{ClientError, Endpoints, GitHubClient, TaskSync, Token};
-use crate::model::Problem;
-use crate::poller::{GitHubSource, Poller, initial_overview};
+use crate::model::{Overview, Problem};
+use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
 
@@ -52,125 +54,297 @@ pub enum Upstream {
     },
 }
 
-/// Runs without a tray until `shutdown` completes.
+/// What the surfaces (tray, loopback API) ask the core to do. A closed set, so every surface
+/// goes through the same doors.
+#[derive(Debug)]
+pub enum Command {
+    /// Poll upstream now.
+    Refresh,
+    /// Cancel the Actions run hosting the task's current session.
+    StopTask {
+        task_id: String,
+        reply: oneshot::Sender<Result<StopOutcome, StopError>>,
+    },
+    /// Shut everything down.
+    Quit,
+}
+
+/// A stop request that upstream accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopOutcome {
+    pub task_id: String,
+    pub workflow_run_id: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error("no task {0} is known")]
+    UnknownTask(String),
+    #[error("the task is {0}, so there is nothing to stop")]
+    NotActive(String),
+    #[error(
+        "the Actions run hosting this task's session is not known (session details may be unavailable with this token)"
+    )]
+    NoRunId,
+    #[error("the task's repository is not known")]
+    NoRepository,
+    #[error("signed out: there is no GitHub client to ask")]
+    SignedOut,
+    #[error("GitHub refused to cancel the run: {0}")]
+    Upstream(ClientError),
+    #[error("agentbar is shutting down")]
+    ShuttingDown,
+}
+
+/// A running core: the handles surfaces use. Dropping it does not stop anything; call
+/// [`Core::shutdown`].
+pub struct Core {
+    /// The poller's published state; clone freely.
+    pub overview: watch::Receiver<Arc<Overview>>,
+    /// State changes as the poller sees them; subscribe for notifications or server-sent events.
+    pub transitions: broadcast::Sender<Transition>,
+    /// Into the command loop.
+    pub commands: mpsc::Sender<Command>,
+    /// The web base (task pages, the list page).
+    pub web_url: String,
+    /// Where the snapshot and the discovery file live.
+    pub state_dir: PathBuf,
+    /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
+    pub cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Core {
+    /// Starts the simulator (demo), the poller, the snapshot writer and the command loop.
+    pub async fn start(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let (endpoints, token, source_name) = match upstream {
+            Upstream::GitHub => (
+                config.endpoints.clone(),
+                config.token.clone(),
+                config.endpoints.api.clone(),
+            ),
+            Upstream::Demo { scenario, speed } => {
+                let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
+                (endpoints, Token::new(DEMO_TOKEN), DEMO_SOURCE.to_owned())
+            }
+        };
+
+        let store = SnapshotStore::new(&config.state_dir);
+        let loaded = store.load_for(&source_name);
+        if let Some(note) = &loaded.note {
+            tracing::warn!("{note}");
+        }
+        let mut overview = initial_overview(loaded.stored.map(|s| s.snapshot));
+        if let Some(fetched_at) = overview.snapshot.fetched_at {
+            tracing::info!(
+                tasks = overview.snapshot.tasks.len(),
+                fetched_at = %fetched_at,
+                "showing the saved snapshot until the first poll"
+            );
+        }
+        let (overview_tx, overview_rx) = watch::channel(Arc::new(overview.clone()));
+        let (transitions_tx, _) = broadcast::channel(256);
+        tracker.spawn(run_writer(
+            store,
+            source_name,
+            overview_rx.clone(),
+            SNAPSHOT_HEARTBEAT,
+        ));
+
+        let web_url = endpoints.web.clone();
+        let (client, refresh) = match token {
+            Some(token) => {
+                let client = Arc::new(GitHubClient::new(endpoints, token, config.client.clone())?);
+                let poller = Poller::new(
+                    GitHubSource {
+                        client: client.clone(),
+                        sync: TaskSync::new(config.sync.clone()),
+                    },
+                    config.poll.clone(),
+                    overview_tx,
+                    transitions_tx.clone(),
+                );
+                let refresh = poller.refresh_handle();
+                tracker.spawn(poller.run(cancel.clone()));
+                (Some(client), refresh)
+            }
+            None => {
+                let message = "no GitHub token: set AGENTBAR_TOKEN to a token that can read \
+                               agent tasks, or try `agentbar demo`";
+                tracing::error!("{message}");
+                overview.health.failed(Problem {
+                    code: "no_token",
+                    message: message.into(),
+                    at: chrono::Utc::now(),
+                });
+                overview_tx.send_replace(Arc::new(overview));
+                // Held until shutdown so the writer does not mistake an empty start for the end.
+                let stop = cancel.clone();
+                tracker.spawn(async move {
+                    stop.cancelled().await;
+                    drop(overview_tx);
+                });
+                (None, RefreshHandle::default())
+            }
+        };
+
+        let (commands_tx, commands_rx) = mpsc::channel(32);
+        tracker.spawn(run_commands(
+            commands_rx,
+            client,
+            refresh,
+            overview_rx.clone(),
+            cancel.clone(),
+        ));
+
+        Ok(Core {
+            overview: overview_rx,
+            transitions: transitions_tx,
+            commands: commands_tx,
+            web_url,
+            state_dir: config.state_dir.clone(),
+            cancel,
+            tracker,
+        })
+    }
+
+    /// Spawns a task that is part of the shutdown sequence (it must end once `cancel` fires).
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tracker.spawn(task);
+    }
+
+    /// Fires the cancellation token and waits for every task of the core to finish.
+    pub async fn shutdown(self) {
+        tracing::info!("shutting down");
+        self.cancel.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+        tracing::info!("stopped cleanly");
+    }
+}
+
+/// Serves the built-in simulator on a free loopback port; returns the endpoints pointing at it.
+async fn spawn_simulator(
+    scenario: Option<PathBuf>,
+    speed: f64,
+    cancel: &CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<Endpoints, AppError> {
+    let scenario = match scenario {
+        Some(path) => Scenario::from_file(&path).map_err(|e| AppError::Scenario(e.to_string()))?,
+        None => Scenario::builtin(),
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .map_err(AppError::SimulatorBind)?;
+    let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
+    let simulator = Simulator::new(
+        scenario,
+        SimOptions {
+            speed,
+            ..SimOptions::default()
+        },
+    );
+    let stop = cancel.clone();
+    tracker.spawn(async move {
+        if let Err(e) =
+            crate::sim::serve(listener, simulator, async move { stop.cancelled().await }).await
+        {
+            tracing::error!(error = %e, "the simulator stopped");
+        }
+    });
+    let base = format!("http://{address}");
+    tracing::info!(url = %base, "the GitHub simulator is serving the demo");
+    Ok(Endpoints {
+        api: base.clone(),
+        web: format!("{base}/web"),
+        // Left unset so the demo learns it through GraphQL, as production does.
+        copilot_api: None,
+    })
+}
+
+/// Performs the surfaces' commands until cancelled.
+async fn run_commands(
+    mut commands: mpsc::Receiver<Command>,
+    client: Option<Arc<GitHubClient>>,
+    refresh: RefreshHandle,
+    overview: watch::Receiver<Arc<Overview>>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let command = tokio::select! {
+            () = cancel.cancelled() => return,
+            command = commands.recv() => match command {
+                Some(command) => command,
+                None => return,
+            },
+        };
+        match command {
+            Command::Refresh => refresh.refresh_now(),
+            Command::Quit => cancel.cancel(),
+            Command::StopTask { task_id, reply } => {
+                let current = overview.borrow().clone();
+                let result = tokio::select! {
+                    () = cancel.cancelled() => Err(StopError::ShuttingDown),
+                    result = stop_task(client.as_deref(), &current, &task_id) => result,
+                };
+                if let Ok(stopped) = &result {
+                    tracing::info!(task = %stopped.task_id, run = stopped.workflow_run_id, "cancelled the task's Actions run");
+                    refresh.refresh_now();
+                }
+                // The asker may have given up waiting; that is fine.
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// Cancels the Actions run hosting the task's newest session.
+pub async fn stop_task(
+    client: Option<&GitHubClient>,
+    overview: &Overview,
+    task_id: &str,
+) -> Result<StopOutcome, StopError> {
+    let task = overview
+        .snapshot
+        .task(task_id)
+        .ok_or_else(|| StopError::UnknownTask(task_id.to_owned()))?;
+    if !task.is_active() {
+        return Err(StopError::NotActive(task.state.label().to_lowercase()));
+    }
+    let run_id = task
+        .current_session()
+        .and_then(|s| s.workflow_run_id)
+        .ok_or(StopError::NoRunId)?;
+    let repository = task.repository.as_deref().ok_or(StopError::NoRepository)?;
+    let client = client.ok_or(StopError::SignedOut)?;
+    client
+        .cancel_run(repository, run_id)
+        .await
+        .map_err(StopError::Upstream)?;
+    Ok(StopOutcome {
+        task_id: task.id.clone(),
+        workflow_run_id: run_id,
+    })
+}
+
+/// Runs the core without a tray until `shutdown` completes or a `Quit` command arrives.
 pub async fn run_headless(
     config: Config,
     upstream: Upstream,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), AppError> {
-    let cancel = CancellationToken::new();
-    let tracker = TaskTracker::new();
-
-    let (endpoints, token, source_name) = match upstream {
-        Upstream::GitHub => (
-            config.endpoints.clone(),
-            config.token.clone(),
-            config.endpoints.api.clone(),
-        ),
-        Upstream::Demo { scenario, speed } => {
-            let scenario = match scenario {
-                Some(path) => {
-                    Scenario::from_file(&path).map_err(|e| AppError::Scenario(e.to_string()))?
-                }
-                None => Scenario::builtin(),
-            };
-            let listener =
-                tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-                    .await
-                    .map_err(AppError::SimulatorBind)?;
-            let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
-            let simulator = Simulator::new(
-                scenario,
-                SimOptions {
-                    speed,
-                    ..SimOptions::default()
-                },
-            );
-            let stop = cancel.clone();
-            tracker.spawn(async move {
-                if let Err(e) =
-                    crate::sim::serve(listener, simulator, async move { stop.cancelled().await })
-                        .await
-                {
-                    tracing::error!(error = %e, "the simulator stopped");
-                }
-            });
-            let base = format!("http://{address}");
-            tracing::info!(url = %base, "the GitHub simulator is serving the demo");
-            (
-                Endpoints {
-                    api: base.clone(),
-                    web: format!("{base}/web"),
-                    // Left unset so the demo learns it through GraphQL, as production does.
-                    copilot_api: None,
-                },
-                Token::new(DEMO_TOKEN),
-                DEMO_SOURCE.to_owned(),
-            )
-        }
-    };
-
-    let store = SnapshotStore::new(&config.state_dir);
-    let loaded = store.load_for(&source_name);
-    if let Some(note) = &loaded.note {
-        tracing::warn!("{note}");
+    let core = Core::start(&config, upstream).await?;
+    tokio::select! {
+        () = shutdown => {}
+        () = core.cancel.cancelled() => {}
     }
-    let mut overview = initial_overview(loaded.stored.map(|s| s.snapshot));
-    if let Some(fetched_at) = overview.snapshot.fetched_at {
-        tracing::info!(
-            tasks = overview.snapshot.tasks.len(),
-            fetched_at = %fetched_at,
-            "showing the saved snapshot until the first poll"
-        );
-    }
-    let (overview_tx, overview_rx) = watch::channel(Arc::new(overview.clone()));
-    let (transitions_tx, _) = broadcast::channel(256);
-    tracker.spawn(run_writer(
-        store,
-        source_name,
-        overview_rx,
-        SNAPSHOT_HEARTBEAT,
-    ));
-
-    match token {
-        Some(token) => {
-            let client = GitHubClient::new(endpoints, token, config.client.clone())?;
-            let poller = Poller::new(
-                GitHubSource {
-                    client: Arc::new(client),
-                    sync: TaskSync::new(config.sync.clone()),
-                },
-                config.poll.clone(),
-                overview_tx,
-                transitions_tx,
-            );
-            tracker.spawn(poller.run(cancel.clone()));
-        }
-        None => {
-            let message = "no GitHub token: set AGENTBAR_TOKEN to a token that can read agent \
-                           tasks, or try `agentbar demo`";
-            tracing::error!("{message}");
-            overview.health.failed(Problem {
-                code: "no_token",
-                message: message.into(),
-                at: chrono::Utc::now(),
-            });
-            overview_tx.send_replace(Arc::new(overview));
-            // Held until shutdown so the writer does not mistake an empty start for the end.
-            let stop = cancel.clone();
-            tracker.spawn(async move {
-                stop.cancelled().await;
-                drop(overview_tx);
-            });
-        }
-    }
-    tracker.close();
-
-    shutdown.await;
-    tracing::info!("shutting down");
-    cancel.cancel();
-    tracker.wait().await;
-    tracing::info!("stopped cleanly");
+    core.shutdown().await;
     Ok(())
 }
 
