@@ -65,6 +65,14 @@ pub enum Command {
         task_id: String,
         reply: oneshot::Sender<Result<StopOutcome, StopError>>,
     },
+    /// Hold notifications until the given time; `None` resumes them.
+    PauseNotifications {
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Start signing in (device flow).
+    SignIn,
+    /// Forget the token.
+    SignOut,
     /// Shut everything down.
     Quit,
 }
@@ -287,6 +295,14 @@ async fn run_commands(
         match command {
             Command::Refresh => refresh.refresh_now(),
             Command::Quit => cancel.cancel(),
+            // Notifications and sign-in land in their own modules; until then these say so
+            // instead of pretending to work.
+            Command::PauseNotifications { .. } => {
+                tracing::warn!("notifications are not part of this build yet; nothing to pause");
+            }
+            Command::SignIn | Command::SignOut => {
+                tracing::warn!("sign-in is not part of this build yet: set AGENTBAR_TOKEN");
+            }
             Command::StopTask { task_id, reply } => {
                 let current = overview.borrow().clone();
                 let result = tokio::select! {
