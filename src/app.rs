@@ -41,6 +41,8 @@ pub enum AppError {
     Scenario(String),
     #[error("cannot wait for the shutdown signal: {0}")]
     Signal(std::io::Error),
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
 }
 
 /// Where tasks come from in a long-running mode.
@@ -349,13 +351,20 @@ pub async fn stop_task(
     })
 }
 
-/// Runs the core without a tray until `shutdown` completes or a `Quit` command arrives.
+/// Runs the core and the loopback API without a tray until `shutdown` completes or a `Quit`
+/// command arrives.
 pub async fn run_headless(
     config: Config,
     upstream: Upstream,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), AppError> {
+    // The API's port first: if it is taken, fail before starting anything else.
+    let listener = crate::server::bind(config.port).await?;
     let core = Core::start(&config, upstream).await?;
+    if let Err(e) = crate::server::start(&core, listener) {
+        core.shutdown().await;
+        return Err(e.into());
+    }
     tokio::select! {
         () = shutdown => {}
         () = core.cancel.cancelled() => {}

@@ -68,10 +68,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run only the GitHub simulator on loopback (for trying clients and for tests)
     Sim(SimArgs),
-    /// Print the counts from the latest snapshot in one line
+    /// Print the counts in one line (from the running agent, else the latest snapshot)
     Status(StatusArgs),
-    /// List the tasks from the latest snapshot
+    /// List the tasks (from the running agent, else the latest snapshot)
     Tasks(TasksArgs),
+    /// Print the running agent's loopback API address and token (endpoint.json)
+    Endpoint,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
+//! - [`server`]: the loopback JSON API (v1), its guard, cc.xml and the discovery file;
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
 pub mod app;
@@ -17,6 +18,7 @@ pub mod github;
 pub mod model;
 pub mod poller;
 pub mod report;
+pub mod server;
 pub mod sim;
 pub mod store;
 pub mod wire;

@@ -10,10 +10,13 @@ use agentbar::cli::{Cli, Command, StatusFormat};
 use agentbar::config::Config;
 use agentbar::github::Token;
 use agentbar::report;
+use agentbar::server::Endpoint;
 use agentbar::sim::{Scenario, SimOptions, Simulator};
 use agentbar::store::SnapshotStore;
+use agentbar::wire::WireTaskList;
 
-/// Exit codes: 0 success, 1 a failure while running, 2 bad usage or configuration, 3 no data.
+/// Exit codes: 0 success, 1 a failure while running, 2 bad usage or configuration, 3 no data
+/// (no snapshot, or no running agent for `endpoint`).
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
@@ -76,8 +79,26 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 Ok(ExitCode::SUCCESS)
             })
         }
+        Some(Command::Endpoint) => {
+            let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+                eprintln!(
+                    "agentbar: not running (no endpoint.json in {})",
+                    config.state_dir.display()
+                );
+                return Ok(ExitCode::from(3));
+            };
+            println!("{}", serde_json::to_string_pretty(&endpoint)?);
+            if live_list(&config).is_none() {
+                eprintln!(
+                    "agentbar: nothing answers at {} — the file was left by a process that did not exit cleanly",
+                    endpoint.url
+                );
+                return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Status(args)) => {
-            let Some((snapshot, source)) = saved_snapshot(&config) else {
+            let Some((snapshot, source)) = latest_snapshot(&config) else {
                 return Ok(ExitCode::from(3));
             };
             let now = chrono::Utc::now();
@@ -99,7 +120,7 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Tasks(args)) => {
-            let Some((snapshot, _)) = saved_snapshot(&config) else {
+            let Some((snapshot, _)) = latest_snapshot(&config) else {
                 return Ok(ExitCode::from(3));
             };
             let now = chrono::Utc::now();
@@ -134,8 +155,12 @@ fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the latest snapshot for `status`/`tasks`, saying plainly when there is none.
-fn saved_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String)> {
+/// The freshest data for `status`/`tasks`: the running agent's API when it answers, else the
+/// snapshot file, saying plainly when there is neither.
+fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String)> {
+    if let Some(list) = live_list(config) {
+        return Some((list.into_snapshot(), "live".into()));
+    }
     let store = SnapshotStore::new(&config.state_dir);
     let loaded = store.load();
     match loaded.stored {
@@ -151,6 +176,30 @@ fn saved_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String)
             None
         }
     }
+}
+
+/// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
+fn live_list(config: &Config) -> Option<WireTaskList> {
+    let endpoint = Endpoint::read(&config.state_dir)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async move {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(2))
+            .build()
+            .ok()?
+            .get(format!("{}/v1/tasks", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json::<WireTaskList>().await.ok()
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

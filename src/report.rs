@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::model::{Bucket, Counts, Health, Snapshot};
-use crate::wire::{SCHEMA_VERSION, WireCounts, WireHealth, WireTask, WireTaskList};
+use crate::model::{Bucket, Counts, Health, Overview, Snapshot};
+use crate::wire::{SCHEMA_VERSION, WireCounts, WireTaskList};
 
 /// A snapshot older than this is called stale by the command line.
 pub const STALE_AFTER_SECONDS: u64 = 300;
@@ -92,18 +92,11 @@ pub fn task_list(snapshot: &Snapshot, now: DateTime<Utc>) -> WireTaskList {
     let mut health = Health::starting();
     health.last_success_at = snapshot.fetched_at;
     health.stale = seconds_since(snapshot, now).is_none_or(|a| a as u64 > STALE_AFTER_SECONDS);
-    WireTaskList {
-        schema_version: SCHEMA_VERSION,
-        generated_at: now,
-        stale_after_seconds: STALE_AFTER_SECONDS,
-        counts: snapshot.counts().into(),
-        health: WireHealth::from(&health),
-        tasks: snapshot
-            .tasks
-            .iter()
-            .map(|t| WireTask::from_task(t, now, false))
-            .collect(),
-    }
+    let overview = Overview {
+        snapshot: snapshot.clone(),
+        health,
+    };
+    WireTaskList::from_overview(&overview, now, STALE_AFTER_SECONDS)
 }
 
 /// `tasks`: a table, one task per line, in SPEC order.

@@ -121,6 +121,112 @@ pub struct WireTaskList {
     pub tasks: Vec<WireTask>,
 }
 
+/// `GET /v1/tasks/{id}`: the task with its sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireTaskDetail {
+    pub schema_version: u32,
+    #[serde(flatten)]
+    pub task: WireTask,
+}
+
+/// `GET /v1/health`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireHealthReply {
+    pub schema_version: u32,
+    /// The agent's version.
+    pub version: String,
+    #[serde(flatten)]
+    pub health: WireHealth,
+}
+
+/// The `snapshot` server-sent event: sent on connect and whenever the counts change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireSnapshotEvent {
+    pub schema_version: u32,
+    pub generated_at: DateTime<Utc>,
+    pub counts: WireCounts,
+    pub health: WireHealth,
+}
+
+/// The `transition` server-sent event: one task changed state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireTransition {
+    pub schema_version: u32,
+    pub task_id: String,
+    /// `null` when the task is new.
+    pub from: Option<String>,
+    pub to: String,
+    pub bucket: String,
+    pub task: WireTask,
+}
+
+/// Every error the API returns: `{"error": {"code", "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireApiError {
+    pub error: WireApiErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireApiErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// `POST /v1/tasks/{id}/stop` when upstream accepted the cancellation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireStopReply {
+    pub task_id: String,
+    pub workflow_run_id: u64,
+    pub status: String,
+}
+
+impl WireTransition {
+    pub fn from_transition(t: &crate::diff::Transition, now: DateTime<Utc>) -> WireTransition {
+        WireTransition {
+            schema_version: SCHEMA_VERSION,
+            task_id: t.task_id.clone(),
+            from: t.from.as_ref().map(|s| s.as_str().to_owned()),
+            to: t.to.as_str().to_owned(),
+            bucket: t.to.bucket().as_str().to_owned(),
+            task: WireTask::from_task(&t.task, now, false),
+        }
+    }
+}
+
+impl WireTaskList {
+    /// The list of every task in `overview`, in SPEC order.
+    pub fn from_overview(
+        overview: &crate::model::Overview,
+        now: DateTime<Utc>,
+        stale_after_seconds: u64,
+    ) -> WireTaskList {
+        WireTaskList {
+            schema_version: SCHEMA_VERSION,
+            generated_at: now,
+            stale_after_seconds,
+            counts: overview.snapshot.counts().into(),
+            health: WireHealth::from(&overview.health),
+            tasks: overview
+                .snapshot
+                .tasks
+                .iter()
+                .map(|t| WireTask::from_task(t, now, false))
+                .collect(),
+        }
+    }
+
+    /// Back into a snapshot (for `status`/`tasks` reading a running agent).
+    pub fn into_snapshot(self) -> crate::model::Snapshot {
+        let fetched_at = self.health.last_success_at;
+        let mut snapshot = crate::model::Snapshot::new(
+            self.tasks.into_iter().map(WireTask::into_task).collect(),
+            fetched_at.unwrap_or(self.generated_at),
+        );
+        snapshot.fetched_at = fetched_at;
+        snapshot
+    }
+}
+
 impl WireTask {
     /// The task as served; `with_sessions` adds `sessions[]` (task detail, on-disk snapshot).
     pub fn from_task(task: &Task, now: DateTime<Utc>, with_sessions: bool) -> WireTask {

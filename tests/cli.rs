@@ -14,6 +14,7 @@ fn agentbar(state: &Path, args: &[&str]) -> Command {
         .env("AGENTBAR_STATE_DIR", state)
         .env("AGENTBAR_CONFIG_DIR", state.join("config"))
         .env_remove("AGENTBAR_TOKEN")
+        .env("AGENTBAR_PORT", "0")
         .env("RUST_LOG", "agentbar=info");
     command
 }
@@ -60,7 +61,7 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         assert!(Instant::now() < deadline, "no status within 15 s");
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert_eq!(status["source"], "demo");
+    assert_eq!(status["source"], "live", "read from the running agent");
     assert!(
         status["counts"]["running"].as_u64().unwrap() > 0,
         "{status}"
@@ -86,6 +87,18 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         list["counts"]["total"].as_u64().unwrap()
     );
     assert_eq!(tasks[0]["bucket"], "waiting", "waiting tasks come first");
+
+    // `agentbar endpoint` names the live API, which answers with the same list.
+    let output = agentbar(state.path(), &["endpoint"]).output().unwrap();
+    assert!(output.status.success());
+    let endpoint: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        endpoint["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(endpoint["token"].as_str().unwrap().len(), 64);
 
     let table = agentbar(state.path(), &["tasks"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
@@ -121,6 +134,18 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
             .read_to_string(&mut log)
             .unwrap();
         assert!(log.contains("stopped cleanly"), "{log}");
+        assert!(
+            !log.contains(endpoint["token"].as_str().unwrap()),
+            "the API token never reaches the log"
+        );
+        assert!(!state.path().join("endpoint.json").exists());
+        let status = status_json(state.path()).unwrap();
+        assert_eq!(
+            status["source"], "demo",
+            "with the agent gone, the saved snapshot"
+        );
+        let output = agentbar(state.path(), &["endpoint"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(3));
         assert!(
             !log.contains(agentbar::app::DEMO_TOKEN),
             "the token never reaches the log"

@@ -1,0 +1,573 @@
+//! The loopback API over real HTTP, wired to a real core polling the simulator: every route,
+//! every guard, the event stream, cc.xml, and the OpenAPI schema checked against real answers.
+
+mod common;
+
+use agentbar::app::{Core, Upstream};
+use agentbar::config::{Config, Overrides};
+use agentbar::github::Token;
+use agentbar::server::{self, Endpoint};
+use agentbar::sim::Scenario;
+use common::{SimServer, start_sim};
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+struct Harness {
+    sim: SimServer,
+    core: Option<Core>,
+    endpoint: Endpoint,
+    http: reqwest::Client,
+    state: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        let sim = start_sim(Scenario::builtin()).await;
+        let state = tempfile::tempdir().unwrap();
+        std::fs::write(
+            state.path().join("config.toml"),
+            "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.2\nbackoff_base_seconds = 0.1\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config_dir: Some(state.path().to_owned()),
+            state_dir: Some(state.path().join("state")),
+            api_url: Some(sim.base.clone()),
+            web_url: Some(format!("{}/web", sim.base)),
+            port: Some(0),
+            ..Overrides::default()
+        };
+        let config = Config::load(&overrides, Token::new("test-token")).unwrap();
+        let listener = server::bind(0).await.unwrap();
+        let core = Core::start(&config, Upstream::GitHub).await.unwrap();
+        let endpoint = server::start(&core, listener).unwrap();
+        let harness = Harness {
+            sim,
+            core: Some(core),
+            endpoint,
+            http: reqwest::Client::new(),
+            state,
+        };
+        harness.wait_until_loaded().await;
+        harness
+    }
+
+    fn state_dir(&self) -> std::path::PathBuf {
+        self.state.path().join("state")
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.endpoint.url))
+            .bearer_auth(&self.endpoint.token)
+    }
+
+    async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.request(Method::GET, path).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    async fn wait_until_loaded(&self) {
+        for _ in 0..100 {
+            let (_, health) = self.get_json("/v1/health").await;
+            if health["status"] == "ok" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the first poll never succeeded");
+    }
+
+    async fn stop(mut self) {
+        if let Some(core) = self.core.take() {
+            core.shutdown().await;
+        }
+    }
+}
+
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn every_guard_refuses_what_it_must() {
+    let h = Harness::start().await;
+    let url = |path: &str| format!("{}{path}", h.endpoint.url);
+
+    // No token, wrong token.
+    let r = h.http.get(url("/v1/tasks")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_error(&r.json().await.unwrap(), "unauthorized");
+    let r = h
+        .http
+        .get(url("/v1/tasks"))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Health is open, but still guarded by Host and Origin.
+    let r = h.http.get(url("/v1/health")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // DNS rebinding: another name, or another port, in Host.
+    for host in ["evil.example", "evil.example:47615", "127.0.0.1:1"] {
+        let r = h
+            .request(Method::GET, "/v1/health")
+            .header(header::HOST, host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+        assert_error(&r.json().await.unwrap(), "bad_host");
+    }
+    let port = h.endpoint.url.rsplit(':').next().unwrap();
+    let r = h
+        .request(Method::GET, "/v1/tasks")
+        .header(header::HOST, format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "localhost with the right port is fine"
+    );
+
+    // Any Origin.
+    for origin in ["https://evil.example", "null", &h.endpoint.url] {
+        let r = h
+            .request(Method::GET, "/v1/tasks")
+            .header(header::ORIGIN, origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{origin}");
+        assert_error(&r.json().await.unwrap(), "origin_refused");
+    }
+
+    // Oversized bodies, declared or chunked.
+    let big = vec![b'x'; 64 * 1024];
+    let r = h
+        .request(Method::POST, "/v1/refresh")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_error(&r.json().await.unwrap(), "body_too_large");
+    // Chunked, so no length is declared up front: still cut off at the bound.
+    let address = h.endpoint.url.trim_start_matches("http://").to_owned();
+    let mut request = format!(
+        "POST /v1/refresh HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        h.endpoint.token
+    );
+    for _ in 0..16 {
+        request.push_str(&format!("1000\r\n{}\r\n", "y".repeat(4096)));
+    }
+    request.push_str("0\r\n\r\n");
+    let answer = raw_http(&address, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    // Unknown route, wrong method.
+    let (status, body) = h.get_json("/v2/nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "not_found");
+    let r = h.request(Method::DELETE, "/v1/tasks").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_error(&r.json().await.unwrap(), "method_not_allowed");
+
+    // Every answer, refusals included: no-store, and never a CORS header.
+    for path in ["/v1/health", "/v1/tasks", "/v2/nothing", "/cc.xml"] {
+        for authed in [true, false] {
+            let request = if authed {
+                h.request(Method::GET, path)
+            } else {
+                h.http.get(url(path))
+            };
+            let r = request
+                .header(header::ORIGIN, "https://evil.example")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.headers().get(header::CACHE_CONTROL).unwrap(),
+                "no-store",
+                "{path}"
+            );
+            assert!(
+                !r.headers()
+                    .keys()
+                    .any(|k| k.as_str().starts_with("access-control-")),
+                "{path}"
+            );
+        }
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_list_is_in_spec_order_with_counts_and_filters() {
+    let h = Harness::start().await;
+    let (status, list) = h.get_json("/v1/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["schema_version"], 1);
+    assert!(list["stale_after_seconds"].as_u64().unwrap() > 0);
+    assert_eq!(list["health"]["status"], "ok");
+    let tasks = list["tasks"].as_array().unwrap();
+    let truth = h.sim.truth().await;
+    assert_eq!(tasks.len(), truth.len());
+    let count = |bucket: &str| tasks.iter().filter(|t| t["bucket"] == bucket).count() as u64;
+    for bucket in ["running", "waiting", "failed", "completed", "cancelled"] {
+        assert_eq!(
+            list["counts"][bucket].as_u64().unwrap(),
+            count(bucket),
+            "{bucket}"
+        );
+    }
+    assert_eq!(
+        list["counts"]["total"].as_u64().unwrap(),
+        tasks.len() as u64
+    );
+    let ranks: Vec<u8> = tasks
+        .iter()
+        .map(|t| match t["bucket"].as_str().unwrap() {
+            "waiting" => 0,
+            "running" => 1,
+            _ => 2,
+        })
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    let finished: Vec<&str> = tasks
+        .iter()
+        .filter(|t| !["waiting", "running"].contains(&t["bucket"].as_str().unwrap()))
+        .map(|t| t["updated_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        finished.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {finished:?}"
+    );
+
+    let (_, waiting) = h.get_json("/v1/tasks?bucket=waiting").await;
+    assert!(!waiting["tasks"].as_array().unwrap().is_empty());
+    assert!(
+        waiting["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["bucket"] == "waiting")
+    );
+    assert_eq!(waiting["counts"], list["counts"], "counts stay global");
+    let repo = tasks[0]["repository"].as_str().unwrap();
+    let (_, by_repo) = h
+        .get_json(&format!("/v1/tasks?repo={}", repo.to_uppercase()))
+        .await;
+    assert!(
+        by_repo["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["repository"] == repo)
+    );
+    let word = tasks[0]["title"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let (_, searched) = h
+        .get_json(&format!("/v1/tasks?q={}", word.to_lowercase()))
+        .await;
+    assert!(
+        searched["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == tasks[0]["id"])
+    );
+    let (_, limited) = h.get_json("/v1/tasks?limit=2").await;
+    assert_eq!(limited["tasks"].as_array().unwrap().len(), 2);
+    let (status, bad) = h.get_json("/v1/tasks?bucket=sleepy").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&bad, "bad_request");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn detail_logs_refresh_and_stop_do_what_they_say() {
+    let h = Harness::start().await;
+    let (_, list) = h.get_json("/v1/tasks?bucket=running").await;
+    let running = list["tasks"][0].clone();
+    let id = running["id"].as_str().unwrap();
+
+    let (status, detail) = h.get_json(&format!("/v1/tasks/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["schema_version"], 1);
+    assert_eq!(detail["id"], running["id"]);
+    let run_id = detail["sessions"][0]["workflow_run_id"].as_u64().unwrap();
+    let (status, body) = h.get_json("/v1/tasks/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "unknown_task");
+
+    let (status, body) = h.get_json(&format!("/v1/tasks/{id}/logs?after=0")).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    assert_error(&body, "not_implemented");
+
+    let before = common::route(&h.sim.stats().await, "tasks").0;
+    let r = h.request(Method::POST, "/v1/refresh").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let mut polled = false;
+    for _ in 0..50 {
+        if common::route(&h.sim.stats().await, "tasks").0 > before {
+            polled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(polled, "refresh made a poll happen");
+
+    let r = h
+        .request(Method::POST, &format!("/v1/tasks/{id}/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let reply: Value = r.json().await.unwrap();
+    assert_eq!(reply["workflow_run_id"].as_u64(), Some(run_id));
+    assert_eq!(h.sim.stats().await["cancelled_runs"], json!([run_id]));
+
+    let r = h
+        .request(Method::POST, "/v1/tasks/nope/stop")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (_, done) = h.get_json("/v1/tasks?bucket=completed&limit=1").await;
+    let done_id = done["tasks"][0]["id"].as_str().unwrap();
+    let r = h
+        .request(Method::POST, &format!("/v1/tasks/{done_id}/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_error(&r.json().await.unwrap(), "not_active");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_event_stream_sends_a_snapshot_then_transitions() {
+    let h = Harness::start().await;
+    let mut response = h.request(Method::GET, "/v1/events").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    read_until(&mut response, &mut seen, "event: snapshot").await;
+    h.sim.advance(90.0).await;
+    read_until(&mut response, &mut seen, "event: transition").await;
+    let data = seen
+        .split("event: transition\ndata: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap();
+    let transition: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(transition["schema_version"], 1);
+    let truth = h.sim.truth().await;
+    assert!(
+        truth
+            .iter()
+            .any(|(id, state)| transition["task_id"] == id.as_str()
+                && transition["to"] == state.as_str()),
+        "{transition} not in {truth:?}"
+    );
+    // Shutdown ends the stream instead of hanging on it.
+    tokio::time::timeout(Duration::from_secs(5), h.stop())
+        .await
+        .expect("shutdown with an open event stream");
+}
+
+#[tokio::test]
+async fn cc_xml_has_one_project_per_task() {
+    let h = Harness::start().await;
+    let r = h.request(Method::GET, "/cc.xml").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("xml")
+    );
+    let xml = r.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let projects: Vec<_> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("Project"))
+        .collect();
+    let (_, list) = h.get_json("/v1/tasks").await;
+    assert_eq!(projects.len(), list["tasks"].as_array().unwrap().len());
+    for p in &projects {
+        for attribute in [
+            "name",
+            "activity",
+            "lastBuildStatus",
+            "lastBuildTime",
+            "webUrl",
+        ] {
+            assert!(p.attribute(attribute).is_some(), "{attribute} on {p:?}");
+        }
+    }
+    assert!(
+        projects
+            .iter()
+            .any(|p| p.attribute("activity") == Some("Building"))
+    );
+    assert!(
+        projects
+            .iter()
+            .any(|p| p.attribute("lastBuildLabel") == Some("Needs you"))
+    );
+    h.stop().await;
+}
+
+async fn read_until(response: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !seen.contains(needle) {
+            let chunk = response.chunk().await.unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {needle:?} within 10 s"));
+}
+
+/// Sends a hand-written HTTP/1.1 request and returns the whole answer.
+async fn raw_http(address: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may answer and close before the whole body is sent: a failed write is fine.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn validator(schema_name: &str) -> jsonschema::Validator {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let schema = json!({
+        "$ref": format!("#/components/schemas/{schema_name}"),
+        "components": doc["components"].clone(),
+    });
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid(schema_name: &str, instance: &Value) {
+    let v = validator(schema_name);
+    let errors: Vec<String> = v
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{schema_name}: {errors:#?}");
+}
+
+#[tokio::test]
+async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
+    let h = Harness::start().await;
+    let (_, health) = h.get_json("/v1/health").await;
+    assert_valid("Health", &health);
+    let (_, list) = h.get_json("/v1/tasks").await;
+    assert_valid("TaskList", &list);
+    let id = list["tasks"][0]["id"].as_str().unwrap().to_owned();
+    let (_, detail) = h.get_json(&format!("/v1/tasks/{id}")).await;
+    assert_valid("TaskDetail", &detail);
+    let (_, error) = h.get_json("/v1/tasks/nope").await;
+    assert_valid("Error", &error);
+    let failed = list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["bucket"] == "failed")
+        .unwrap();
+    assert!(failed["error"]["message"].is_string());
+    let endpoint: Value =
+        serde_json::from_slice(&std::fs::read(Endpoint::path(&h.state_dir())).unwrap()).unwrap();
+    assert_valid("Endpoint", &endpoint);
+
+    // The examples the Raycast extension's tests read: written when missing (or asked for with
+    // AGENTBAR_UPDATE_EXAMPLES=1), otherwise checked to have the live answer's shape.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    for (name, live, schema) in [
+        ("v1-tasks.json", &list, "TaskList"),
+        ("v1-task.json", &detail, "TaskDetail"),
+        ("v1-health.json", &health, "Health"),
+    ] {
+        let path = examples.join(name);
+        if !path.exists() || std::env::var_os("AGENTBAR_UPDATE_EXAMPLES").is_some() {
+            std::fs::create_dir_all(&examples).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(live).unwrap() + "\n").unwrap();
+        }
+        let example: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_valid(schema, &example);
+        assert_eq!(
+            keys(&example),
+            keys(live),
+            "{name} has drifted from the live answer; rerun with AGENTBAR_UPDATE_EXAMPLES=1"
+        );
+    }
+    h.stop().await;
+}
+
+/// The top-level keys of an object, and of its first task when it has a list.
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    if let Some(first) = value["tasks"].get(0) {
+        keys.extend(
+            first
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| format!("tasks[].{k}")),
+        );
+    }
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn endpoint_json_lives_while_the_server_does_and_a_taken_port_is_named() {
+    let h = Harness::start().await;
+    let path = Endpoint::path(&h.state_dir());
+    let on_disk = Endpoint::read(&h.state_dir()).unwrap();
+    assert_eq!(on_disk, h.endpoint);
+    assert_eq!(on_disk.pid, std::process::id());
+
+    let port: u16 = h.endpoint.url.rsplit(':').next().unwrap().parse().unwrap();
+    let taken = server::bind(port).await.unwrap_err().to_string();
+    assert!(
+        taken.contains(&format!("port {port}")) && taken.contains("AGENTBAR_PORT"),
+        "{taken}"
+    );
+
+    h.stop().await;
+    assert!(!path.exists(), "removed on clean exit");
+}
