@@ -11,10 +11,11 @@ pub fn render(tasks: &[Task]) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Projects>\n");
     for task in tasks {
-        let base = match &task.repository {
+        // Uniqueness is judged on the escaped name, which is what clients compare.
+        let base = escape(&match &task.repository {
             Some(repo) => format!("{} ({repo})", task.title),
             None => task.title.clone(),
-        };
+        });
         let count = seen.entry(base.clone()).or_insert(0);
         *count += 1;
         let name = if *count == 1 {
@@ -35,7 +36,7 @@ pub fn render(tasks: &[Task]) -> String {
         xml.push_str(&format!(
             "  <Project name=\"{}\" activity=\"{activity}\" lastBuildStatus=\"{status}\" \
              lastBuildLabel=\"{}\" lastBuildTime=\"{}\" webUrl=\"{}\"/>\n",
-            escape(&name),
+            name,
             escape(&label),
             task.updated_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
