@@ -10,4 +10,7 @@ echo "== cargo clippy" >&2
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo test" >&2
 cargo test --locked --all-targets
+echo "== the OS keychain, for real (dbus-run-session + an unlocked gnome-keyring)" >&2
+dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1;
+  AGENTBAR_REQUIRE_KEYRING=1 cargo test --locked --test keychain'
 echo "== all checks passed" >&2

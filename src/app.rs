@@ -15,10 +15,11 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::{CredentialStore, DeviceFlow};
 use crate::config::Config;
 use crate::diff::Transition;
-use crate::github::{ClientError, Endpoints, GitHubClient, TaskSync, Token};
-use crate::model::{Overview, Problem};
+use crate::github::{ClientError, Endpoints, GitHubClient, Token};
+use crate::model::{HealthStatus, Overview};
 use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
@@ -129,15 +130,42 @@ impl Core {
     pub async fn start(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let (endpoints, token, source_name) = match upstream {
-            Upstream::GitHub => (
-                config.endpoints.clone(),
-                config.token.clone(),
-                config.endpoints.api.clone(),
-            ),
+        let (endpoints, token, source_name, credential_store) = match upstream {
+            Upstream::GitHub => {
+                let store = config.credentials();
+                let reader = store.clone();
+                let loaded = tokio::task::spawn_blocking(move || reader.load())
+                    .await
+                    .ok()
+                    .flatten();
+                let token = match loaded {
+                    Some((token, source)) => {
+                        tracing::info!(host = %config.host, "using the token from {source}");
+                        Some(token)
+                    }
+                    None => {
+                        tracing::warn!(
+                            host = %config.host,
+                            "signed out: no token; run `agentbar login` (agentbar picks it up within seconds) or set AGENTBAR_TOKEN"
+                        );
+                        None
+                    }
+                };
+                (
+                    config.endpoints.clone(),
+                    token,
+                    config.endpoints.api.clone(),
+                    Some(store),
+                )
+            }
             Upstream::Demo { scenario, speed } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
-                (endpoints, Token::new(DEMO_TOKEN), DEMO_SOURCE.to_owned())
+                (
+                    endpoints,
+                    Token::new(DEMO_TOKEN),
+                    DEMO_SOURCE.to_owned(),
+                    None,
+                )
             }
         };
 
@@ -146,7 +174,7 @@ impl Core {
         if let Some(note) = &loaded.note {
             tracing::warn!("{note}");
         }
-        let mut overview = initial_overview(loaded.stored.map(|s| s.snapshot));
+        let overview = initial_overview(loaded.stored.map(|s| s.snapshot));
         if let Some(fetched_at) = overview.snapshot.fetched_at {
             tracing::info!(
                 tasks = overview.snapshot.tasks.len(),
@@ -164,46 +192,45 @@ impl Core {
         ));
 
         let web_url = endpoints.web.clone();
-        let (client, refresh) = match token {
-            Some(token) => {
-                let client = Arc::new(GitHubClient::new(endpoints, token, config.client.clone())?);
-                let poller = Poller::new(
-                    GitHubSource {
-                        client: client.clone(),
-                        sync: TaskSync::new(config.sync.clone()),
-                    },
-                    config.poll.clone(),
-                    overview_tx,
-                    transitions_tx.clone(),
-                );
-                let refresh = poller.refresh_handle();
-                tracker.spawn(poller.run(cancel.clone()));
-                (Some(client), refresh)
-            }
-            None => {
-                let message = "no GitHub token: set AGENTBAR_TOKEN to a token that can read \
-                               agent tasks, or try `agentbar demo`";
-                tracing::error!("{message}");
-                overview.health.failed(Problem {
-                    code: "no_token",
-                    message: message.into(),
-                    at: chrono::Utc::now(),
-                });
-                overview_tx.send_replace(Arc::new(overview));
-                // Held until shutdown so the writer does not mistake an empty start for the end.
-                let stop = cancel.clone();
-                tracker.spawn(async move {
-                    stop.cancelled().await;
-                    drop(overview_tx);
-                });
-                (None, RefreshHandle::default())
-            }
-        };
+        let (credentials_tx, credentials_rx) = watch::channel(token);
+        let credentials_tx = Arc::new(credentials_tx);
+        let (clients_tx, clients_rx) = watch::channel(None);
+        let poller = Poller::new(
+            GitHubSource::new(
+                endpoints,
+                config.client.clone(),
+                config.sync.clone(),
+                credentials_rx,
+                clients_tx,
+            ),
+            config.poll.clone(),
+            overview_tx,
+            transitions_tx.clone(),
+        );
+        let refresh = poller.refresh_handle();
+        tracker.spawn(poller.run(cancel.clone()));
+
+        // Only the real GitHub has stored credentials to watch and a sign-in to run.
+        let auth = credential_store.map(|store| AuthContext {
+            store,
+            credentials: credentials_tx.clone(),
+            web_url: web_url.clone(),
+            client_id: config.client_id.clone(),
+        });
+        if let Some(auth) = &auth {
+            tracker.spawn(watch_credentials(
+                auth.store.clone(),
+                credentials_tx.clone(),
+                overview_rx.clone(),
+                cancel.clone(),
+            ));
+        }
 
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
-            client,
+            clients_rx,
+            auth,
             refresh,
             overview_rx.clone(),
             cancel.clone(),
@@ -278,14 +305,67 @@ async fn spawn_simulator(
     })
 }
 
+/// What sign-in and sign-out need.
+struct AuthContext {
+    store: CredentialStore,
+    /// Shared with the credential watcher; the poller's source holds the receiver.
+    credentials: Arc<watch::Sender<Option<Token>>>,
+    web_url: String,
+    client_id: Option<String>,
+}
+
+/// How often the stored token is read again: soon while signed out (a `login` in another
+/// terminal should take effect within seconds), rarely otherwise.
+const CREDENTIALS_CHECK_SIGNED_OUT: Duration = Duration::from_secs(2);
+const CREDENTIALS_CHECK_SIGNED_IN: Duration = Duration::from_secs(60);
+
+/// Notices a token stored (or removed) by another process, e.g. `agentbar login`.
+async fn watch_credentials(
+    store: CredentialStore,
+    credentials: Arc<watch::Sender<Option<Token>>>,
+    overview: watch::Receiver<Arc<Overview>>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let signed_out = credentials.borrow().is_none()
+            || overview.borrow().health.status == HealthStatus::SignedOut;
+        let wait = if signed_out {
+            CREDENTIALS_CHECK_SIGNED_OUT
+        } else {
+            CREDENTIALS_CHECK_SIGNED_IN
+        };
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+        let reader = store.clone();
+        let Ok(loaded) = tokio::task::spawn_blocking(move || reader.load()).await else {
+            continue;
+        };
+        let loaded = loaded.map(|(token, _)| token);
+        let changed = credentials.send_if_modified(|current| {
+            let changed = *current != loaded;
+            if changed {
+                current.clone_from(&loaded);
+            }
+            changed
+        });
+        if changed {
+            tracing::info!(signed_in = loaded.is_some(), "the stored token changed");
+        }
+    }
+}
+
 /// Performs the surfaces' commands until cancelled.
 async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
-    client: Option<Arc<GitHubClient>>,
+    clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    auth: Option<AuthContext>,
     refresh: RefreshHandle,
     overview: watch::Receiver<Arc<Overview>>,
     cancel: CancellationToken,
 ) {
+    let auth = auth.map(Arc::new);
     loop {
         let command = tokio::select! {
             () = cancel.cancelled() => return,
@@ -297,16 +377,31 @@ async fn run_commands(
         match command {
             Command::Refresh => refresh.refresh_now(),
             Command::Quit => cancel.cancel(),
-            // Notifications and sign-in land in their own modules; until then these say so
-            // instead of pretending to work.
+            // Notifications land in their own module; until then this says so instead of
+            // pretending to work.
             Command::PauseNotifications { .. } => {
                 tracing::warn!("notifications are not part of this build yet; nothing to pause");
             }
-            Command::SignIn | Command::SignOut => {
-                tracing::warn!("sign-in is not part of this build yet: set AGENTBAR_TOKEN");
-            }
+            Command::SignIn => match &auth {
+                // Minutes long (the user types a code): off the command loop.
+                Some(auth) => {
+                    let (auth, stop) = (auth.clone(), cancel.clone());
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            () = stop.cancelled() => {}
+                            () = sign_in(&auth) => {}
+                        }
+                    });
+                }
+                None => tracing::warn!("the demo is always signed in"),
+            },
+            Command::SignOut => match &auth {
+                Some(auth) => sign_out(auth).await,
+                None => tracing::warn!("the demo cannot sign out"),
+            },
             Command::StopTask { task_id, reply } => {
                 let current = overview.borrow().clone();
+                let client = clients.borrow().clone();
                 let result = tokio::select! {
                     () = cancel.cancelled() => Err(StopError::ShuttingDown),
                     result = stop_task(client.as_deref(), &current, &task_id) => result,
@@ -320,6 +415,67 @@ async fn run_commands(
             }
         }
     }
+}
+
+/// The device flow inside the running app (the tray's "Sign in…").
+async fn sign_in(auth: &AuthContext) {
+    let flow = match DeviceFlow::new(&auth.web_url, auth.client_id.as_deref()) {
+        Ok(flow) => flow,
+        Err(e) => {
+            tracing::error!("cannot sign in: {e}");
+            return;
+        }
+    };
+    let code = match flow.start().await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("cannot sign in: {e}");
+            return;
+        }
+    };
+    tracing::warn!(
+        code = %code.user_code,
+        url = %code.verification_uri,
+        "to sign in, open the page and enter the code"
+    );
+    let url = code.verification_uri.clone();
+    // `open` may block on a slow browser start.
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Err(e) = open::that(&url) {
+            tracing::warn!(error = %e, "could not open the browser; open the page yourself");
+        }
+    })
+    .await;
+    let signed_in = match flow.finish(&code).await {
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            tracing::error!("sign-in failed: {e}");
+            return;
+        }
+    };
+    let store = auth.store.clone();
+    let token = signed_in.token.clone();
+    match tokio::task::spawn_blocking(move || store.save(&token)).await {
+        Ok(Ok(source)) => tracing::info!("signed in; the token is kept in {source}"),
+        Ok(Err(e)) => tracing::error!("signed in, but the token could not be stored: {e}"),
+        Err(e) => tracing::error!(error = %e, "storing the token failed"),
+    }
+    auth.credentials.send_replace(Some(signed_in.token));
+}
+
+async fn sign_out(auth: &AuthContext) {
+    let store = auth.store.clone();
+    match tokio::task::spawn_blocking(move || store.forget()).await {
+        Ok(Ok(removed)) => {
+            tracing::info!(places = removed.len(), "signed out; the token is forgotten")
+        }
+        Ok(Err(e)) => tracing::error!("could not forget the token: {e}"),
+        Err(e) => tracing::error!(error = %e, "forgetting the token failed"),
+    }
+    if auth.store.has_environment_token() {
+        tracing::warn!("AGENTBAR_TOKEN is still set in agentbar's environment");
+    }
+    auth.credentials.send_replace(None);
 }
 
 /// Cancels the Actions run hosting the task's newest session.

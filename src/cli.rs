@@ -55,6 +55,12 @@ pub struct GlobalArgs {
         value_name = "URL"
     )]
     pub copilot_api_url: Option<String>,
+    /// OAuth App client id for `login` (device flow)
+    #[arg(long, global = true, env = "AGENTBAR_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Never use the OS keychain; keep the token in a 0600 file instead
+    #[arg(long, global = true, env = "AGENTBAR_NO_KEYCHAIN")]
+    pub no_keychain: bool,
     /// More log output (-v: debug, -vv: trace); RUST_LOG wins when set
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -74,6 +80,32 @@ pub enum Command {
     Tasks(TasksArgs),
     /// Print the running agent's loopback API address and token (endpoint.json)
     Endpoint,
+    /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
+    Login(LoginArgs),
+    /// Forget the stored token (keychain and file)
+    Logout,
+    /// Sign-in state
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Store the token the GitHub CLI holds (`gh auth token --hostname HOST`)
+    #[arg(long, conflicts_with = "with_token")]
+    pub from_gh: bool,
+    /// Read a token from standard input (e.g. a fine-grained PAT with Agent tasks: read)
+    #[arg(long)]
+    pub with_token: bool,
+    /// Do not open the verification page in a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Who is signed in, on which host, from which source, with which scopes (never the token)
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +195,8 @@ impl Cli {
             web_url: self.global.web_url.clone(),
             copilot_api_url: self.global.copilot_api_url.clone(),
             port,
+            client_id: self.global.client_id.clone(),
+            use_keychain: self.global.no_keychain.then_some(false),
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct Overrides {
     pub web_url: Option<String>,
     pub copilot_api_url: Option<String>,
     pub port: Option<u16>,
+    pub client_id: Option<String>,
+    /// False keeps the token out of the OS keychain (`AGENTBAR_NO_KEYCHAIN=1`).
+    pub use_keychain: Option<bool>,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo does not silently do nothing.
@@ -60,6 +63,8 @@ struct GithubSection {
     web_url: Option<String>,
     copilot_api_url: Option<String>,
     integration_id: Option<String>,
+    /// The OAuth App used for `agentbar login` (device flow enabled).
+    client_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,8 +89,12 @@ pub struct Config {
     /// `github.com` or a `*.ghe.com` tenant.
     pub host: String,
     pub endpoints: Endpoints,
-    /// From `AGENTBAR_TOKEN`; never logged.
+    /// From `AGENTBAR_TOKEN`; never logged. Stored tokens are read through
+    /// [`Config::credentials`].
     pub token: Option<Token>,
+    /// The OAuth App client id for the device flow.
+    pub client_id: Option<String>,
+    pub use_keychain: bool,
     pub config_dir: PathBuf,
     pub state_dir: PathBuf,
     /// The loopback API's port; 0 picks a free one.
@@ -188,6 +197,8 @@ impl Config {
                 .unwrap_or(client_defaults.integration_id),
         };
         Ok(Config {
+            client_id: overrides.client_id.clone().or(file.github.client_id),
+            use_keychain: overrides.use_keychain.unwrap_or(true),
             host,
             endpoints,
             token,
@@ -198,6 +209,18 @@ impl Config {
             sync,
             client,
         })
+    }
+}
+
+impl Config {
+    /// Where this host's token is kept.
+    pub fn credentials(&self) -> crate::auth::CredentialStore {
+        crate::auth::CredentialStore::new(
+            &self.host,
+            &self.config_dir,
+            self.use_keychain,
+            self.token.clone(),
+        )
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -6,8 +6,10 @@ use clap::Parser;
 use std::process::ExitCode;
 
 use agentbar::app::{self, Upstream};
-use agentbar::cli::{Cli, Command, StatusFormat};
+use agentbar::auth::DeviceFlow;
+use agentbar::cli::{AuthCommand, Cli, Command, LoginArgs, StatusFormat};
 use agentbar::config::Config;
+use agentbar::github::GitHubClient;
 use agentbar::github::Token;
 use agentbar::report;
 use agentbar::server::Endpoint;
@@ -79,6 +81,52 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 Ok(ExitCode::SUCCESS)
             })
         }
+        Some(Command::Login(args)) => login(&config, &args),
+        Some(Command::Logout) => {
+            let store = config.credentials();
+            let removed = store.forget()?;
+            if removed.is_empty() {
+                println!("No token was stored for {}.", config.host);
+            }
+            for place in removed {
+                println!("Forgot the token for {} in {place}.", config.host);
+            }
+            if store.has_environment_token() {
+                eprintln!(
+                    "agentbar: AGENTBAR_TOKEN is still set in this environment; unset it too"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Auth(AuthCommand::Status)) => {
+            let Some((token, source)) = config.credentials().load() else {
+                println!("Not signed in to {}. Run `agentbar login`.", config.host);
+                return Ok(ExitCode::from(3));
+            };
+            let client = GitHubClient::new(config.endpoints.clone(), token, config.client.clone())?;
+            let viewer = runtime()?.block_on(client.viewer());
+            println!("Host: {}", config.host);
+            println!("Token from: {source}");
+            match viewer {
+                Ok(viewer) => {
+                    println!(
+                        "Signed in as: {}",
+                        viewer.login.as_deref().unwrap_or("(unknown)")
+                    );
+                    match viewer.scopes {
+                        Some(scopes) => println!("Scopes: {}", scopes.join(", ")),
+                        None => println!(
+                            "Scopes: none reported (a fine-grained token has permissions instead)"
+                        ),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("Signed in as: unknown — {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Some(Command::Endpoint) => {
             let Some(endpoint) = Endpoint::read(&config.state_dir) else {
                 eprintln!(
@@ -135,6 +183,44 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input.
+fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    let store = config.credentials();
+    let token = if args.from_gh {
+        agentbar::auth::token_from_gh(&config.host)?
+    } else if args.with_token {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read the token from standard input")?;
+        Token::new(text).context("standard input held no token")?
+    } else {
+        let flow = DeviceFlow::new(&config.endpoints.web, config.client_id.as_deref())?;
+        runtime()?.block_on(async {
+            let code = flow.start().await?;
+            println!("First copy your one-time code: {}", code.user_code);
+            println!("Then open {} and enter it.", code.verification_uri);
+            if !args.no_browser
+                && let Err(e) = open::that(&code.verification_uri)
+            {
+                eprintln!("agentbar: could not open a browser ({e}); open the page yourself");
+            }
+            println!("Waiting for you to approve agentbar on GitHub…");
+            anyhow::Ok(flow.finish(&code).await?.token)
+        })?
+    };
+    let source = store.save(&token)?;
+    println!(
+        "Signed in to {}; the token is kept in {source}.",
+        config.host
+    );
+    if store.has_environment_token() {
+        eprintln!(
+            "agentbar: note: AGENTBAR_TOKEN is set and takes precedence over the stored token"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result<ExitCode> {

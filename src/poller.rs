@@ -13,7 +13,10 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::diff::{Transition, diff};
-use crate::github::{ClientError, GitHubClient, Pacing, SyncOutcome, TaskSync};
+use crate::github::{
+    ClientError, ClientOptions, Endpoints, GitHubClient, Pacing, SyncOptions, SyncOutcome,
+    TaskSync, Token,
+};
 use crate::model::{Health, Overview, Problem, RateLimit};
 
 /// Where the poller gets tasks from: GitHub in production, a script in the poller's own tests.
@@ -22,17 +25,97 @@ pub trait TaskSource: Send {
         &mut self,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<SyncOutcome, ClientError>> + Send;
+
+    /// Completes when the credentials change, so a signed-out poller polls again at once
+    /// instead of waiting out its backoff. Never, for sources without credentials.
+    fn credentials_changed(&mut self) -> impl Future<Output = ()> + Send {
+        std::future::pending()
+    }
 }
 
-/// The real source: the GitHub client plus the incremental sync state.
+/// The real source: a GitHub client for the current token, plus the incremental sync state.
+/// A token GitHub refused (401) is not tried again; the source waits for another one.
 pub struct GitHubSource {
-    pub client: Arc<GitHubClient>,
-    pub sync: TaskSync,
+    endpoints: Endpoints,
+    options: ClientOptions,
+    sync_options: SyncOptions,
+    /// The sender is the core's credential watcher and its sign-in/sign-out commands.
+    credentials: watch::Receiver<Option<Token>>,
+    client: Option<Arc<GitHubClient>>,
+    refused: Option<Token>,
+    /// Publishes the client in use, for commands that call GitHub (stop).
+    clients: watch::Sender<Option<Arc<GitHubClient>>>,
+    sync: TaskSync,
+}
+
+impl GitHubSource {
+    pub fn new(
+        endpoints: Endpoints,
+        options: ClientOptions,
+        sync_options: SyncOptions,
+        credentials: watch::Receiver<Option<Token>>,
+        clients: watch::Sender<Option<Arc<GitHubClient>>>,
+    ) -> GitHubSource {
+        GitHubSource {
+            endpoints,
+            options,
+            sync: TaskSync::new(sync_options.clone()),
+            sync_options,
+            credentials,
+            client: None,
+            refused: None,
+            clients,
+        }
+    }
+
+    /// The client for the current token, built when the token changed.
+    fn client(&mut self) -> Result<Arc<GitHubClient>, ClientError> {
+        let token = self
+            .credentials
+            .borrow_and_update()
+            .clone()
+            .ok_or(ClientError::NoToken)?;
+        if self.refused.as_ref() == Some(&token) {
+            return Err(ClientError::Unauthorized {
+                endpoint: "the stored token".into(),
+                message: "GitHub refused it earlier; sign in again".into(),
+            });
+        }
+        if let Some(client) = &self.client
+            && client.token() == &token
+        {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(GitHubClient::new(
+            self.endpoints.clone(),
+            token,
+            self.options.clone(),
+        )?);
+        // A new token may be another account: start the sync afresh.
+        self.sync = TaskSync::new(self.sync_options.clone());
+        self.client = Some(client.clone());
+        self.clients.send_replace(Some(client.clone()));
+        Ok(client)
+    }
 }
 
 impl TaskSource for GitHubSource {
     async fn poll(&mut self, now: DateTime<Utc>) -> Result<SyncOutcome, ClientError> {
-        self.sync.poll(&self.client, now).await
+        let client = self.client()?;
+        let result = self.sync.poll(&client, now).await;
+        if let Err(ClientError::Unauthorized { .. }) = &result {
+            self.refused = Some(client.token().clone());
+            self.client = None;
+            self.clients.send_replace(None);
+        }
+        result
+    }
+
+    async fn credentials_changed(&mut self) {
+        if self.credentials.changed().await.is_err() {
+            // The sender is gone (shutting down): nothing will ever change again.
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -211,7 +294,7 @@ impl<S: TaskSource> Poller<S> {
                     Attempt::Failed {
                         consecutive: health.consecutive_failures,
                         requested_wait,
-                        signed_out: error.code() == "unauthorized",
+                        signed_out: matches!(error.code(), "unauthorized" | "no_token"),
                         pacing: Pacing::default(),
                     }
                 }
@@ -226,6 +309,7 @@ impl<S: TaskSource> Poller<S> {
             tokio::select! {
                 () = cancel.cancelled() => return,
                 () = self.refresh.0.notified() => tracing::debug!("refresh requested"),
+                () = self.source.credentials_changed() => tracing::info!("credentials changed; polling now"),
                 () = tokio::time::sleep(delay) => {}
             }
         }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use agentbar::github::{SyncOptions, TaskSync};
+use agentbar::github::{ClientOptions, SyncOptions, Token};
 use agentbar::model::{HealthStatus, Overview};
 use agentbar::poller::{GitHubSource, PollPolicy, Poller, initial_overview};
 use agentbar::sim::Scenario;
@@ -13,6 +13,21 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
+
+fn source_for(sim: &common::SimServer, timeout: Duration) -> GitHubSource {
+    let (_credentials_tx, credentials) = watch::channel(Token::new("test-token"));
+    let (clients, _) = watch::channel(None);
+    GitHubSource::new(
+        sim.endpoints(),
+        ClientOptions {
+            timeout,
+            ..ClientOptions::default()
+        },
+        SyncOptions::default(),
+        credentials,
+        clients,
+    )
+}
 
 async fn wait_for(
     rx: &mut watch::Receiver<Arc<Overview>>,
@@ -38,10 +53,7 @@ async fn wait_for(
 #[tokio::test]
 async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
     let sim = start_sim(Scenario::builtin()).await;
-    let source = GitHubSource {
-        client: Arc::new(sim.client_with_timeout(Duration::from_millis(500))),
-        sync: TaskSync::new(SyncOptions::default()),
-    };
+    let source = source_for(&sim, Duration::from_millis(500));
     let policy = PollPolicy {
         fast: Duration::from_millis(100),
         slow: Duration::from_millis(100),
@@ -120,10 +132,7 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
 #[tokio::test]
 async fn a_state_change_upstream_reaches_the_overview_and_the_transitions() {
     let sim = start_sim(Scenario::builtin()).await;
-    let source = GitHubSource {
-        client: Arc::new(sim.client()),
-        sync: TaskSync::new(SyncOptions::default()),
-    };
+    let source = source_for(&sim, Duration::from_secs(10));
     let policy = PollPolicy {
         fast: Duration::from_millis(100),
         slow: Duration::from_millis(100),

@@ -133,6 +133,13 @@ pub struct PullRequestNodes {
     pub pacing: Pacing,
 }
 
+/// `viewer()`: the signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewerInfo {
+    pub login: Option<String>,
+    pub scopes: Option<Vec<String>>,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Api {
     Rest,
@@ -176,6 +183,11 @@ impl GitHubClient {
 
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
+    }
+
+    /// The token this client presents (redacted in `Debug`).
+    pub fn token(&self) -> &Token {
+        &self.token
     }
 
     /// One page of `GET /agents/tasks`, newest update first, optionally only tasks updated at or
@@ -281,6 +293,37 @@ impl GitHubClient {
             })?;
         *cached = Some((base.clone(), Instant::now()));
         Ok(base)
+    }
+
+    /// Who the token belongs to and the scopes GitHub reports for it (`X-OAuth-Scopes`; absent
+    /// for fine-grained tokens, which have permissions instead).
+    pub async fn viewer(&self) -> Result<ViewerInfo, ClientError> {
+        let url = self.endpoints.graphql();
+        let endpoint = endpoint_name("POST", &url);
+        let request = self
+            .request(Api::Rest, Method::POST, &url)
+            .json(&json!({ "query": "query { viewer { login } }" }));
+        let response = self.send(request, &endpoint).await?;
+        let (status, headers, bytes) = read(response, &endpoint).await?;
+        check_status(status, &headers, &bytes, &endpoint)?;
+        let decoded: GraphQlResponse<ViewerData> =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::Malformed {
+                endpoint,
+                detail: e.to_string(),
+            })?;
+        let scopes = headers
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            });
+        Ok(ViewerInfo {
+            login: decoded.data.and_then(|d| d.viewer.login),
+            scopes,
+        })
     }
 
     /// Resolves pull requests by GraphQL node id, at most [`NODES_CHUNK`] per call, keeping the

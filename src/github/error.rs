@@ -5,6 +5,8 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    #[error("signed out: no GitHub token (run `agentbar login`, or set AGENTBAR_TOKEN)")]
+    NoToken,
     #[error("{endpoint}: cannot reach GitHub: {detail}")]
     Network { endpoint: String, detail: String },
     #[error("{endpoint}: no answer within {seconds} s")]
@@ -48,6 +50,7 @@ impl ClientError {
     /// The stable code `Health` and the API report for this kind of failure.
     pub fn code(&self) -> &'static str {
         match self {
+            ClientError::NoToken => "no_token",
             ClientError::Network { .. } => "network",
             ClientError::Timeout { .. } => "timeout",
             ClientError::Unauthorized { .. } => "unauthorized",

@@ -14,6 +14,7 @@
 //! under `/web`, control routes (no auth, never counted or faulted) under `/_sim`.
 
 mod conditional;
+mod device;
 mod faults;
 mod listing;
 mod logs;
@@ -85,7 +86,7 @@ pub(crate) struct SimState {
     stats: StatsBook,
     rate_limits: RateLimits,
     /// Device-flow codes handed out, with how often each was polled.
-    device_polls: std::collections::HashMap<String, u32>,
+    device_grants: device::DeviceGrants,
 }
 
 impl SimState {
@@ -126,7 +127,7 @@ impl Simulator {
                 faults: FaultBook::default(),
                 stats: StatsBook::default(),
                 rate_limits: RateLimits::default(),
-                device_polls: std::collections::HashMap::new(),
+                device_grants: device::DeviceGrants::default(),
             })),
         }
     }

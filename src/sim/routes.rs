@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::conditional::{etag_for, if_none_match_hits};
+use super::device::{Decision, PollAnswer};
 use super::faults::{FaultKind, FaultRequest};
 use super::listing::{TaskQuery, link_header};
 use super::logs::render_log;
@@ -49,8 +50,20 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/copilot/agents/resource/pull/{id}", get(pull_sessions))
         .route("/copilot/agents/tasks", get(capi_tasks))
         .route("/web/{*path}", get(web_page))
+        // The sign-in routes live on the web host; the root copies serve clients that point
+        // their web base at the simulator's origin.
         .route("/login/device/code", post(device_code))
         .route("/login/oauth/access_token", post(access_token))
+        .route("/web/login/device/code", post(device_code))
+        .route("/web/login/oauth/access_token", post(access_token))
+        .route(
+            "/web/login/device",
+            get(device_page).post(device_page_decide),
+        )
+        .route(
+            "/_sim/device",
+            get(list_device_grants).post(decide_device_grant),
+        )
         .route(
             "/_sim/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -260,6 +273,13 @@ async fn upstream(
         Api::Graphql => Some("graphql"),
         Api::Capi | Api::Web | Api::SignIn => None,
     };
+    if resource.is_some() {
+        // GitHub reports a classic or OAuth token's scopes on every answer.
+        extra.push((
+            HeaderName::from_static("x-oauth-scopes"),
+            "repo, read:org, workflow".to_owned(),
+        ));
+    }
     if let Some(resource) = resource {
         let cost = u64::from(status != StatusCode::NOT_MODIFIED);
         let mut limits = state.rate_limits.spend(resource, cost);
@@ -848,20 +868,19 @@ async fn device_code(State(sim): State<Simulator>, method: Method, headers: Head
         method,
         headers,
         move |state, origin| {
-            let number = state.device_polls.len() + 1;
-            let device_code = format!("sim-device-code-{number}");
-            state.device_polls.insert(device_code.clone(), 0);
+            let now = state.now();
+            let grant = state.device_grants.issue(now);
             oauth_reply(
                 &reply_headers,
                 &[
-                    ("device_code", json!(device_code)),
-                    ("user_code", json!(format!("SIM0-{number:04}"))),
+                    ("device_code", json!(grant.device_code)),
+                    ("user_code", json!(grant.user_code)),
                     (
                         "verification_uri",
                         json!(format!("{origin}/web/login/device")),
                     ),
-                    ("expires_in", json!(900)),
-                    ("interval", json!(1)),
+                    ("expires_in", json!(grant.expires_in)),
+                    ("interval", json!(grant.interval)),
                 ],
             )
         },
@@ -869,8 +888,8 @@ async fn device_code(State(sim): State<Simulator>, method: Method, headers: Head
     .await
 }
 
-/// The first poll for a device code is pending (as if the user were still typing the code);
-/// the next one gets the token.
+/// GitHub's token route for the device flow: HTTP 200 with an `error` while the user has not
+/// decided, `slow_down` when polled too fast, then the token, a denial or an expiry.
 async fn access_token(
     State(sim): State<Simulator>,
     method: Method,
@@ -894,50 +913,154 @@ async fn access_token(
                 .filter_map(|pair| pair.split_once('='))
                 .find(|(k, _)| *k == "device_code")
                 .map(|(_, v)| v.to_owned());
-            let Some(polls) = from_json
-                .or(from_form)
-                .and_then(|code| state.device_polls.get_mut(&code))
-            else {
-                return oauth_reply(
+            let code = from_json.or(from_form).unwrap_or_default();
+            let now = state.now();
+            let error = |code: &str, description: &str| {
+                oauth_reply(
                     &reply_headers,
                     &[
-                        ("error", json!("incorrect_device_code")),
-                        (
-                            "error_description",
-                            json!("The device_code provided is not valid."),
-                        ),
+                        ("error", json!(code)),
+                        ("error_description", json!(description)),
                     ],
-                );
+                )
             };
-            *polls += 1;
-            if *polls == 1 {
-                return oauth_reply(
+            match state
+                .device_grants
+                .poll(&code, now, std::time::Instant::now())
+            {
+                PollAnswer::UnknownCode => error(
+                    "incorrect_device_code",
+                    "The device_code provided is not valid.",
+                ),
+                PollAnswer::Pending => error(
+                    "authorization_pending",
+                    "The authorization request is still pending.",
+                ),
+                PollAnswer::SlowDown { interval } => oauth_reply(
                     &reply_headers,
                     &[
-                        ("error", json!("authorization_pending")),
+                        ("error", json!("slow_down")),
                         (
                             "error_description",
-                            json!("The authorization request is still pending."),
+                            json!("Too many requests have been made in the same timeframe."),
                         ),
+                        ("interval", json!(interval)),
                     ],
-                );
+                ),
+                PollAnswer::Expired => error("expired_token", "The device_code has expired."),
+                PollAnswer::Denied => {
+                    error("access_denied", "The authorization request was denied.")
+                }
+                PollAnswer::Token(token) => oauth_reply(
+                    &reply_headers,
+                    &[
+                        ("access_token", json!(token)),
+                        ("token_type", json!("bearer")),
+                        ("scope", json!("repo,read:org,workflow")),
+                    ],
+                ),
             }
-            let token = state
-                .accepted_tokens
-                .as_ref()
-                .and_then(|tokens| tokens.first().cloned())
-                .unwrap_or_else(|| "gho_SimulatorDeviceFlowToken000000000000".to_owned());
-            oauth_reply(
-                &reply_headers,
-                &[
-                    ("access_token", json!(token)),
-                    ("token_type", json!("bearer")),
-                    ("scope", json!("repo,read:org,workflow")),
-                ],
-            )
         },
     )
     .await
+}
+
+/// The verification page: the pending codes, each with Authorize and Deny buttons, so a demo
+/// user can sign in the way they would on GitHub.
+async fn device_page(State(sim): State<Simulator>) -> Response {
+    let state = sim.lock();
+    let rows: String = state
+        .device_grants
+        .grants()
+        .iter()
+        .filter(|g| g.decision == Decision::Pending)
+        .map(|g| {
+            format!(
+                "<li><code>{code}</code> <form method=\"post\" style=\"display:inline\">\
+                 <input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
+                 <button name=\"action\" value=\"approve\">Authorize agentbar</button> \
+                 <button name=\"action\" value=\"deny\">Deny</button></form></li>",
+                code = g.user_code
+            )
+        })
+        .collect();
+    let list = if rows.is_empty() {
+        "<p>No device is waiting to be authorized.</p>".to_owned()
+    } else {
+        format!("<ul>{rows}</ul>")
+    };
+    axum::response::Html(format!(
+        "<!doctype html>\n<html><head><title>Device activation (GitHub simulator)</title></head>\
+         <body><h1>Device activation</h1><p>Check that the code matches the one agentbar shows.</p>\
+         {list}</body></html>\n"
+    ))
+    .into_response()
+}
+
+async fn device_page_decide(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    let field = |name: &str| {
+        text.split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.replace('+', " "))
+    };
+    let action = field("action").unwrap_or_default();
+    let result = sim
+        .lock()
+        .device_grants
+        .decide(field("user_code").as_deref(), &action);
+    let message = match result {
+        Ok(code) if action == "approve" => {
+            format!("Device {code} is authorized. You can close this page.")
+        }
+        Ok(code) => format!("Device {code}: {action}."),
+        Err(e) => e,
+    };
+    axum::response::Html(format!(
+        "<!doctype html>\n<html><body><h1>Device activation</h1><p>{message}</p></body></html>\n"
+    ))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct DeviceDecision {
+    user_code: Option<String>,
+    action: String,
+}
+
+async fn decide_device_grant(
+    State(sim): State<Simulator>,
+    axum::Json(decision): axum::Json<DeviceDecision>,
+) -> Response {
+    match sim
+        .lock()
+        .device_grants
+        .decide(decision.user_code.as_deref(), &decision.action)
+    {
+        Ok(code) => {
+            axum::Json(json!({ "user_code": code, "action": decision.action })).into_response()
+        }
+        Err(e) => control_error(e),
+    }
+}
+
+async fn list_device_grants(State(sim): State<Simulator>) -> Response {
+    let state = sim.lock();
+    let grants: Vec<Value> = state
+        .device_grants
+        .grants()
+        .iter()
+        .map(|g| {
+            json!({
+                "user_code": g.user_code,
+                "decision": format!("{:?}", g.decision).to_lowercase(),
+                "polls": g.polls,
+                "interval": g.interval,
+            })
+        })
+        .collect();
+    axum::Json(json!(grants)).into_response()
 }
 
 async fn unknown_route(State(sim): State<Simulator>, method: Method, uri: Uri) -> Response {

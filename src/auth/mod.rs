@@ -1,0 +1,44 @@
+//! Signing in: the OAuth device flow, importing the GitHub CLI's token, and where tokens are
+//! kept (environment, OS keychain, a 0600 file where there is no keychain).
+
+pub mod device;
+pub mod store;
+
+pub use device::{DeviceCode, DeviceFlow, SignInError, SignedIn};
+pub use store::{CredentialError, CredentialStore, TokenSource};
+
+use crate::github::Token;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GhImportError {
+    #[error("the GitHub CLI (`gh`) is not installed or not on PATH")]
+    NotInstalled,
+    #[error("`gh auth token --hostname {host}` failed: {message}")]
+    Failed { host: String, message: String },
+}
+
+/// Runs `gh auth token --hostname HOST` once and returns its token.
+pub fn token_from_gh(host: &str) -> Result<Token, GhImportError> {
+    let output = std::process::Command::new("gh")
+        .args(["auth", "token", "--hostname", host])
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => GhImportError::NotInstalled,
+            _ => GhImportError::Failed {
+                host: host.to_owned(),
+                message: e.to_string(),
+            },
+        })?;
+    if !output.status.success() {
+        return Err(GhImportError::Failed {
+            host: host.to_owned(),
+            message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    Token::new(String::from_utf8_lossy(&output.stdout).into_owned()).ok_or_else(|| {
+        GhImportError::Failed {
+            host: host.to_owned(),
+            message: "it printed no token (is `gh auth login` done?)".into(),
+        }
+    })
+}

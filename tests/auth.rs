@@ -1,0 +1,149 @@
+//! Sign-in against the simulator over loopback: the device flow with GitHub's quirks, the
+//! signed-out state, and a 401 mid-run that flips to signed out and back after a new login.
+
+mod common;
+
+use agentbar::app::{Core, Upstream};
+use agentbar::auth::{CredentialStore, DeviceFlow, SignInError, TokenSource};
+use agentbar::config::{Config, Overrides};
+use agentbar::model::{HealthStatus, Overview};
+use agentbar::sim::Scenario;
+use common::{SimServer, start_sim};
+use reqwest::Method;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+fn web(sim: &SimServer) -> String {
+    format!("{}/web", sim.base)
+}
+
+async fn decide(sim: &SimServer, action: &str) {
+    sim.control(Method::POST, "device", Some(json!({ "action": action })))
+        .await;
+}
+
+#[tokio::test]
+async fn pending_then_slow_down_then_approval_yields_a_token_with_its_scopes() {
+    let sim = start_sim(Scenario::builtin()).await;
+    let flow = DeviceFlow::new(&web(&sim), Some("sim-client-id")).unwrap();
+    let code = flow.start().await.unwrap();
+    assert!(code.verification_uri.ends_with("/web/login/device"));
+    assert!(!code.user_code.is_empty());
+
+    let finishing = tokio::spawn(async move { flow.finish(&code).await });
+    // The first poll (after the 1 s interval) finds it pending; then GitHub says slow down.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    decide(&sim, "slow_down").await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    decide(&sim, "approve").await;
+    let signed_in = tokio::time::timeout(Duration::from_secs(20), finishing)
+        .await
+        .expect("the flow finishes after the slower interval")
+        .unwrap()
+        .unwrap();
+    assert!(signed_in.token.expose().starts_with("gho_"));
+    assert_eq!(signed_in.scopes, ["repo", "read:org", "workflow"]);
+    let grants = sim.control(Method::GET, "device", None).await;
+    assert_eq!(grants[0]["decision"], "approved");
+    assert!(grants[0]["polls"].as_u64().unwrap() >= 3, "{grants}");
+    assert_eq!(grants[0]["interval"], 6, "slow_down added five seconds");
+}
+
+#[tokio::test]
+async fn denial_and_expiry_are_clear_errors_and_store_nothing() {
+    let sim = start_sim(Scenario::builtin()).await;
+    let flow = DeviceFlow::new(&web(&sim), Some("sim-client-id")).unwrap();
+    let code = flow.start().await.unwrap();
+    decide(&sim, "deny").await;
+    let denied = flow.finish(&code).await.unwrap_err();
+    assert!(matches!(denied, SignInError::Denied), "{denied}");
+    assert!(denied.to_string().contains("denied"));
+
+    let code = flow.start().await.unwrap();
+    sim.advance(901.0).await;
+    let expired = flow.finish(&code).await.unwrap_err();
+    assert!(matches!(expired, SignInError::Expired), "{expired}");
+    assert!(expired.to_string().contains("expired"));
+}
+
+async fn wait_for_status(rx: &mut watch::Receiver<Arc<Overview>>, status: HealthStatus) {
+    let waited = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            if rx.borrow_and_update().health.status == status {
+                return;
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "never {status:?}: {:?}", rx.borrow().health);
+}
+
+async fn login(sim: &SimServer, store: &CredentialStore) -> TokenSource {
+    let flow = DeviceFlow::new(&web(sim), Some("sim-client-id")).unwrap();
+    let code = flow.start().await.unwrap();
+    decide(sim, "approve").await;
+    let signed_in = flow.finish(&code).await.unwrap();
+    store.save(&signed_in.token).unwrap()
+}
+
+#[tokio::test]
+async fn signed_out_until_login_and_a_401_mid_run_signs_out_until_the_next_login() {
+    let sim = start_sim(Scenario::builtin()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.2\nbackoff_base_seconds = 0.1\nbackoff_max_seconds = 600\n",
+    )
+    .unwrap();
+    let overrides = Overrides {
+        config_dir: Some(dir.path().to_owned()),
+        state_dir: Some(dir.path().join("state")),
+        api_url: Some(sim.base.clone()),
+        web_url: Some(web(&sim)),
+        use_keychain: Some(false),
+        ..Overrides::default()
+    };
+    let config = Config::load(&overrides, None).unwrap();
+    let store = config.credentials();
+    let core = Core::start(&config, Upstream::GitHub).await.unwrap();
+    let mut overview = core.overview.clone();
+
+    wait_for_status(&mut overview, HealthStatus::SignedOut).await;
+    assert_eq!(
+        overview.borrow().health.last_error.as_ref().map(|p| p.code),
+        Some("no_token")
+    );
+    let polls_while_signed_out = common::total(&sim.stats().await).0;
+
+    // `agentbar login` elsewhere stores a token; the running core picks it up by itself.
+    assert_eq!(login(&sim, &store).await, TokenSource::File);
+    wait_for_status(&mut overview, HealthStatus::Ok).await;
+    assert!(!overview.borrow().snapshot.tasks.is_empty());
+    assert!(polls_while_signed_out <= 2, "no polling without a token");
+
+    // GitHub starts refusing the token: signed out, and no retry storm with the same token.
+    sim.fault(json!({"kind": "unauthorized", "route": "tasks"}))
+        .await;
+    wait_for_status(&mut overview, HealthStatus::SignedOut).await;
+    sim.clear_faults().await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sim.reset_stats().await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        common::route(&sim.stats().await, "tasks").0,
+        0,
+        "a refused token is not tried again"
+    );
+    assert_eq!(overview.borrow().health.status, HealthStatus::SignedOut);
+    assert!(
+        !overview.borrow().snapshot.tasks.is_empty(),
+        "the list stays shown"
+    );
+
+    login(&sim, &store).await;
+    wait_for_status(&mut overview, HealthStatus::Ok).await;
+    core.shutdown().await;
+}
