@@ -8,6 +8,10 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
+# The notification test: its own session bus (dbus-run-session), and xdg-open, through which
+# a click reaches the BROWSER script.
+dpkg -s dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)
+dpkg -s xdg-utils >/dev/null 2>&1 || need_apt+=(xdg-utils)
 
 if ((${#need_apt[@]})); then
   echo "setup: installing ${need_apt[*]}" >&2

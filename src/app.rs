@@ -2,8 +2,8 @@
 //! snapshot writer, the command loop) and the shutdown sequence. `run_headless` is the core plus
 //! a wait for a signal; the tray and the loopback API attach to a running [`Core`].
 //!
-//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller and the
-//! command loop stop; the poller drops the only overview sender → the snapshot writer sees the
+//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller, the
+//! command loop, the notification announcer and its click waits stop; the poller drops the only overview sender → the snapshot writer sees the
 //! channel close and flushes the last snapshot → the simulator (demo) finishes its graceful
 //! shutdown → the tracker has waited for every task, and the runtime is dropped.
 
@@ -19,6 +19,8 @@ use crate::config::Config;
 use crate::diff::Transition;
 use crate::github::{ClientError, Endpoints, GitHubClient, TaskSync, Token};
 use crate::model::{Overview, Problem};
+use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
+use crate::open::DesktopOpener;
 use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
@@ -156,7 +158,7 @@ impl Core {
         let (transitions_tx, _) = broadcast::channel(256);
         tracker.spawn(run_writer(
             store,
-            source_name,
+            source_name.clone(),
             overview_rx.clone(),
             SNAPSHOT_HEARTBEAT,
         ));
@@ -198,11 +200,23 @@ impl Core {
             }
         };
 
+        // Notifications are part of the core, so headless mode announces too.
+        let (notifications, control_rx) = control_channel();
+        let announcer = Announcer::new(
+            DesktopNotifier::new(Arc::new(DesktopOpener), tracker.clone(), cancel.clone()),
+            config.notifications.clone(),
+            &config.state_dir,
+            &source_name,
+            format!("{web_url}/copilot/agents"),
+        );
+        tracker.spawn(announcer.run(overview_rx.clone(), control_rx, cancel.clone()));
+
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
             client,
             refresh,
+            notifications,
             overview_rx.clone(),
             cancel.clone(),
         ));
@@ -281,6 +295,7 @@ async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
     client: Option<Arc<GitHubClient>>,
     refresh: RefreshHandle,
+    notifications: NotificationControl,
     overview: watch::Receiver<Arc<Overview>>,
     cancel: CancellationToken,
 ) {
@@ -295,11 +310,8 @@ async fn run_commands(
         match command {
             Command::Refresh => refresh.refresh_now(),
             Command::Quit => cancel.cancel(),
-            // Notifications and sign-in land in their own modules; until then these say so
-            // instead of pretending to work.
-            Command::PauseNotifications { .. } => {
-                tracing::warn!("notifications are not part of this build yet; nothing to pause");
-            }
+            Command::PauseNotifications { until } => notifications.pause(until).await,
+            // Sign-in lands in its own module; until then this says so instead of pretending.
             Command::SignIn | Command::SignOut => {
                 tracing::warn!("sign-in is not part of this build yet: set AGENTBAR_TOKEN");
             }

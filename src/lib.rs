@@ -8,6 +8,8 @@
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
+//! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
+//! - [`open`]: the URL-opening seam (desktop and recording);
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
 pub mod app;
 pub mod cli;
@@ -15,6 +17,8 @@ pub mod config;
 pub mod diff;
 pub mod github;
 pub mod model;
+pub mod notify;
+pub mod open;
 pub mod poller;
 pub mod report;
 pub mod sim;
