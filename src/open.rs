@@ -54,3 +54,23 @@ impl UrlOpener for RecordingOpener {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_opener_keeps_every_url_across_clones() {
+        let opener = RecordingOpener::default();
+        let shared: Arc<dyn UrlOpener> = Arc::new(opener.clone());
+        shared.open("https://github.com/copilot/agents").unwrap();
+        shared.open("https://github.com/acme/api/pull/7").unwrap();
+        assert_eq!(
+            opener.opened(),
+            [
+                "https://github.com/copilot/agents",
+                "https://github.com/acme/api/pull/7"
+            ]
+        );
+    }
+}

@@ -325,6 +325,8 @@ async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let first = recorded(&server_log);
+    // Shown only when the test fails (or with --nocapture).
+    eprintln!("run 1 notifications: {first:#?}");
     let log = run1.log();
     let seen = changes(&log);
     assert!(
@@ -417,6 +419,7 @@ async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_
         .into_iter()
         .skip(first.len())
         .collect();
+    eprintln!("run 2 notifications: {second:#?}");
     let kinds: Vec<(String, String)> = second
         .iter()
         .map(|n| (n.tasks.join(","), n.kind.clone()))
