@@ -1,5 +1,5 @@
 //! Wiring: the core every mode shares (the simulator when demoing, the client and poller, the
-//! snapshot writer, the command loop) and the shutdown sequence. `run_headless` is the core plus
+//! snapshot writer, the notification announcer, the command loop) and the shutdown sequence. `run_headless` is the core plus
 //! a wait for a signal; the tray and the loopback API attach to a running [`Core`].
 //!
 //! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller, the

@@ -11,8 +11,8 @@
 //! Kill safety: a notice stays out of the ledger until its burst is flushed, and the ledger is
 //! written (atomically, fsynced) *before* the notification is handed to the desktop. A kill while
 //! a notice waits in the window loses nothing (the next start re-derives it from the ledger); a
-//! kill after the write and before the D-Bus call, a window of microseconds, loses that one
-//! notification rather than risking it twice.
+//! kill (or a shutdown) after the write and before the D-Bus call, a window of microseconds,
+//! loses that one notification rather than risking it twice.
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -26,6 +26,9 @@ use super::settings::{NotificationSettings, RuntimeSettings, SettingsStore, Verd
 use super::{Notifier, NotifyError};
 use crate::diff::changes;
 use crate::model::Overview;
+
+/// How long the desktop may take to accept a notification.
+const SHOW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What surfaces may change while running (through `Command::PauseNotifications`).
 #[derive(Debug)]
@@ -150,7 +153,7 @@ impl<N: Notifier> Announcer<N> {
                     self.observe(&current).await;
                 }
                 Some(command) = control.recv() => self.apply(command).await,
-                () = sleep_until(flush_at), if flush_at.is_some() => self.flush().await,
+                () = sleep_until(flush_at), if flush_at.is_some() => self.flush(&cancel).await,
             }
         }
     }
@@ -223,7 +226,7 @@ impl<N: Notifier> Announcer<N> {
         }
     }
 
-    async fn flush(&mut self) {
+    async fn flush(&mut self, cancel: &CancellationToken) {
         self.flush_at = None;
         let now = (self.now)();
         let mut notices = std::mem::take(&mut self.pending);
@@ -249,8 +252,19 @@ impl<N: Notifier> Announcer<N> {
             tasks = notification.task_ids.len(),
             "announcing"
         );
-        if let Err(e) = self.notifier.show(&notification).await {
-            self.report(e);
+        // Bounded, and abandoned on shutdown: a notification server that never answers must
+        // hold neither the next announcements nor the shutdown sequence.
+        let shown = tokio::select! {
+            () = cancel.cancelled() => return,
+            shown = tokio::time::timeout(SHOW_TIMEOUT, self.notifier.show(&notification)) => shown,
+        };
+        match shown {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.report(e),
+            Err(_) => self.report(NotifyError::Desktop(format!(
+                "no answer within {} s",
+                SHOW_TIMEOUT.as_secs()
+            ))),
         }
     }
 

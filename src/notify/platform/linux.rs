@@ -12,9 +12,22 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{APP_NAME, KIND_HINT, TASKS_HINT, kind_hint};
+use super::APP_NAME;
 use crate::notify::{Notification, Notifier, NotifyError};
 use crate::open::UrlOpener;
+
+/// Hints naming the kind and the tasks, so tools and tests can tell notifications apart without
+/// parsing their text; notification servers ignore hints they do not know.
+pub const KIND_HINT: &str = "x-agentbar-kind";
+pub const TASKS_HINT: &str = "x-agentbar-tasks";
+
+/// The value of [`KIND_HINT`]: the kind, or `summary` for a burst.
+fn kind_hint(notification: &Notification) -> String {
+    match (notification.summary, notification.kind) {
+        (true, _) | (false, None) => "summary".to_owned(),
+        (false, Some(kind)) => kind.as_str().to_owned(),
+    }
+}
 
 /// Shows notifications on the session bus; clicks open their URL.
 #[derive(Clone)]

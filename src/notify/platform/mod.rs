@@ -19,16 +19,3 @@ pub use windows::DesktopNotifier;
 
 /// The application name the desktop attributes notifications to.
 pub const APP_NAME: &str = "agentbar";
-
-/// Hints (Linux) naming the kind and the tasks, so tools and tests can tell notifications
-/// apart without parsing their text; notification servers ignore hints they do not know.
-pub const KIND_HINT: &str = "x-agentbar-kind";
-pub const TASKS_HINT: &str = "x-agentbar-tasks";
-
-/// The value of [`KIND_HINT`]: the kind, or `summary` for a burst.
-pub fn kind_hint(notification: &super::Notification) -> String {
-    match (notification.summary, notification.kind) {
-        (true, _) | (false, None) => "summary".to_owned(),
-        (false, Some(kind)) => kind.as_str().to_owned(),
-    }
-}
