@@ -1,11 +1,13 @@
 //! Wiring: the core every mode shares (the simulator when demoing, the client and poller, the
-//! snapshot writer, the notification announcer, the command loop) and the shutdown sequence. `run_headless` is the core plus
-//! a wait for a signal; the tray and the loopback API attach to a running [`Core`].
+//! snapshot writer, the notification announcer, the command loop) and the shutdown sequence.
+//! `run_headless` is the core plus a wait for a signal; the tray and the loopback API attach to a
+//! running [`Core`].
 //!
 //! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller, the
-//! command loop, the notification announcer and its click waits stop; the poller drops the only overview sender → the snapshot writer sees the
-//! channel close and flushes the last snapshot → the simulator (demo) finishes its graceful
-//! shutdown → the tracker has waited for every task, and the runtime is dropped.
+//! command loop, the notification announcer and its click waits stop; the poller drops the only
+//! overview sender → the snapshot writer sees the channel close and flushes the last snapshot →
+//! the simulator (demo) finishes its graceful shutdown → the tracker has waited for every task,
+//! and the runtime is dropped.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -449,3 +449,55 @@ async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_
     );
     drop(run3);
 }
+
+/// The tray's "pause" is a `Command` to the core; it must reach the announcer and be kept in
+/// the state directory for the next start. Needs no D-Bus.
+#[tokio::test]
+async fn a_pause_sent_to_the_core_is_saved_for_the_next_start() {
+    use agentbar::app::{Command as CoreCommand, Core, Upstream};
+    use agentbar::config::{Config, Overrides};
+    use agentbar::notify::settings::{RuntimeSettings, SettingsStore};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // Nothing may reach a notification server from here: this binary's other test records
+    // every Notify call on the same bus.
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        "[notifications]\nenabled = false\n",
+    )
+    .unwrap();
+    let config = Config::load(
+        &Overrides {
+            config_dir: Some(dir.path().join("config")),
+            state_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        },
+        None,
+    )
+    .unwrap();
+    let core = Core::start(
+        &config,
+        Upstream::Demo {
+            scenario: None,
+            speed: 1.0,
+        },
+    )
+    .await
+    .unwrap();
+    let until = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    core.commands
+        .send(CoreCommand::PauseNotifications { until: Some(until) })
+        .await
+        .unwrap();
+    let store = SettingsStore::new(dir.path());
+    let wanted = Ok(Some(RuntimeSettings {
+        paused_until: Some(until),
+        configured_pause: None,
+    }));
+    wait_until("the pause on disk", Duration::from_secs(10), || {
+        store.load() == wanted
+    })
+    .await;
+    core.shutdown().await;
+}

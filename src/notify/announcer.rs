@@ -107,9 +107,8 @@ impl<N: Notifier> Announcer<N> {
         };
         Announcer {
             notifier,
-            runtime: runtime.unwrap_or(RuntimeSettings {
-                paused_until: configured.paused_until,
-            }),
+            runtime: runtime
+                .unwrap_or_else(|| RuntimeSettings::paused(configured.paused_until, &configured)),
             configured,
             settings,
             settings_store,
@@ -275,7 +274,7 @@ impl<N: Notifier> Announcer<N> {
                     Some(until) => tracing::info!(until = %until, "notifications paused"),
                     None => tracing::info!("notifications resumed"),
                 }
-                self.runtime.paused_until = until;
+                self.runtime = RuntimeSettings::paused(until, &self.configured);
                 self.settings = self.runtime.apply(&self.configured);
                 let (store, runtime) = (self.settings_store.clone(), self.runtime.clone());
                 match tokio::task::spawn_blocking(move || store.save(&runtime)).await {

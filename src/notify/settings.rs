@@ -1,7 +1,8 @@
 //! Notification settings: a toggle per kind, muted repositories, a pause, the burst window.
 //! The user's defaults come from `[notifications]` in `config.toml`; what the surfaces change
 //! while running (today: the pause) is kept in `notification-settings.json` in the state
-//! directory, written atomically, and wins over the file's value.
+//! directory, written atomically, and wins over the file's value until the file's value is
+//! edited.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,16 +100,37 @@ impl NotificationSettings {
 /// What the surfaces changed at run time, as saved.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeSettings {
-    /// Set by `Command::PauseNotifications`; `None` means "resumed", which also overrides a
-    /// pause from `config.toml`.
+    /// Set by `Command::PauseNotifications`; `None` means "resumed", which also ends a pause
+    /// from `config.toml`.
     pub paused_until: Option<DateTime<Utc>>,
+    /// `config.toml`'s `paused_until` when the pause above was set: once the user edits that
+    /// value, the file speaks again (a "resume" clicked last week must not veto a pause
+    /// written today).
+    #[serde(default)]
+    pub configured_pause: Option<DateTime<Utc>>,
 }
 
 impl RuntimeSettings {
+    /// A pause (or resume) chosen now, over `configured`.
+    pub fn paused(
+        until: Option<DateTime<Utc>>,
+        configured: &NotificationSettings,
+    ) -> RuntimeSettings {
+        RuntimeSettings {
+            paused_until: until,
+            configured_pause: configured.paused_until,
+        }
+    }
+
     /// These settings laid over the configured ones.
     pub fn apply(&self, configured: &NotificationSettings) -> NotificationSettings {
+        let paused_until = if self.configured_pause == configured.paused_until {
+            self.paused_until
+        } else {
+            configured.paused_until
+        };
         NotificationSettings {
-            paused_until: self.paused_until,
+            paused_until,
             ..configured.clone()
         }
     }
@@ -210,6 +232,7 @@ mod tests {
         assert_eq!(store.load(), Ok(None));
         let saved = RuntimeSettings {
             paused_until: Some(now()),
+            configured_pause: None,
         };
         store.save(&saved).unwrap();
         assert_eq!(store.load(), Ok(Some(saved)));
@@ -218,9 +241,16 @@ mod tests {
             paused_until: Some(now() + TimeDelta::hours(1)),
             ..NotificationSettings::default()
         };
-        let resumed = RuntimeSettings { paused_until: None }.apply(&configured);
-        assert_eq!(resumed.paused_until, None);
-        assert!(resumed.needs_you);
+        let resumed = RuntimeSettings::paused(None, &configured);
+        assert_eq!(resumed.apply(&configured).paused_until, None);
+        assert!(resumed.apply(&configured).needs_you);
+
+        // The user then writes a new pause into config.toml: the file speaks again.
+        let edited = NotificationSettings {
+            paused_until: Some(now() + TimeDelta::hours(5)),
+            ..NotificationSettings::default()
+        };
+        assert_eq!(resumed.apply(&edited).paused_until, edited.paused_until);
 
         std::fs::write(store.path(), b"{not json").unwrap();
         assert!(store.load().unwrap_err().contains("corrupt"));
