@@ -8,8 +8,10 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
-# The keychain test: a session bus and a Secret Service provider.
-command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus)
+# The D-Bus tests (notifications, the keychain): a session bus of their own, xdg-open (through
+# which a click reaches the BROWSER script) and a Secret Service provider.
+dpkg -s dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)
+dpkg -s xdg-utils >/dev/null 2>&1 || need_apt+=(xdg-utils)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 
 if ((${#need_apt[@]})); then

@@ -1,11 +1,13 @@
 //! Wiring: the core every mode shares (the simulator when demoing, the client and poller, the
-//! snapshot writer, the command loop) and the shutdown sequence. `run_headless` is the core plus
-//! a wait for a signal; the tray and the loopback API attach to a running [`Core`].
+//! snapshot writer, the notification announcer, the command loop) and the shutdown sequence.
+//! `run_headless` is the core plus a wait for a signal; the tray and the loopback API attach to a
+//! running [`Core`].
 //!
-//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller and the
-//! command loop stop; the poller drops the only overview sender → the snapshot writer sees the
-//! channel close and flushes the last snapshot → the simulator (demo) finishes its graceful
-//! shutdown → the tracker has waited for every task, and the runtime is dropped.
+//! Shutdown order (also in ARCHITECTURE.md): the cancellation token fires → the poller, the
+//! command loop, the notification announcer and its click waits stop; the poller drops the only
+//! overview sender → the snapshot writer sees the channel close and flushes the last snapshot →
+//! the simulator (demo) finishes its graceful shutdown → the tracker has waited for every task,
+//! and the runtime is dropped.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ use crate::config::Config;
 use crate::diff::Transition;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
 use crate::model::{HealthStatus, Overview};
+use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
+use crate::open::DesktopOpener;
 use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
@@ -186,7 +190,7 @@ impl Core {
         let (transitions_tx, _) = broadcast::channel(256);
         tracker.spawn(run_writer(
             store,
-            source_name,
+            source_name.clone(),
             overview_rx.clone(),
             SNAPSHOT_HEARTBEAT,
         ));
@@ -226,12 +230,24 @@ impl Core {
             ));
         }
 
+        // Notifications are part of the core, so headless mode announces too.
+        let (notifications, control_rx) = control_channel();
+        let announcer = Announcer::new(
+            DesktopNotifier::new(Arc::new(DesktopOpener), tracker.clone(), cancel.clone()),
+            config.notifications.clone(),
+            &config.state_dir,
+            &source_name,
+            format!("{web_url}/copilot/agents"),
+        );
+        tracker.spawn(announcer.run(overview_rx.clone(), control_rx, cancel.clone()));
+
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
             clients_rx,
             auth,
             refresh,
+            notifications,
             overview_rx.clone(),
             cancel.clone(),
         ));
@@ -362,6 +378,7 @@ async fn run_commands(
     clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     auth: Option<AuthContext>,
     refresh: RefreshHandle,
+    notifications: NotificationControl,
     overview: watch::Receiver<Arc<Overview>>,
     cancel: CancellationToken,
 ) {
@@ -377,11 +394,7 @@ async fn run_commands(
         match command {
             Command::Refresh => refresh.refresh_now(),
             Command::Quit => cancel.cancel(),
-            // Notifications land in their own module; until then this says so instead of
-            // pretending to work.
-            Command::PauseNotifications { .. } => {
-                tracing::warn!("notifications are not part of this build yet; nothing to pause");
-            }
+            Command::PauseNotifications { until } => notifications.pause(until).await,
             Command::SignIn => match &auth {
                 // Minutes long (the user types a code): off the command loop.
                 Some(auth) => {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::github::{ClientOptions, Endpoints, SyncOptions, Token};
+use crate::notify::NotificationSettings;
 use crate::poller::PollPolicy;
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -24,6 +25,8 @@ pub enum ConfigError {
     BadUrl { what: &'static str, value: String },
     #[error("{what} must be a positive number of seconds, got {value}")]
     BadDuration { what: &'static str, value: f64 },
+    #[error("{what} must be an RFC 3339 time such as 2026-01-31T18:00:00Z, got {value:?}")]
+    BadTime { what: &'static str, value: String },
     #[error(
         "no directory for {0}: set AGENTBAR_CONFIG_DIR and AGENTBAR_STATE_DIR (no home directory was found)"
     )]
@@ -53,6 +56,7 @@ struct FileConfig {
     github: GithubSection,
     poll: PollSection,
     api: ApiSection,
+    notifications: NotificationsSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +88,19 @@ struct ApiSection {
     port: Option<u16>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct NotificationsSection {
+    enabled: Option<bool>,
+    needs_you: Option<bool>,
+    ready_for_review: Option<bool>,
+    failed: Option<bool>,
+    started: Option<bool>,
+    muted_repositories: Option<Vec<String>>,
+    paused_until: Option<String>,
+    burst_window_seconds: Option<f64>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `github.com` or a `*.ghe.com` tenant.
@@ -102,6 +119,8 @@ pub struct Config {
     pub poll: PollPolicy,
     pub sync: SyncOptions,
     pub client: ClientOptions,
+    /// As configured; run-time changes (the pause) are layered on by the notifier.
+    pub notifications: NotificationSettings,
 }
 
 impl Config {
@@ -196,6 +215,33 @@ impl Config {
                 .integration_id
                 .unwrap_or(client_defaults.integration_id),
         };
+        let n = file.notifications;
+        let defaults = NotificationSettings::default();
+        let paused_until = n
+            .paused_until
+            .map(|raw| {
+                chrono::DateTime::parse_from_rfc3339(raw.trim())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| ConfigError::BadTime {
+                        what: "notifications.paused_until",
+                        value: raw,
+                    })
+            })
+            .transpose()?;
+        let notifications = NotificationSettings {
+            enabled: n.enabled.unwrap_or(defaults.enabled),
+            needs_you: n.needs_you.unwrap_or(defaults.needs_you),
+            ready_for_review: n.ready_for_review.unwrap_or(defaults.ready_for_review),
+            failed: n.failed.unwrap_or(defaults.failed),
+            started: n.started.unwrap_or(defaults.started),
+            muted_repositories: n.muted_repositories.unwrap_or_default(),
+            paused_until,
+            burst_window: seconds(
+                "notifications.burst_window_seconds",
+                n.burst_window_seconds,
+                defaults.burst_window,
+            )?,
+        };
         Ok(Config {
             client_id: overrides.client_id.clone().or(file.github.client_id),
             use_keychain: overrides.use_keychain.unwrap_or(true),
@@ -208,6 +254,7 @@ impl Config {
             poll,
             sync,
             client,
+            notifications,
         })
     }
 }
@@ -319,6 +366,44 @@ port = 9999
         assert_eq!(config.port, 0);
         assert_eq!(config.poll.fast, Duration::from_millis(2500));
         assert_eq!(config.endpoints.copilot_api, None);
+    }
+
+    #[test]
+    fn the_notifications_section_sets_toggles_mutes_and_a_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(
+            &path,
+            r#"
+[notifications]
+started = true
+failed = false
+muted_repositories = ["acme/noisy"]
+paused_until = "2026-01-31T18:00:00Z"
+burst_window_seconds = 0.5
+"#,
+        )
+        .unwrap();
+        let n = Config::load(&dirs(dir.path()), None).unwrap().notifications;
+        assert!(n.enabled && n.needs_you && n.ready_for_review && n.started && !n.failed);
+        assert_eq!(n.muted_repositories, ["acme/noisy"]);
+        assert_eq!(
+            n.paused_until.map(|t| t.to_rfc3339()),
+            Some("2026-01-31T18:00:00+00:00".to_owned())
+        );
+        assert_eq!(n.burst_window, Duration::from_millis(500));
+
+        std::fs::write(&path, "[notifications]\npaused_until = \"tomorrow\"\n").unwrap();
+        let e = Config::load(&dirs(dir.path()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notifications.paused_until"), "{e}");
+        assert_eq!(
+            Config::load(&dirs(dir.path().join("none").as_path()), None)
+                .unwrap()
+                .notifications,
+            NotificationSettings::default()
+        );
     }
 
     #[test]

@@ -23,10 +23,17 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Transition> {
         .iter()
         .map(|t| (t.id.as_str(), &t.state))
         .collect();
+    changes(|id| before.get(id).copied(), new)
+}
+
+/// The transitions to `new` from tasks known only by their states (`before` gives a task's
+/// earlier state by id, `None` for a task not known then): what the notifier diffs against its
+/// own record of what it has handled.
+pub fn changes<'a>(before: impl Fn(&str) -> Option<&'a State>, new: &Snapshot) -> Vec<Transition> {
     new.tasks
         .iter()
         .filter_map(|task| {
-            let from = before.get(task.id.as_str()).copied();
+            let from = before(task.id.as_str());
             (from != Some(&task.state)).then(|| Transition {
                 task_id: task.id.clone(),
                 from: from.cloned(),

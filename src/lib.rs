@@ -9,6 +9,8 @@
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
 //! - [`server`]: the loopback JSON API (v1), its guard, cc.xml and the discovery file;
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
+//! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
+//! - [`open`]: the URL-opening seam (desktop and recording);
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
 pub mod app;
 pub mod auth;
@@ -17,6 +19,8 @@ pub mod config;
 pub mod diff;
 pub mod github;
 pub mod model;
+pub mod notify;
+pub mod open;
 pub mod poller;
 pub mod report;
 pub mod server;

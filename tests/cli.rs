@@ -15,6 +15,12 @@ fn agentbar(state: &Path, args: &[&str]) -> Command {
         .env("AGENTBAR_CONFIG_DIR", state.join("config"))
         .env_remove("AGENTBAR_TOKEN")
         .env("AGENTBAR_PORT", "0")
+        // The demo announces transitions; never on the desktop of whoever runs the tests
+        // (tests/notifications.rs checks notifications on a bus of its own).
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/agentbar-test-bus",
+        )
         .env("RUST_LOG", "agentbar=info");
     command
 }

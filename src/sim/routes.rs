@@ -951,10 +951,20 @@ async fn access_token(
                 PollAnswer::Denied => {
                     error("access_denied", "The authorization request was denied.")
                 }
-                PollAnswer::Token(token) => oauth_reply(
+                PollAnswer::Token(issued) => oauth_reply(
                     &reply_headers,
                     &[
-                        ("access_token", json!(token)),
+                        // A simulator that accepts only some tokens hands out one of them.
+                        (
+                            "access_token",
+                            json!(
+                                state
+                                    .accepted_tokens
+                                    .as_ref()
+                                    .and_then(|tokens| tokens.first().cloned())
+                                    .unwrap_or(issued)
+                            ),
+                        ),
                         ("token_type", json!("bearer")),
                         ("scope", json!("repo,read:org,workflow")),
                     ],

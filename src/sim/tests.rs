@@ -441,7 +441,7 @@ async fn faults_are_injected_counted_down_and_cleared() {
 }
 
 #[tokio::test]
-async fn device_flow_signs_in_after_one_pending_poll() {
+async fn device_flow_waits_slows_down_and_signs_in_once_approved() {
     let sim = Running::start(
         Scenario::builtin(),
         SimOptions {
@@ -485,6 +485,30 @@ async fn device_flow_signs_in_after_one_pending_poll() {
         pending.json::<Value>().await.unwrap()["error"],
         "authorization_pending"
     );
+    // Polling again at once is too fast: GitHub says slow down, and adds five seconds.
+    let hasty: Value = poll().await.unwrap().json().await.unwrap();
+    assert_eq!(hasty["error"], "slow_down");
+    assert_eq!(hasty["interval"], 6);
+    // Without `Accept: application/json` the answer is form-encoded, as GitHub's is.
+    let form = sim
+        .client
+        .post(format!("{}/login/oauth/access_token", sim.base))
+        .body(format!("device_code={device_code}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.starts_with("error="), "{form}");
+    let approved = sim
+        .client
+        .post(format!("{}/_sim/device", sim.base))
+        .json(&serde_json::json!({"action": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), StatusCode::OK);
     let granted: Value = poll().await.unwrap().json().await.unwrap();
     assert_eq!(granted["access_token"], "the-token");
     assert_eq!(granted["token_type"], "bearer");

@@ -1,0 +1,559 @@
+//! The announcer: reads every overview the poller publishes, diffs its snapshot against the
+//! ledger of what was already handled, holds announceable notices for a short burst window,
+//! and shows them as one notification each, or one summary for a burst.
+//!
+//! Only overviews after a successful poll of this process count (`health.last_success_at`), so
+//! the snapshot loaded from disk is never mistaken for news. Without a ledger (first run, or
+//! another source) the first such snapshot silently becomes the ledger: what is found at start-up
+//! is never announced. With one, a change that happened while agentbar was down is announced
+//! once, and a change handled before the restart is not.
+//!
+//! Kill safety: a notice stays out of the ledger until its burst is flushed, and the ledger is
+//! written (atomically, fsynced) *before* the notification is handed to the desktop. A kill while
+//! a notice waits in the window loses nothing (the next start re-derives it from the ledger); a
+//! kill (or a shutdown) after the write and before the D-Bus call, a window of microseconds,
+//! loses that one notification rather than risking it twice.
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::format::{Notice, NoticeKind, compose};
+use super::ledger::{Ledger, LedgerStore};
+use super::settings::{NotificationSettings, RuntimeSettings, SettingsStore, Verdict};
+use super::{Notifier, NotifyError};
+use crate::diff::changes;
+use crate::model::Overview;
+
+/// How long the desktop may take to accept a notification.
+const SHOW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What surfaces may change while running (through `Command::PauseNotifications`).
+#[derive(Debug)]
+pub enum Control {
+    /// Announce nothing until then; `None` resumes.
+    Pause { until: Option<DateTime<Utc>> },
+}
+
+/// The sending side of the announcer's control channel; the command loop holds it.
+#[derive(Clone, Debug)]
+pub struct NotificationControl(mpsc::Sender<Control>);
+
+impl NotificationControl {
+    pub async fn pause(&self, until: Option<DateTime<Utc>>) {
+        // The announcer gone means shutdown is under way; nothing left to pause.
+        let _ = self.0.send(Control::Pause { until }).await;
+    }
+}
+
+/// The control channel of an announcer: the sender for the command loop, the receiver for
+/// [`Announcer::run`].
+pub fn control_channel() -> (NotificationControl, mpsc::Receiver<Control>) {
+    let (tx, rx) = mpsc::channel(8);
+    (NotificationControl(tx), rx)
+}
+
+pub struct Announcer<N> {
+    notifier: N,
+    /// As configured in `config.toml`, before run-time changes.
+    configured: NotificationSettings,
+    runtime: RuntimeSettings,
+    settings: NotificationSettings,
+    settings_store: SettingsStore,
+    ledger: Option<Ledger>,
+    ledger_store: LedgerStore,
+    /// `{web}/copilot/agents`, what a summary opens.
+    list_url: String,
+    /// Notices waiting for the burst window to close, at most one per task.
+    pending: Vec<Notice>,
+    flush_at: Option<Instant>,
+    /// Wall clock for the pause (an injected function so tests can pin it).
+    now: fn() -> DateTime<Utc>,
+    /// Whether a poll of this process has succeeded (logged once).
+    armed: bool,
+    /// Whether a desktop failure was already logged as a warning (then only at debug).
+    warned: bool,
+}
+
+impl<N: Notifier> Announcer<N> {
+    /// Loads the ledger and the run-time settings from `state_dir`; problems are logged and
+    /// mean "start without them".
+    pub fn new(
+        notifier: N,
+        configured: NotificationSettings,
+        state_dir: &std::path::Path,
+        source: &str,
+        list_url: String,
+    ) -> Announcer<N> {
+        let ledger_store = LedgerStore::new(state_dir, source);
+        let loaded = ledger_store.load();
+        if let Some(note) = &loaded.note {
+            tracing::warn!("{note}; what is there at the first poll will not be announced");
+        }
+        let settings_store = SettingsStore::new(state_dir);
+        let runtime = match settings_store.load() {
+            Ok(Some(runtime)) => Some(runtime),
+            Ok(None) => None,
+            Err(note) => {
+                tracing::warn!("{note}; using the configured notification settings");
+                None
+            }
+        };
+        let settings = match &runtime {
+            Some(r) => r.apply(&configured),
+            None => configured.clone(),
+        };
+        Announcer {
+            notifier,
+            runtime: runtime
+                .unwrap_or_else(|| RuntimeSettings::paused(configured.paused_until, &configured)),
+            configured,
+            settings,
+            settings_store,
+            ledger: loaded.ledger,
+            ledger_store,
+            list_url,
+            pending: Vec::new(),
+            flush_at: None,
+            now: Utc::now,
+            armed: false,
+            warned: false,
+        }
+    }
+
+    /// Replaces the wall clock (tests).
+    pub fn with_clock(mut self, now: fn() -> DateTime<Utc>) -> Announcer<N> {
+        self.now = now;
+        self
+    }
+
+    /// Runs until cancelled or until the poller drops the overview sender. Notices still in
+    /// their burst window are left to the next start (they are not in the ledger yet).
+    pub async fn run(
+        mut self,
+        mut overview: watch::Receiver<Arc<Overview>>,
+        mut control: mpsc::Receiver<Control>,
+        cancel: CancellationToken,
+    ) {
+        let current = overview.borrow_and_update().clone();
+        self.observe(&current).await;
+        loop {
+            let flush_at = self.flush_at;
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return,
+                changed = overview.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let current = overview.borrow_and_update().clone();
+                    self.observe(&current).await;
+                }
+                Some(command) = control.recv() => self.apply(command).await,
+                () = sleep_until(flush_at), if flush_at.is_some() => self.flush(&cancel).await,
+            }
+        }
+    }
+
+    async fn observe(&mut self, overview: &Overview) {
+        if overview.health.last_success_at.is_none() {
+            return;
+        }
+        let snapshot = &overview.snapshot;
+        if !self.armed {
+            self.armed = true;
+            let since = if self.ledger.is_some() {
+                "what changed since the last run is announced once"
+            } else {
+                "what is there now is not announced"
+            };
+            tracing::info!(tasks = snapshot.tasks.len(), "notifications armed; {since}");
+        }
+        let Some(ledger) = &self.ledger else {
+            self.ledger = Some(Ledger::of(snapshot));
+            self.save_ledger().await;
+            return;
+        };
+        let now = (self.now)();
+        let transitions = changes(|id| ledger.handled.get(id), snapshot);
+        // A notice whose moment has passed (the task moved on within the window) is dropped.
+        self.pending.retain(|n| {
+            snapshot
+                .task(&n.transition.task_id)
+                .is_some_and(|t| t.state.bucket() == n.transition.to.bucket())
+        });
+        for transition in transitions {
+            let Some(kind) = NoticeKind::of(&transition) else {
+                continue;
+            };
+            match self.settings.verdict(kind, &transition.task, now) {
+                Verdict::Announce => {
+                    self.pending
+                        .retain(|n| n.transition.task_id != transition.task_id);
+                    self.pending.push(Notice { kind, transition });
+                }
+                verdict => tracing::debug!(
+                    task = %transition.task_id,
+                    kind = kind.as_str(),
+                    ?verdict,
+                    "not announced"
+                ),
+            }
+        }
+        // Everything in the snapshot is handled except what waits in the window, which keeps
+        // its old entry (or none) so a restart re-derives it.
+        let mut handled: std::collections::BTreeMap<_, _> = snapshot
+            .tasks
+            .iter()
+            .map(|t| (t.id.clone(), t.state.clone()))
+            .collect();
+        for notice in &self.pending {
+            let id = &notice.transition.task_id;
+            match ledger.handled.get(id) {
+                Some(before) => handled.insert(id.clone(), before.clone()),
+                None => handled.remove(id),
+            };
+        }
+        if handled != ledger.handled {
+            self.ledger = Some(Ledger { handled });
+            self.save_ledger().await;
+        }
+        if !self.pending.is_empty() && self.flush_at.is_none() {
+            self.flush_at = Some(Instant::now() + self.settings.burst_window);
+        }
+    }
+
+    async fn flush(&mut self, cancel: &CancellationToken) {
+        self.flush_at = None;
+        let now = (self.now)();
+        let mut notices = std::mem::take(&mut self.pending);
+        if let Some(ledger) = &mut self.ledger {
+            for notice in &notices {
+                ledger.handled.insert(
+                    notice.transition.task_id.clone(),
+                    notice.transition.to.clone(),
+                );
+            }
+        }
+        // Settings may have changed while the notices waited (a pause from the tray).
+        notices.retain(|n| {
+            self.settings.verdict(n.kind, &n.transition.task, now) == Verdict::Announce
+        });
+        // Written before the desktop sees anything: see the module comment.
+        self.save_ledger().await;
+        let Some(notification) = compose(&notices, &self.list_url) else {
+            return;
+        };
+        tracing::info!(
+            title = %notification.title,
+            tasks = notification.task_ids.len(),
+            "announcing"
+        );
+        // Bounded, and abandoned on shutdown: a notification server that never answers must
+        // hold neither the next announcements nor the shutdown sequence.
+        let shown = tokio::select! {
+            () = cancel.cancelled() => return,
+            shown = tokio::time::timeout(SHOW_TIMEOUT, self.notifier.show(&notification)) => shown,
+        };
+        match shown {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.report(e),
+            Err(_) => self.report(NotifyError::Desktop(format!(
+                "no answer within {} s",
+                SHOW_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    async fn apply(&mut self, command: Control) {
+        match command {
+            Control::Pause { until } => {
+                match until {
+                    Some(until) => tracing::info!(until = %until, "notifications paused"),
+                    None => tracing::info!("notifications resumed"),
+                }
+                self.runtime = RuntimeSettings::paused(until, &self.configured);
+                self.settings = self.runtime.apply(&self.configured);
+                let (store, runtime) = (self.settings_store.clone(), self.runtime.clone());
+                match tokio::task::spawn_blocking(move || store.save(&runtime)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "could not save the pause"),
+                    Err(e) => tracing::error!(error = %e, "saving the pause panicked"),
+                }
+            }
+        }
+    }
+
+    async fn save_ledger(&self) {
+        let Some(ledger) = self.ledger.clone() else {
+            return;
+        };
+        let (store, now) = (self.ledger_store.clone(), (self.now)());
+        match tokio::task::spawn_blocking(move || store.save(&ledger, now)).await {
+            Ok(Ok(())) => {}
+            // Kept in memory; only a restart before the next successful save could repeat.
+            Ok(Err(e)) => tracing::error!(error = %e, "could not save what was announced"),
+            Err(e) => tracing::error!(error = %e, "saving what was announced panicked"),
+        }
+    }
+
+    fn report(&mut self, error: NotifyError) {
+        if self.warned {
+            tracing::debug!(error = %error, "notification not shown");
+        } else {
+            self.warned = true;
+            tracing::warn!(error = %error, "notification not shown (further failures at debug level)");
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{now, task};
+    use crate::model::{Health, Snapshot, Task};
+    use crate::notify::RecordingNotifier;
+    use chrono::TimeDelta;
+    use std::time::Duration;
+
+    const LIST: &str = "https://github.com/copilot/agents";
+
+    /// An overview as the poller publishes it; `polled` says a poll of this process succeeded.
+    fn overview(tasks: Vec<Task>, polled: bool) -> Arc<Overview> {
+        let mut health = Health::starting();
+        if polled {
+            health.succeeded(now());
+        }
+        Arc::new(Overview {
+            snapshot: Snapshot::new(tasks, now()),
+            health,
+        })
+    }
+
+    fn in_repo(mut t: Task, repository: &str) -> Task {
+        t.repository = Some(repository.into());
+        t
+    }
+
+    struct Running {
+        overview: watch::Sender<Arc<Overview>>,
+        control: NotificationControl,
+        cancel: CancellationToken,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Running {
+        async fn publish(&self, tasks: Vec<Task>) {
+            self.overview.send_replace(overview(tasks, true));
+            // Let the announcer see it (and write its ledger) before time moves on.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        async fn stop(self) {
+            self.cancel.cancel();
+            self.task.await.unwrap();
+        }
+    }
+
+    fn start(
+        dir: &std::path::Path,
+        settings: NotificationSettings,
+        notifier: &RecordingNotifier,
+        on_disk: Vec<Task>,
+    ) -> Running {
+        let announcer =
+            Announcer::new(notifier.clone(), settings, dir, "demo", LIST.into()).with_clock(now);
+        let (overview_tx, overview_rx) = watch::channel(overview(on_disk, false));
+        let (control, control_rx) = control_channel();
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(announcer.run(overview_rx, control_rx, cancel.clone()));
+        Running {
+            overview: overview_tx,
+            control,
+            cancel,
+            task,
+        }
+    }
+
+    fn titles(notifier: &RecordingNotifier) -> Vec<String> {
+        notifier.shown().into_iter().map(|n| n.title).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_start_up_state_is_silent_and_a_burst_becomes_one_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let shown = RecordingNotifier::default();
+        let start_up = vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "in_progress", 1),
+        ];
+        let run = start(
+            dir.path(),
+            NotificationSettings::default(),
+            &shown,
+            start_up.clone(),
+        );
+        // The disk snapshot, then the first poll: both are what is "found at start-up".
+        run.publish(start_up).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(shown.shown().is_empty());
+
+        // Three tasks need the user within the window: one summary, after the window.
+        run.publish(vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "waiting_for_user", 1),
+        ])
+        .await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        run.publish(vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "waiting_for_user", 1),
+            task("c", "idle", 1),
+            task("d", "waiting_for_user", 1),
+        ])
+        .await;
+        assert!(shown.shown().is_empty(), "held for the burst window");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let summary = shown.shown();
+        assert_eq!(titles(&shown), ["3 tasks need you"]);
+        assert_eq!(summary[0].url, LIST);
+        assert_eq!(summary[0].task_ids, ["b", "c", "d"]);
+
+        // A lone change later is its own notification, opening the task.
+        run.publish(vec![
+            task("a", "completed", 1),
+            task("b", "waiting_for_user", 1),
+            task("c", "idle", 1),
+            task("d", "waiting_for_user", 1),
+        ])
+        .await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let all = shown.shown();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].title, "Ready for review");
+        assert_eq!(all[1].url, "https://github.com/acme/api/tasks/a");
+        run.stop().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn muted_repositories_and_a_pause_announce_nothing_and_resuming_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let shown = RecordingNotifier::default();
+        let settings = NotificationSettings {
+            muted_repositories: vec!["acme/noisy".into()],
+            ..NotificationSettings::default()
+        };
+        let noisy = |state| in_repo(task("n", state, 1), "acme/noisy");
+        let run = start(dir.path(), settings, &shown, Vec::new());
+        run.publish(vec![noisy("in_progress"), task("q", "in_progress", 1)])
+            .await;
+
+        run.publish(vec![noisy("failed"), task("q", "in_progress", 1)])
+            .await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(
+            shown.shown().is_empty(),
+            "a muted repository is never announced"
+        );
+
+        run.control.pause(Some(now() + TimeDelta::hours(1))).await;
+        run.publish(vec![noisy("failed"), task("q", "waiting_for_user", 1)])
+            .await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(shown.shown().is_empty(), "paused");
+        let saved = SettingsStore::new(dir.path()).load().unwrap().unwrap();
+        assert_eq!(saved.paused_until, Some(now() + TimeDelta::hours(1)));
+
+        run.control.pause(None).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        run.publish(vec![noisy("failed"), task("q", "failed", 1)])
+            .await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(
+            titles(&shown),
+            ["Copilot failed"],
+            "what happened during the pause stays unannounced; what follows is announced"
+        );
+        run.stop().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_repeats_nothing_and_misses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RecordingNotifier::default();
+        let run = start(
+            dir.path(),
+            NotificationSettings::default(),
+            &first,
+            Vec::new(),
+        );
+        run.publish(vec![
+            task("a", "in_progress", 1),
+            task("b", "in_progress", 1),
+        ])
+        .await;
+        run.publish(vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "in_progress", 1),
+        ])
+        .await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(titles(&first), ["Copilot needs your input"]);
+        // b completes, and the process dies inside the burst window: not announced yet.
+        run.publish(vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "completed", 1),
+        ])
+        .await;
+        run.stop().await;
+        assert_eq!(first.shown().len(), 1);
+
+        // The next start: b's completion is still owed; a's state was already announced, and c
+        // failed while agentbar was down.
+        let second = RecordingNotifier::default();
+        let now_upstream = vec![
+            task("a", "waiting_for_user", 1),
+            task("b", "completed", 1),
+            task("c", "failed", 1),
+        ];
+        let run = start(
+            dir.path(),
+            NotificationSettings::default(),
+            &second,
+            vec![task("a", "waiting_for_user", 1), task("b", "completed", 1)],
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(second.shown().is_empty(), "the disk snapshot is not news");
+        run.publish(now_upstream.clone()).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let shown = second.shown();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].title, "2 Copilot task updates");
+        let mut ids = shown[0].task_ids.clone();
+        ids.sort();
+        assert_eq!(ids, ["b", "c"]);
+        run.stop().await;
+
+        // And once more: everything is handled, so nothing at all.
+        let third = RecordingNotifier::default();
+        let run = start(
+            dir.path(),
+            NotificationSettings::default(),
+            &third,
+            now_upstream.clone(),
+        );
+        run.publish(now_upstream).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(third.shown().is_empty());
+        run.stop().await;
+    }
+}

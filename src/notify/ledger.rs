@@ -1,0 +1,161 @@
+//! What the notifier has already dealt with, kept on disk so that a restart neither repeats nor
+//! misses a notification: per task, the state as of which it was handled (announced, or
+//! deliberately not). The announcer diffs each published snapshot against this record rather
+//! than trusting the poller's transitions, because the snapshot file and this file are written
+//! at different moments: a kill between the two would otherwise lose (snapshot ahead) or repeat
+//! (snapshot behind) an announcement.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::model::{Snapshot, State};
+use crate::store::{StoreError, write_atomically};
+
+const LEDGER_FILE: &str = "notifications.json";
+const LEDGER_FORMAT: &str = "agentbar-notifications";
+const LEDGER_VERSION: u32 = 1;
+
+/// Per task id, the state as of which the notifier has handled it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ledger {
+    pub handled: BTreeMap<String, State>,
+}
+
+impl Ledger {
+    /// Everything in `snapshot` counted as handled: the record a first run starts from, so that
+    /// what is found at start-up is never announced.
+    pub fn of(snapshot: &Snapshot) -> Ledger {
+        Ledger {
+            handled: snapshot
+                .tasks
+                .iter()
+                .map(|t| (t.id.clone(), t.state.clone()))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct LedgerEnvelope {
+    format: String,
+    version: u32,
+    /// The snapshot `source` this record belongs to, so demo tasks never arm the real ones.
+    source: String,
+    saved_at: DateTime<Utc>,
+    /// Task id → upstream state string.
+    handled: BTreeMap<String, String>,
+}
+
+/// `notifications.json` in the state directory, written atomically.
+#[derive(Clone, Debug)]
+pub struct LedgerStore {
+    dir: PathBuf,
+    source: String,
+}
+
+/// The result of loading the ledger.
+#[derive(Debug, Default)]
+pub struct LoadedLedger {
+    /// `None`: no usable record, so the first successful poll becomes the record silently.
+    pub ledger: Option<Ledger>,
+    /// Why a file that was there could not be used.
+    pub note: Option<String>,
+}
+
+impl LedgerStore {
+    pub fn new(dir: impl Into<PathBuf>, source: impl Into<String>) -> LedgerStore {
+        LedgerStore {
+            dir: dir.into(),
+            source: source.into(),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(LEDGER_FILE)
+    }
+
+    /// Never fails: a missing, foreign or unreadable file means "no record".
+    pub fn load(&self) -> LoadedLedger {
+        let path = self.path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return LoadedLedger::default(),
+            Err(e) => {
+                return LoadedLedger {
+                    ledger: None,
+                    note: Some(format!("cannot read {}: {e}", path.display())),
+                };
+            }
+        };
+        let note = match serde_json::from_slice::<LedgerEnvelope>(&bytes) {
+            Ok(e) if e.format != LEDGER_FORMAT || e.version > LEDGER_VERSION => format!(
+                "{} is not a record this agentbar reads (format {}, version {})",
+                path.display(),
+                e.format,
+                e.version
+            ),
+            // Another source's record says nothing about these tasks; it is replaced quietly.
+            Ok(e) if e.source != self.source => return LoadedLedger::default(),
+            Ok(e) => {
+                let handled = e
+                    .handled
+                    .into_iter()
+                    .map(|(id, state)| (id, State::parse(&state)))
+                    .collect();
+                return LoadedLedger {
+                    ledger: Some(Ledger { handled }),
+                    note: None,
+                };
+            }
+            Err(e) => format!("{} is corrupt ({e})", path.display()),
+        };
+        LoadedLedger {
+            ledger: None,
+            note: Some(note),
+        }
+    }
+
+    pub fn save(&self, ledger: &Ledger, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let envelope = LedgerEnvelope {
+            format: LEDGER_FORMAT.into(),
+            version: LEDGER_VERSION,
+            source: self.source.clone(),
+            saved_at: now,
+            handled: ledger
+                .handled
+                .iter()
+                .map(|(id, state)| (id.clone(), state.as_str().to_owned()))
+                .collect(),
+        };
+        write_atomically(&self.dir, &self.path(), &serde_json::to_vec(&envelope)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{now, task};
+
+    #[test]
+    fn a_saved_ledger_loads_back_for_its_source_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LedgerStore::new(dir.path(), "demo");
+        assert!(store.load().ledger.is_none());
+        let ledger = Ledger::of(&Snapshot::new(
+            vec![task("a", "in_progress", 1), task("b", "odd_new_state", 2)],
+            now(),
+        ));
+        store.save(&ledger, now()).unwrap();
+        assert_eq!(store.load().ledger, Some(ledger));
+
+        let other = LedgerStore::new(dir.path(), "https://api.github.com").load();
+        assert!(other.ledger.is_none() && other.note.is_none());
+
+        std::fs::write(store.path(), b"{\"format\":").unwrap();
+        let broken = store.load();
+        assert!(broken.ledger.is_none());
+        assert!(broken.note.unwrap().contains("corrupt"));
+    }
+}

@@ -1,0 +1,76 @@
+//! Opening a web page in the user's browser, behind a small seam so that notifications (and the
+//! tray) can be tested without a browser: [`DesktopOpener`] hands the URL to the OS,
+//! [`RecordingOpener`] only remembers it.
+
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open {url}: {source}")]
+pub struct OpenError {
+    pub url: String,
+    pub source: std::io::Error,
+}
+
+/// Something that can show a URL to the user. Implementations must not block for long: they are
+/// called from the async runtime's blocking pool and, in the tray, from the UI thread.
+pub trait UrlOpener: Send + Sync + 'static {
+    fn open(&self, url: &str) -> Result<(), OpenError>;
+}
+
+/// The OS's default handler: `xdg-open` (which honours `BROWSER`) on Linux, `open` on macOS,
+/// the shell on Windows, through the `open` crate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DesktopOpener;
+
+impl UrlOpener for DesktopOpener {
+    fn open(&self, url: &str) -> Result<(), OpenError> {
+        // Detached, so a launcher that waits for the browser to exit never holds the caller;
+        // the crate still watches the launcher briefly and reports an immediate failure.
+        open::that_detached(url).map_err(|source| OpenError {
+            url: url.to_owned(),
+            source,
+        })
+    }
+}
+
+/// Remembers every URL it is asked to open, for tests. Clones share the record.
+#[derive(Clone, Debug, Default)]
+pub struct RecordingOpener {
+    opened: Arc<Mutex<Vec<String>>>,
+}
+
+impl RecordingOpener {
+    /// Every URL opened so far, oldest first.
+    pub fn opened(&self) -> Vec<String> {
+        self.opened.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl UrlOpener for RecordingOpener {
+    fn open(&self, url: &str) -> Result<(), OpenError> {
+        if let Ok(mut opened) = self.opened.lock() {
+            opened.push(url.to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_opener_keeps_every_url_across_clones() {
+        let opener = RecordingOpener::default();
+        let shared: Arc<dyn UrlOpener> = Arc::new(opener.clone());
+        shared.open("https://github.com/copilot/agents").unwrap();
+        shared.open("https://github.com/acme/api/pull/7").unwrap();
+        assert_eq!(
+            opener.opened(),
+            [
+                "https://github.com/copilot/agents",
+                "https://github.com/acme/api/pull/7"
+            ]
+        );
+    }
+}

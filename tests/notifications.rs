@@ -1,0 +1,503 @@
+//! Notifications end to end over a real D-Bus session: a fake notification server owns
+//! `org.freedesktop.Notifications` and records every `Notify` call; the real `agentbar demo`
+//! binary announces the built-in scenario's transitions to it; a broadcast `ActionInvoked`
+//! ("default") clicks one, and the URL must reach the `BROWSER` script; restarts must repeat
+//! nothing.
+//!
+//! Needs a session bus of its own: `scripts/test.sh` runs it under `dbus-run-session` with
+//! `AGENTBAR_REQUIRE_DBUS=1`, where it must run. Elsewhere, without `DBUS_SESSION_BUS_ADDRESS`
+//! or when a real notification daemon already owns the name, it says so and tests nothing.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
+const PATH: &str = "/org/freedesktop/Notifications";
+const INTERFACE: &str = "org.freedesktop.Notifications";
+
+/// One `Notify` call as the fake server saw it.
+#[derive(Clone, Debug)]
+struct Recorded {
+    id: u32,
+    app: String,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+    kind: String,
+    tasks: Vec<String>,
+}
+
+struct FakeServer {
+    next_id: u32,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl FakeServer {
+    #[allow(clippy::too_many_arguments)] // the D-Bus method's shape
+    fn notify(
+        &mut self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, zbus::OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        self.next_id += 1;
+        let hint = |name: &str| {
+            hints
+                .get(name)
+                .and_then(|v| String::try_from(&**v).ok())
+                .unwrap_or_default()
+        };
+        let tasks = hint("x-agentbar-tasks");
+        self.log.lock().unwrap().push(Recorded {
+            id: self.next_id,
+            app: app_name,
+            summary,
+            body,
+            actions,
+            kind: hint("x-agentbar-kind"),
+            tasks: tasks.split(',').map(str::to_owned).collect(),
+        });
+        self.next_id
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into(), "body-markup".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "fake".into(),
+            "agentbar tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+/// The demo binary with its stderr collected line by line; killed on drop.
+struct Demo {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Demo {
+    fn start(state: &Path, speed: &str) -> Demo {
+        let mut child = Command::new(BIN)
+            .args(["demo", "--headless", "--speed", speed])
+            .env("AGENTBAR_STATE_DIR", state)
+            .env("AGENTBAR_CONFIG_DIR", state.join("config"))
+            .env("BROWSER", state.join("browser.sh"))
+            .env("RUST_LOG", "agentbar=info")
+            .env_remove("AGENTBAR_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Demo { child, log }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    async fn wait_for_log(&self, needle: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        while !self.log().iter().any(|l| l.contains(needle)) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in the log within {within:?}:\n{}",
+                self.log().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGTERM, then the exit status within `within`.
+    async fn terminate(mut self, within: Duration) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                return (status, self.log());
+            }
+            assert!(Instant::now() < deadline, "did not stop within {within:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A "task changed state" line of the demo's log.
+#[derive(Debug)]
+struct Change {
+    task: String,
+    from: String,
+    to: String,
+    title: String,
+}
+
+fn field<'a>(line: &'a str, name: &str, until: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {name}="))? + name.len() + 2;
+    let rest = &line[start..];
+    Some(rest.find(until).map_or(rest, |end| &rest[..end]))
+}
+
+fn changes(log: &[String]) -> Vec<Change> {
+    log.iter()
+        .filter(|l| l.contains("task changed state"))
+        .filter_map(|l| {
+            Some(Change {
+                task: field(l, "task", " ")?.to_owned(),
+                from: field(l, "from", " ")?.to_owned(),
+                to: field(l, "to", " ")?.to_owned(),
+                title: field(l, "title", " repository=")?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn bucket(state: &str) -> &str {
+    match state {
+        "waiting_for_user" | "idle" => "waiting",
+        "completed" => "completed",
+        "failed" | "timed_out" => "failed",
+        "queued" | "in_progress" => "running",
+        other => other,
+    }
+}
+
+/// The notification kind the default settings give a change, if any (SPEC §2.2).
+fn expected_kind(change: &Change) -> Option<&'static str> {
+    if bucket(&change.from) == bucket(&change.to) {
+        return None;
+    }
+    match bucket(&change.to) {
+        "waiting" => Some("needs_you"),
+        "completed" => Some("ready_for_review"),
+        "failed" => Some("failed"),
+        _ => None,
+    }
+}
+
+fn recorded(log: &Arc<Mutex<Vec<Recorded>>>) -> Vec<Recorded> {
+    log.lock().unwrap().clone()
+}
+
+async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn task_url(state: &Path, id: &str) -> String {
+    let output = Command::new(BIN)
+        .args(["tasks", "--json"])
+        .env("AGENTBAR_STATE_DIR", state)
+        .env("AGENTBAR_CONFIG_DIR", state.join("config"))
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .and_then(|t| t["url"].as_str())
+        .unwrap_or_else(|| panic!("task {id} is not in the snapshot"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_after_restarts() {
+    let required = std::env::var_os("AGENTBAR_REQUIRE_DBUS").is_some();
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        assert!(
+            !required,
+            "AGENTBAR_REQUIRE_DBUS is set but there is no session bus"
+        );
+        eprintln!(
+            "SKIPPED: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset); \
+             run under `dbus-run-session -- cargo test --test notifications`"
+        );
+        return;
+    }
+    // Own the name before anything calls Notify, so no real notification daemon is started.
+    let server_log = Arc::new(Mutex::new(Vec::new()));
+    let bus = zbus::connection::Builder::session()
+        .name(INTERFACE)
+        .serve_at(
+            PATH,
+            FakeServer {
+                next_id: 0,
+                log: server_log.clone(),
+            },
+        )
+        .build()
+        .await;
+    let bus = match bus {
+        Ok(bus) => bus,
+        Err(e) if !required => {
+            eprintln!(
+                "SKIPPED: cannot own {INTERFACE} on this session bus ({e}); a notification \
+                 daemon probably runs here. Run under `dbus-run-session`."
+            );
+            return;
+        }
+        Err(e) => panic!("the fake notification server could not own {INTERFACE}: {e}"),
+    };
+
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    // Polls fast and a short burst window, so each scripted transition (10+ sim seconds apart,
+    // 1.25 s at speed 8) is its own notification.
+    std::fs::write(
+        dir.join("config/config.toml"),
+        "[poll]\nfast_seconds = 0.25\n[notifications]\nburst_window_seconds = 0.25\n",
+    )
+    .unwrap();
+    let opened = dir.join("opened.txt");
+    std::fs::write(
+        dir.join("browser.sh"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("browser.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+
+    // Run 1: from an empty state directory, up to sim time ~200 s (five announceable changes:
+    // idle at 100, completed at 120, failed at 140, completed at 150 and 200).
+    let run1 = Demo::start(dir, "8");
+    run1.wait_for_log("notifications armed", Duration::from_secs(30))
+        .await;
+    wait_until("five notifications", Duration::from_secs(90), || {
+        recorded(&server_log).len() >= 5
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let first = recorded(&server_log);
+    // Shown only when the test fails (or with --nocapture).
+    eprintln!("run 1 notifications: {first:#?}");
+    let log = run1.log();
+    let seen = changes(&log);
+    assert!(
+        !seen.is_empty(),
+        "the demo logged no transitions:\n{}",
+        log.join("\n")
+    );
+
+    let mut expected: Vec<(String, String)> = seen
+        .iter()
+        .filter_map(|c| expected_kind(c).map(|k| (c.task.clone(), k.to_owned())))
+        .collect();
+    let mut got: Vec<(String, String)> = first
+        .iter()
+        .map(|n| (n.tasks.join(","), n.kind.clone()))
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(
+        got, expected,
+        "one notification per announceable transition, nothing else"
+    );
+    let mut unique = got.clone();
+    unique.dedup();
+    assert_eq!(unique, got, "no duplicates");
+    for n in &first {
+        let change = seen.iter().find(|c| n.tasks == [c.task.clone()]).unwrap();
+        let title = match n.kind.as_str() {
+            "needs_you" => "Copilot needs your input",
+            "ready_for_review" => "Ready for review",
+            "failed" if change.to == "timed_out" => "Copilot timed out",
+            "failed" => "Copilot failed",
+            other => panic!("unexpected kind {other}"),
+        };
+        assert_eq!(n.summary, title);
+        assert!(n.body.starts_with(&change.title), "{n:?} for {change:?}");
+        assert_eq!(n.app, "agentbar");
+        assert!(n.actions.contains(&"default".to_owned()), "{n:?}");
+    }
+    // Waiting at start-up: "Add rate limiting middleware" was never announced as needing you.
+    const RATE_LIMIT: &str = "b1a7c0de-0002-4000-8000-00000000a002";
+    assert!(
+        !first
+            .iter()
+            .any(|n| n.tasks == [RATE_LIMIT] && n.kind == "needs_you"),
+        "the start-up state is never announced"
+    );
+    let failed = first
+        .iter()
+        .find(|n| n.kind == "failed")
+        .expect("the scenario's failure was announced");
+    assert!(
+        failed.body.contains("Gradle could not resolve"),
+        "a failure carries its error: {failed:?}"
+    );
+
+    // A click on the failure's body opens its task page through BROWSER.
+    let url = task_url(dir, &failed.tasks[0]);
+    let action = (failed.id, "default");
+    let click = || bus.emit_signal(None::<&str>, PATH, INTERFACE, "ActionInvoked", &action);
+    click().await.unwrap();
+    let opened_urls = || std::fs::read_to_string(&opened).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut clicked_again = false;
+    while !opened_urls().contains(&url) {
+        assert!(
+            Instant::now() < deadline,
+            "{url} was not opened; BROWSER got {:?}",
+            opened_urls()
+        );
+        // The first click can beat the notifier's subscription to the signal; one more then.
+        if !clicked_again && Instant::now() + Duration::from_secs(7) > deadline {
+            click().await.unwrap();
+            clicked_again = true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(opened_urls().lines().collect::<Vec<_>>(), [url.as_str()]);
+
+    // Killed without warning, at an arbitrary moment.
+    drop(run1);
+
+    // Run 2: the simulator restarts its clock, so "Add rate limiting middleware" is waiting
+    // again — a change since the last run, announced once; everything else stays quiet.
+    let run2 = Demo::start(dir, "1");
+    run2.wait_for_log("notifications armed", Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let second: Vec<Recorded> = recorded(&server_log)
+        .into_iter()
+        .skip(first.len())
+        .collect();
+    eprintln!("run 2 notifications: {second:#?}");
+    let kinds: Vec<(String, String)> = second
+        .iter()
+        .map(|n| (n.tasks.join(","), n.kind.clone()))
+        .collect();
+    assert_eq!(kinds, [(RATE_LIMIT.to_owned(), "needs_you".to_owned())]);
+    assert!(
+        !got.contains(&kinds[0]),
+        "not a repeat of anything announced before the restart"
+    );
+    // A clean stop does not wait for notifications nobody clicked.
+    let (status, log) = run2.terminate(Duration::from_secs(5)).await;
+    assert!(status.success(), "exit status {status}");
+    assert!(log.iter().any(|l| l.contains("stopped cleanly")));
+
+    // Run 3: nothing changed since run 2 handled it, so nothing at all.
+    let run3 = Demo::start(dir, "1");
+    run3.wait_for_log("notifications armed", Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let third: Vec<Recorded> = recorded(&server_log)
+        .into_iter()
+        .skip(first.len() + second.len())
+        .collect();
+    assert!(
+        third.is_empty(),
+        "announced again after a restart: {third:?}"
+    );
+    drop(run3);
+}
+
+/// The tray's "pause" is a `Command` to the core; it must reach the announcer and be kept in
+/// the state directory for the next start. Needs no D-Bus.
+#[tokio::test]
+async fn a_pause_sent_to_the_core_is_saved_for_the_next_start() {
+    use agentbar::app::{Command as CoreCommand, Core, Upstream};
+    use agentbar::config::{Config, Overrides};
+    use agentbar::notify::settings::{RuntimeSettings, SettingsStore};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // Nothing may reach a notification server from here: this binary's other test records
+    // every Notify call on the same bus.
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        "[notifications]\nenabled = false\n",
+    )
+    .unwrap();
+    let config = Config::load(
+        &Overrides {
+            config_dir: Some(dir.path().join("config")),
+            state_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        },
+        None,
+    )
+    .unwrap();
+    let core = Core::start(
+        &config,
+        Upstream::Demo {
+            scenario: None,
+            speed: 1.0,
+        },
+    )
+    .await
+    .unwrap();
+    let until = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    core.commands
+        .send(CoreCommand::PauseNotifications { until: Some(until) })
+        .await
+        .unwrap();
+    let store = SettingsStore::new(dir.path());
+    let wanted = Ok(Some(RuntimeSettings {
+        paused_until: Some(until),
+        configured_pause: None,
+    }));
+    wait_until("the pause on disk", Duration::from_secs(10), || {
+        store.load() == wanted
+    })
+    .await;
+    core.shutdown().await;
+}
