@@ -10,4 +10,8 @@ echo "== cargo clippy" >&2
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo test" >&2
 cargo test --locked --all-targets
+# The tray's end-to-end test needs a display and a session bus; here it must run, not skip.
+echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2
+AGENTBAR_REQUIRE_TRAY_TEST=1 NO_AT_BRIDGE=1 xvfb-run -a dbus-run-session -- \
+  cargo test --locked --test tray
 echo "== all checks passed" >&2

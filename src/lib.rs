@@ -8,7 +8,8 @@
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
-//! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
+//! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests;
+//! - [`tray`]: the menu-bar app (tao loop, pure menu model, icon drawn in code, platform split).
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -19,4 +20,5 @@ pub mod poller;
 pub mod report;
 pub mod sim;
 pub mod store;
+pub mod tray;
 pub mod wire;
