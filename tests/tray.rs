@@ -40,7 +40,13 @@ impl Watcher {
         } else {
             service.to_owned()
         };
-        self.items.lock().unwrap().push(item.clone());
+        // Real watchers keep one entry per item; appindicator registers again on changes.
+        {
+            let mut items = self.items.lock().unwrap();
+            if !items.contains(&item) {
+                items.push(item.clone());
+            }
+        }
         let _ = Self::status_notifier_item_registered(&emitter, &item).await;
     }
 
@@ -75,7 +81,6 @@ struct Node {
     label: String,
     enabled: bool,
     toggle_state: Option<i32>,
-    separator: bool,
     children: Vec<Node>,
 }
 
@@ -98,7 +103,6 @@ impl Node {
                 Some(Value::I32(v)) => Some(*v),
                 _ => None,
             },
-            separator: text("type").as_deref() == Some("separator"),
             children,
         }
     }
@@ -423,6 +427,7 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         first.label
     );
     let labels: Vec<&str> = layout.children.iter().map(|c| c.label.as_str()).collect();
+    eprintln!("menu over D-Bus: {labels:#?}");
     let rows_after = |heading: &str| -> usize {
         let start = labels
             .iter()
@@ -504,6 +509,7 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         },
     )
     .await;
+    eprintln!("row {:?} opened {opened}", row.label);
     let task = tasks_json["tasks"]
         .as_array()
         .unwrap()
