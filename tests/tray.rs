@@ -74,6 +74,9 @@ impl Watcher {
     ) -> zbus::Result<()>;
 }
 
+/// The root of GetLayout's answer: `(ia{sv}av)`, the children still wrapped in variants.
+type RootItem = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
 /// One dbusmenu item as GetLayout describes it.
 #[derive(Debug, Clone)]
 struct Node {
@@ -257,10 +260,8 @@ impl Tray {
             )
             .await
             .unwrap();
-        let (_revision, (id, props, children)): (
-            u32,
-            (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>),
-        ) = reply.body().deserialize().unwrap();
+        let (_revision, (id, props, children)): (u32, RootItem) =
+            reply.body().deserialize().unwrap();
         let props = props
             .iter()
             .map(|(k, v)| (k.clone(), Value::from(v.try_clone().unwrap())))
@@ -465,7 +466,7 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         Duration::from_secs(10),
         async || {
             let log = log(&dirs);
-            let after = log.split("refresh requested").skip(before + 1).next()?;
+            let after = log.split("refresh requested").nth(before + 1)?;
             after.contains("next poll scheduled").then_some(())
         },
     )

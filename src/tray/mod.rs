@@ -138,9 +138,11 @@ pub fn run(config: Config, upstream: Upstream) -> Result<(), TrayError> {
             // macOS wants the status item created once the loop runs; do it so everywhere.
             Event::NewEvents(StartCause::Init) => app.create_tray(),
             Event::UserEvent(event) => {
-                if app.handle(event) {
-                    *control_flow = ControlFlow::Exit;
-                }
+                *control_flow = if app.handle(event) {
+                    ControlFlow::Exit
+                } else {
+                    ControlFlow::Wait
+                };
             }
             _ => {}
         }
