@@ -55,13 +55,15 @@ sleep 4
 
 # Find the icon by its colours (running blue, waiting amber) and click it to open the menu.
 import -window root "$work/before.png"
-spot="$(convert "$work/before.png" txt:- | grep -m1 -iE '#(1F6FEB|D97706)' | cut -d: -f1 || true)"
+spot="$(convert "$work/before.png" txt:- 2>/dev/null | grep -iE '#(1F6FEB|D97706)' | cut -d: -f1 |
+  awk -F, '{x += $1; y += $2; n++} END {if (n) printf "%d,%d", x / n, y / n}')"
 if [ -z "$spot" ]; then
   echo "screenshot: the tray icon was not found; saving the screen as it is" >&2
   cp "$work/before.png" "$out"
   exit 0
 fi
-xdotool mousemove "${spot%,*}" "${spot#*,}" click 1
+# Left button: xfce4-panel shows an appindicator's menu on it.
+xdotool mousemove "${spot%,*}" "${spot#*,}" sleep 0.5 click 1
 sleep 2
 import -window root "$out"
 echo "screenshot: $out" >&2
