@@ -8,10 +8,16 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
-# The D-Bus tests (notifications, the keychain): a session bus of their own, xdg-open (through
-# which a click reaches the BROWSER script) and a Secret Service provider.
-dpkg -s dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus-daemon)
-dpkg -s xdg-utils >/dev/null 2>&1 || need_apt+=(xdg-utils)
+if command -v dpkg >/dev/null 2>&1; then
+  need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
+  need_pkg libgtk-3-dev                # building the tray (GTK, through tao and tray-icon)
+  need_pkg libayatana-appindicator3-1  # running it: tray-icon loads it at run time
+  need_pkg xdg-utils                   # xdg-open, how links reach the browser
+  need_pkg xvfb                        # tests: xvfb-run gives the tray a display
+  need_pkg xauth                       # ... which xvfb-run needs
+  need_pkg dbus                        # tests: dbus-run-session gives it a session bus
+fi
+# The keychain test: a Secret Service provider on that session bus.
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 
 if ((${#need_apt[@]})); then

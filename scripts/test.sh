@@ -17,4 +17,8 @@ AGENTBAR_REQUIRE_DBUS=1 dbus-run-session -- cargo test --locked --test notificat
 echo "== the OS keychain, for real (dbus-run-session + an unlocked gnome-keyring)" >&2
 dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1;
   AGENTBAR_REQUIRE_KEYRING=1 cargo test --locked --test keychain'
+# The tray's end-to-end test needs a display and a session bus; here it must run, not skip.
+echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2
+AGENTBAR_REQUIRE_TRAY_TEST=1 NO_AT_BRIDGE=1 xvfb-run -a dbus-run-session -- \
+  cargo test --locked --test tray
 echo "== all checks passed" >&2

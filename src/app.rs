@@ -520,6 +520,19 @@ pub async fn stop_task(
     })
 }
 
+/// Starts the core and the loopback API on the configured port (what `run` and `demo` serve,
+/// with or without a tray).
+pub async fn start_with_api(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
+    // The API's port first: if it is taken, fail before starting anything else.
+    let listener = crate::server::bind(config.port).await?;
+    let core = Core::start(config, upstream).await?;
+    if let Err(e) = crate::server::start(&core, listener) {
+        core.shutdown().await;
+        return Err(e.into());
+    }
+    Ok(core)
+}
+
 /// Runs the core and the loopback API without a tray until `shutdown` completes or a `Quit`
 /// command arrives.
 pub async fn run_headless(
@@ -527,13 +540,7 @@ pub async fn run_headless(
     upstream: Upstream,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), AppError> {
-    // The API's port first: if it is taken, fail before starting anything else.
-    let listener = crate::server::bind(config.port).await?;
-    let core = Core::start(&config, upstream).await?;
-    if let Err(e) = crate::server::start(&core, listener) {
-        core.shutdown().await;
-        return Err(e.into());
-    }
+    let core = start_with_api(&config, upstream).await?;
     tokio::select! {
         () = shutdown => {}
         () = core.cancel.cancelled() => {}

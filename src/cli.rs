@@ -110,7 +110,7 @@ pub enum AuthCommand {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run without a tray icon (the tray arrives in a later release; headless is the only mode yet)
+    /// Run without a tray icon (also the fallback where there is no display or tray library)
     #[arg(long)]
     pub headless: bool,
     /// Port of the loopback API (0 picks a free one)

@@ -11,7 +11,8 @@
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
 //! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
 //! - [`open`]: the URL-opening seam (desktop and recording);
-//! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests.
+//! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests;
+//! - [`tray`]: the menu-bar app (tao loop, pure menu model, icon drawn in code, platform split).
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -26,4 +27,5 @@ pub mod report;
 pub mod server;
 pub mod sim;
 pub mod store;
+pub mod tray;
 pub mod wire;

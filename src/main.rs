@@ -224,20 +224,12 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result<ExitCode> {
-    if !headless {
-        tracing::info!("the tray is not part of this build yet; running headless");
+    if headless {
+        agentbar::tray::run_headless(config, upstream)?;
+    } else {
+        // Falls back to headless by itself where no tray can exist.
+        agentbar::tray::run(config, upstream)?;
     }
-    let runtime = runtime()?;
-    runtime.block_on(async move {
-        let shutdown = async {
-            if let Err(e) = app::shutdown_signal().await {
-                tracing::error!(error = %e, "cannot wait for a signal; stopping");
-            }
-        };
-        app::run_headless(config, upstream, shutdown).await
-    })?;
-    // Explicitly, so no stray blocking task can hold the process open.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -97,6 +97,7 @@ impl Demo {
         let mut child = Command::new(BIN)
             .args(["demo", "--headless", "--speed", speed])
             .env("AGENTBAR_STATE_DIR", state)
+            .env("AGENTBAR_PORT", "0")
             .env("AGENTBAR_CONFIG_DIR", state.join("config"))
             .env("BROWSER", state.join("browser.sh"))
             .env("RUST_LOG", "agentbar=info")
@@ -232,6 +233,7 @@ fn task_url(state: &Path, id: &str) -> String {
     let output = Command::new(BIN)
         .args(["tasks", "--json"])
         .env("AGENTBAR_STATE_DIR", state)
+        .env("AGENTBAR_PORT", "0")
         .env("AGENTBAR_CONFIG_DIR", state.join("config"))
         .output()
         .unwrap();

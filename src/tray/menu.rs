@@ -1,0 +1,771 @@
+//! The tray's model: a pure function of (overview, view state, now) that says what the icon,
+//! title, tooltip and dropdown show and what each item does. The tray only renders it, and
+//! compares two models to decide between updating labels in place and rebuilding the menu.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+use super::icon::{IconSpec, IconState};
+use crate::model::{Bucket, HealthStatus, Overview, Task};
+use crate::report;
+
+/// Rows per section before the rest collapse into "N more…".
+pub const MAX_ROWS: usize = 8;
+/// Recent (finished) rows are less important than live ones; fewer of them.
+pub const MAX_RECENT_ROWS: usize = 5;
+/// Windows truncates longer tooltips (PLATFORM.md); the limit is kept everywhere for one model.
+pub const MAX_TOOLTIP_CHARS: usize = 127;
+/// Long titles are clipped so the dropdown stays a sensible width.
+const MAX_TITLE_CHARS: usize = 48;
+/// How long a notice ("Stopped …", "Could not …") stays in the menu.
+const NOTICE_SECONDS: i64 = 60;
+
+/// What the tray remembers between snapshots: the user's choices and in-flight questions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ViewState {
+    /// Whether the app is registered to start at login (read from the OS at start).
+    pub open_at_login: bool,
+    /// Notifications are held until then (the tray's record of what it asked the core).
+    pub paused_until: Option<DateTime<Utc>>,
+    /// The task whose "Stop…" was clicked and now shows "Confirm stop".
+    pub confirming_stop: Option<String>,
+    /// A short message for the user and when it was set.
+    pub notice: Option<(String, DateTime<Utc>)>,
+}
+
+/// How long to pause notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    OneHour,
+    UntilTomorrow,
+    Resume,
+}
+
+impl Pause {
+    /// When the pause ends, in the user's time zone for "until tomorrow" (09:00 the next day);
+    /// `None` resumes.
+    pub fn until<Tz: TimeZone>(self, now: DateTime<Tz>) -> Option<DateTime<Utc>> {
+        match self {
+            Pause::OneHour => Some(now.with_timezone(&Utc) + TimeDelta::hours(1)),
+            Pause::UntilTomorrow => {
+                let fallback = now.with_timezone(&Utc) + TimeDelta::hours(24);
+                let morning = (now.date_naive() + TimeDelta::days(1)).and_hms_opt(9, 0, 0);
+                // A DST gap at 09:00 has no local time; a day from now is close enough then.
+                let local = morning.and_then(|m| now.timezone().from_local_datetime(&m).earliest());
+                Some(local.map_or(fallback, |t| t.with_timezone(&Utc)))
+            }
+            Pause::Resume => None,
+        }
+    }
+}
+
+/// What clicking an item does. Effects are performed by the tray, never by the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    OpenUrl(String),
+    CopyLink(String),
+    /// First click on "Stop…": ask for confirmation.
+    AskStop(String),
+    ConfirmStop(String),
+    CancelStop,
+    Refresh,
+    PauseNotifications(Pause),
+    ToggleOpenAtLogin,
+    SignIn,
+    SignOut,
+    Quit,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A disabled line of text (the status, section headers, notices).
+    Info,
+    Action(Action),
+    Check {
+        checked: bool,
+        action: Action,
+    },
+    Submenu(Vec<Entry>),
+    Separator,
+}
+
+/// One item of the dropdown. `key` is stable across snapshots (it becomes the menu item's id),
+/// so the tray can find the item to update and map a click back to its action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub label: String,
+    pub enabled: bool,
+    pub kind: EntryKind,
+}
+
+impl Entry {
+    fn info(key: impl Into<String>, label: impl Into<String>) -> Entry {
+        Entry {
+            key: key.into(),
+            label: label.into(),
+            enabled: false,
+            kind: EntryKind::Info,
+        }
+    }
+
+    fn action(key: impl Into<String>, label: impl Into<String>, action: Action) -> Entry {
+        Entry {
+            key: key.into(),
+            label: label.into(),
+            enabled: true,
+            kind: EntryKind::Action(action),
+        }
+    }
+
+    fn enabled(mut self, enabled: bool) -> Entry {
+        self.enabled = enabled;
+        self
+    }
+
+    fn submenu(key: impl Into<String>, label: impl Into<String>, entries: Vec<Entry>) -> Entry {
+        Entry {
+            key: key.into(),
+            label: label.into(),
+            enabled: true,
+            kind: EntryKind::Submenu(entries),
+        }
+    }
+
+    fn separator(key: impl Into<String>) -> Entry {
+        Entry {
+            key: key.into(),
+            label: String::new(),
+            enabled: false,
+            kind: EntryKind::Separator,
+        }
+    }
+}
+
+/// Everything the tray shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrayModel {
+    pub icon: IconSpec,
+    /// Compact counts for the macOS title and the Linux appindicator label; empty when idle.
+    pub title: String,
+    pub tooltip: String,
+    pub entries: Vec<Entry>,
+}
+
+impl TrayModel {
+    /// The action of the item with this key, wherever it sits.
+    pub fn action(&self, key: &str) -> Option<&Action> {
+        fn find<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Action> {
+            entries.iter().find_map(|e| match &e.kind {
+                EntryKind::Action(a) | EntryKind::Check { action: a, .. }
+                    if e.key == key && e.enabled =>
+                {
+                    Some(a)
+                }
+                EntryKind::Submenu(children) => find(children, key),
+                _ => None,
+            })
+        }
+        find(&self.entries, key)
+    }
+
+    /// Same items in the same places (labels, enabled and checked may differ): the tray can
+    /// update in place instead of rebuilding the menu, which would flicker and close it.
+    pub fn same_shape(&self, other: &TrayModel) -> bool {
+        fn same(a: &[Entry], b: &[Entry]) -> bool {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|(x, y)| {
+                    x.key == y.key
+                        && match (&x.kind, &y.kind) {
+                            (EntryKind::Submenu(xs), EntryKind::Submenu(ys)) => same(xs, ys),
+                            (EntryKind::Info, EntryKind::Info)
+                            | (EntryKind::Separator, EntryKind::Separator)
+                            | (EntryKind::Action(_), EntryKind::Action(_))
+                            | (EntryKind::Check { .. }, EntryKind::Check { .. }) => true,
+                            _ => false,
+                        }
+                })
+        }
+        same(&self.entries, &other.entries)
+    }
+}
+
+/// "▶ 2  ● 1": running and waiting, for hosts that draw text next to the icon.
+pub fn title(running: usize, waiting: usize) -> String {
+    match (running, waiting) {
+        (0, 0) => String::new(),
+        (r, 0) => format!("▶ {r}"),
+        (0, w) => format!("● {w}"),
+        (r, w) => format!("▶ {r}  ● {w}"),
+    }
+}
+
+/// The whole tray as a function of what is known. `list_url` is the web page listing every
+/// task, where "N more…" leads.
+pub fn build(
+    overview: &Overview,
+    view: &ViewState,
+    list_url: &str,
+    now: DateTime<Utc>,
+) -> TrayModel {
+    let snapshot = &overview.snapshot;
+    let health = &overview.health;
+    let counts = snapshot.counts();
+    let status = report::status_line(&counts, report::seconds_since(snapshot, now));
+    let health_line = match health.status {
+        HealthStatus::Ok => None,
+        HealthStatus::Starting if snapshot.fetched_at.is_some() => {
+            Some("Starting — showing saved data".to_owned())
+        }
+        HealthStatus::Starting => Some("Starting…".to_owned()),
+        HealthStatus::Degraded => Some("Offline — showing cached data".to_owned()),
+        HealthStatus::SignedOut => Some("Signed out".to_owned()),
+    };
+
+    let mut entries = vec![Entry::info("status", status.clone())];
+    if let Some(line) = &health_line {
+        entries.push(Entry::info("health", line.clone()));
+    }
+    if let Some((notice, at)) = &view.notice
+        && now.signed_duration_since(*at).num_seconds() < NOTICE_SECONDS
+    {
+        entries.push(Entry::info("notice", notice.clone()));
+    }
+    entries.push(Entry::separator("sep-sections"));
+
+    let sections: [(&str, &str, Vec<&Task>, usize); 3] = [
+        (
+            "needs-you",
+            "Needs you",
+            snapshot
+                .tasks
+                .iter()
+                .filter(|t| t.bucket() == Bucket::Waiting)
+                .collect(),
+            MAX_ROWS,
+        ),
+        (
+            "running",
+            "Running",
+            snapshot
+                .tasks
+                .iter()
+                .filter(|t| t.bucket() == Bucket::Running)
+                .collect(),
+            MAX_ROWS,
+        ),
+        (
+            "recent",
+            "Recent",
+            snapshot
+                .tasks
+                .iter()
+                .filter(|t| !t.is_active() && t.is_recent(now))
+                .collect(),
+            MAX_RECENT_ROWS,
+        ),
+    ];
+    let mut any_rows = false;
+    for (key, heading, tasks, max) in sections {
+        if tasks.is_empty() {
+            continue;
+        }
+        any_rows = true;
+        entries.push(Entry::info(format!("section:{key}"), heading));
+        for task in tasks.iter().take(max) {
+            entries.push(row(task, view, now));
+        }
+        if tasks.len() > max {
+            entries.push(Entry::action(
+                format!("more:{key}"),
+                format!("{} more…", tasks.len() - max),
+                Action::OpenUrl(list_url.to_owned()),
+            ));
+        }
+    }
+    if !any_rows {
+        entries.push(Entry::info("empty", "No tasks in the last 24 h"));
+    }
+
+    entries.push(Entry::separator("sep-actions"));
+    entries.push(Entry::action("refresh", "Refresh now", Action::Refresh));
+    let paused = view.paused_until.filter(|until| *until > now);
+    let pause_label = match paused {
+        Some(until) => format!(
+            "Notifications paused · {} left",
+            report::age(until.signed_duration_since(now).num_seconds())
+        ),
+        None => "Pause notifications".to_owned(),
+    };
+    entries.push(Entry::submenu(
+        "pause",
+        pause_label,
+        vec![
+            Entry::action(
+                "pause:1h",
+                "For 1 hour",
+                Action::PauseNotifications(Pause::OneHour),
+            ),
+            Entry::action(
+                "pause:tomorrow",
+                "Until tomorrow",
+                Action::PauseNotifications(Pause::UntilTomorrow),
+            ),
+            Entry::action(
+                "pause:resume",
+                "Resume",
+                Action::PauseNotifications(Pause::Resume),
+            )
+            .enabled(paused.is_some()),
+        ],
+    ));
+    entries.push(Entry {
+        key: "open-at-login".into(),
+        label: "Open at login".into(),
+        enabled: true,
+        kind: EntryKind::Check {
+            checked: view.open_at_login,
+            action: Action::ToggleOpenAtLogin,
+        },
+    });
+    entries.push(if health.status == HealthStatus::SignedOut {
+        Entry::action("account", "Sign in…", Action::SignIn)
+    } else {
+        Entry::action("account", "Sign out", Action::SignOut)
+    });
+    entries.push(Entry::separator("sep-quit"));
+    entries.push(Entry::action("quit", "Quit agentbar", Action::Quit));
+
+    let mut tooltip = format!("agentbar — {status}");
+    if let Some(line) = health_line {
+        tooltip = format!("{tooltip}\n{line}");
+    }
+    TrayModel {
+        icon: IconSpec {
+            state: IconState::of(&counts, health),
+            running: counts.running,
+            waiting: counts.waiting,
+        },
+        title: title(counts.running, counts.waiting),
+        tooltip: clip(&tooltip, MAX_TOOLTIP_CHARS),
+        entries,
+    }
+}
+
+/// "Needs you · Fix the flaky test — acme/api · 3 min", with the task's actions beneath.
+fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
+    let key = format!("task:{}", task.id);
+    let mut label = format!(
+        "{} · {}",
+        task.state.label(),
+        clip(&task.title, MAX_TITLE_CHARS)
+    );
+    if let Some(repository) = &task.repository {
+        label = format!("{label} — {repository}");
+    }
+    let age = report::age(now.signed_duration_since(task.updated_at).num_seconds());
+    label = format!("{label} · {age}");
+
+    // A submenu's own item cannot be clicked on any of the three platforms, so opening the
+    // task is the first item inside it.
+    let mut children = Vec::new();
+    if let Some(error) = &task.error {
+        children.push(Entry::info(
+            format!("{key}:error"),
+            clip(&format!("Error: {}", error.message), 80),
+        ));
+    }
+    children.push(Entry::action(
+        format!("{key}:open"),
+        "Open task",
+        Action::OpenUrl(task.url.clone()),
+    ));
+    let pull_request = task.pull_request.as_ref().map(|pr| pr.url.clone());
+    children.push(
+        Entry::action(
+            format!("{key}:pr"),
+            "Open pull request",
+            Action::OpenUrl(pull_request.clone().unwrap_or_default()),
+        )
+        .enabled(pull_request.is_some()),
+    );
+    children.push(
+        Entry::action(
+            format!("{key}:logs"),
+            "Open logs (web)",
+            Action::OpenUrl(task.logs_url.clone().unwrap_or_default()),
+        )
+        .enabled(task.logs_url.is_some()),
+    );
+    children.push(Entry::action(
+        format!("{key}:copy"),
+        "Copy link",
+        Action::CopyLink(task.url.clone()),
+    ));
+    children.push(Entry::separator(format!("{key}:sep")));
+    if view.confirming_stop.as_deref() == Some(task.id.as_str()) && task.is_active() {
+        children.push(Entry::action(
+            format!("{key}:confirm-stop"),
+            "Confirm stop",
+            Action::ConfirmStop(task.id.clone()),
+        ));
+        children.push(Entry::action(
+            format!("{key}:cancel-stop"),
+            "Don't stop",
+            Action::CancelStop,
+        ));
+    } else {
+        children.push(
+            Entry::action(
+                format!("{key}:stop"),
+                "Stop…",
+                Action::AskStop(task.id.clone()),
+            )
+            .enabled(task.is_active()),
+        );
+    }
+    Entry::submenu(key, label, children)
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        text.chars().take(max - 1).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{now, task};
+    use crate::model::{Health, Problem, PullRequest, PullRequestState, Snapshot, TaskError};
+
+    const LIST: &str = "https://github.com/copilot/agents";
+
+    fn overview(tasks: Vec<Task>, fetched_seconds_ago: i64) -> Overview {
+        let mut health = Health::starting();
+        health.succeeded(now());
+        Overview {
+            snapshot: Snapshot::new(tasks, now() - TimeDelta::seconds(fetched_seconds_ago)),
+            health,
+        }
+    }
+
+    fn labels(entries: &[Entry]) -> Vec<&str> {
+        entries
+            .iter()
+            .filter(|e| e.kind != EntryKind::Separator)
+            .map(|e| e.label.as_str())
+            .collect()
+    }
+
+    fn submenu<'a>(model: &'a TrayModel, key: &str) -> &'a [Entry] {
+        model
+            .entries
+            .iter()
+            .find_map(|e| match &e.kind {
+                EntryKind::Submenu(children) if e.key == key => Some(children.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
+    }
+
+    #[test]
+    fn the_dropdown_has_the_status_the_sections_and_the_actions_in_order() {
+        let mut done = task("done", "completed", 30);
+        done.completed_at = Some(now() - TimeDelta::minutes(30));
+        let mut old = task("old", "completed", 60 * 30);
+        old.completed_at = Some(now() - TimeDelta::hours(30));
+        let model = build(
+            &overview(
+                vec![
+                    task("run1", "in_progress", 2),
+                    task("wait", "waiting_for_user", 5),
+                    task("run2", "queued", 1),
+                    done,
+                    old,
+                ],
+                12,
+            ),
+            &ViewState::default(),
+            LIST,
+            now(),
+        );
+        assert_eq!(
+            labels(&model.entries),
+            vec![
+                "2 running · 1 needs you · updated 12 s ago",
+                "Needs you",
+                "Needs you · Task wait — acme/api · 5 min",
+                "Running",
+                "Queued · Task run2 — acme/api · 1 min",
+                "Working · Task run1 — acme/api · 2 min",
+                "Recent",
+                "Ready for review · Task done — acme/api · 30 min",
+                "Refresh now",
+                "Pause notifications",
+                "Open at login",
+                "Sign out",
+                "Quit agentbar",
+            ],
+            "finished more than 24 h ago is not recent"
+        );
+        assert!(
+            !model.entries[0].enabled,
+            "the status line is not clickable"
+        );
+        assert_eq!(model.title, "▶ 2  ● 1");
+        assert_eq!(
+            model.tooltip,
+            "agentbar — 2 running · 1 needs you · updated 12 s ago"
+        );
+        assert_eq!(
+            model.icon,
+            IconSpec {
+                state: IconState::NeedsYou,
+                running: 2,
+                waiting: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_row_opens_its_task_and_offers_pr_logs_copy_and_stop() {
+        let mut wait = task("w", "waiting_for_user", 5);
+        wait.pull_request = Some(PullRequest {
+            number: 7,
+            title: "Fix".into(),
+            url: "https://github.com/acme/api/pull/7".into(),
+            state: PullRequestState::Open,
+            draft: true,
+            node_id: None,
+            database_id: None,
+        });
+        wait.logs_url = Some("https://github.com/acme/api/pull/7/agent-sessions/1".into());
+        let model = build(
+            &overview(vec![wait, task("f", "failed", 9)], 0),
+            &ViewState::default(),
+            LIST,
+            now(),
+        );
+        assert_eq!(
+            labels(submenu(&model, "task:w")),
+            vec![
+                "Open task",
+                "Open pull request",
+                "Open logs (web)",
+                "Copy link",
+                "Stop…"
+            ]
+        );
+        assert_eq!(
+            model.action("task:w:open"),
+            Some(&Action::OpenUrl(
+                "https://github.com/acme/api/tasks/w".into()
+            ))
+        );
+        assert_eq!(
+            model.action("task:w:pr"),
+            Some(&Action::OpenUrl(
+                "https://github.com/acme/api/pull/7".into()
+            ))
+        );
+        assert_eq!(
+            model.action("task:w:copy"),
+            Some(&Action::CopyLink(
+                "https://github.com/acme/api/tasks/w".into()
+            ))
+        );
+        assert_eq!(
+            model.action("task:w:stop"),
+            Some(&Action::AskStop("w".into()))
+        );
+        // A finished task without a PR or logs: those items are there but disabled, so the
+        // submenu keeps its shape, and a click on them does nothing.
+        assert_eq!(model.action("task:f:pr"), None);
+        assert_eq!(model.action("task:f:logs"), None);
+        assert_eq!(model.action("task:f:stop"), None);
+    }
+
+    #[test]
+    fn stopping_asks_for_confirmation_first() {
+        let tasks = vec![task("r", "in_progress", 1)];
+        let view = ViewState {
+            confirming_stop: Some("r".into()),
+            ..ViewState::default()
+        };
+        let model = build(&overview(tasks, 0), &view, LIST, now());
+        assert_eq!(
+            model.action("task:r:confirm-stop"),
+            Some(&Action::ConfirmStop("r".into()))
+        );
+        assert_eq!(
+            model.action("task:r:cancel-stop"),
+            Some(&Action::CancelStop)
+        );
+        assert_eq!(model.action("task:r:stop"), None);
+    }
+
+    #[test]
+    fn rows_beyond_the_limit_collapse_into_n_more() {
+        let tasks: Vec<Task> = (0..11)
+            .map(|i| task(&format!("r{i}"), "in_progress", i))
+            .collect();
+        let model = build(&overview(tasks, 0), &ViewState::default(), LIST, now());
+        let rows = model
+            .entries
+            .iter()
+            .filter(|e| e.key.starts_with("task:"))
+            .count();
+        assert_eq!(rows, MAX_ROWS);
+        let more = model.entries.iter().find(|e| e.key == "more:running");
+        assert_eq!(more.map(|e| e.label.as_str()), Some("3 more…"));
+        assert_eq!(
+            model.action("more:running"),
+            Some(&Action::OpenUrl(LIST.into()))
+        );
+    }
+
+    #[test]
+    fn health_shows_in_the_menu_the_icon_and_the_account_item() {
+        let mut offline = overview(vec![task("r", "in_progress", 1)], 40);
+        offline.health.failed(Problem {
+            code: "server_error",
+            message: "HTTP 503".into(),
+            at: now(),
+        });
+        let model = build(&offline, &ViewState::default(), LIST, now());
+        assert_eq!(model.entries[1].label, "Offline — showing cached data");
+        assert_eq!(model.icon.state, IconState::Offline);
+        assert!(model.tooltip.ends_with("\nOffline — showing cached data"));
+
+        let mut signed_out = overview(vec![], 0);
+        signed_out.snapshot.fetched_at = None;
+        signed_out.health.failed(Problem {
+            code: "no_token",
+            message: "no token".into(),
+            at: now(),
+        });
+        let model = build(&signed_out, &ViewState::default(), LIST, now());
+        assert_eq!(
+            labels(&model.entries)[..3],
+            [
+                "Nothing running · never updated",
+                "Signed out",
+                "No tasks in the last 24 h"
+            ]
+        );
+        assert_eq!(model.action("account"), Some(&Action::SignIn));
+        assert_eq!(model.icon.state, IconState::SignedOut);
+        assert_eq!(model.title, "");
+    }
+
+    #[test]
+    fn the_pause_and_login_items_reflect_the_view_state() {
+        let view = ViewState {
+            open_at_login: true,
+            paused_until: Some(now() + TimeDelta::minutes(59)),
+            ..ViewState::default()
+        };
+        let model = build(&overview(vec![], 0), &view, LIST, now());
+        let login = model.entries.iter().find(|e| e.key == "open-at-login");
+        assert!(matches!(
+            login.map(|e| &e.kind),
+            Some(EntryKind::Check { checked: true, .. })
+        ));
+        let pause = model.entries.iter().find(|e| e.key == "pause");
+        assert_eq!(
+            pause.map(|e| e.label.as_str()),
+            Some("Notifications paused · 59 min left")
+        );
+        assert_eq!(
+            model.action("pause:resume"),
+            Some(&Action::PauseNotifications(Pause::Resume))
+        );
+        // Once the pause is over, it reads as not paused without anyone clearing it.
+        let later = build(
+            &overview(vec![], 0),
+            &view,
+            LIST,
+            now() + TimeDelta::hours(2),
+        );
+        assert!(model.action("pause:1h").is_some());
+        assert_eq!(later.action("pause:resume"), None);
+    }
+
+    #[test]
+    fn only_labels_change_while_nothing_moves_so_the_menu_is_updated_in_place() {
+        let tasks = vec![task("r", "in_progress", 1), task("w", "idle", 2)];
+        let a = build(
+            &overview(tasks.clone(), 5),
+            &ViewState::default(),
+            LIST,
+            now(),
+        );
+        let b = build(
+            &overview(tasks.clone(), 5),
+            &ViewState::default(),
+            LIST,
+            now() + TimeDelta::seconds(30),
+        );
+        assert_ne!(a, b, "the ages moved");
+        assert!(a.same_shape(&b));
+        assert_eq!(
+            a,
+            build(
+                &overview(tasks.clone(), 5),
+                &ViewState::default(),
+                LIST,
+                now()
+            ),
+            "pure: same inputs, same model"
+        );
+
+        let mut moved = tasks;
+        moved[0].state = crate::model::State::Completed;
+        let c = build(&overview(moved, 5), &ViewState::default(), LIST, now());
+        assert!(!a.same_shape(&c), "a task changed section: rebuild");
+    }
+
+    #[test]
+    fn failed_rows_carry_their_error_and_long_titles_are_clipped() {
+        let mut failed = task("f", "failed", 3);
+        failed.title = "x".repeat(100);
+        failed.error = Some(TaskError {
+            code: None,
+            message: "Tests did not pass".into(),
+        });
+        let model = build(
+            &overview(vec![failed], 0),
+            &ViewState::default(),
+            LIST,
+            now(),
+        );
+        let row = model.entries.iter().find(|e| e.key == "task:f");
+        let label = row.map(|e| e.label.clone()).unwrap_or_default();
+        assert!(label.contains(&format!("{}…", "x".repeat(47))), "{label}");
+        assert_eq!(
+            labels(submenu(&model, "task:f"))[0],
+            "Error: Tests did not pass"
+        );
+    }
+
+    #[test]
+    fn pausing_until_tomorrow_means_nine_in_the_morning_local_time() {
+        let tz = chrono::FixedOffset::east_opt(2 * 3600).unwrap();
+        let now_local = now().with_timezone(&tz); // 14:00 local on the 22nd
+        assert_eq!(
+            Pause::UntilTomorrow.until(now_local),
+            Some(
+                DateTime::parse_from_rfc3339("2026-11-23T07:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
+        );
+        assert_eq!(
+            Pause::OneHour.until(now()),
+            Some(now() + TimeDelta::hours(1))
+        );
+        assert_eq!(Pause::Resume.until(now()), None);
+    }
+}
