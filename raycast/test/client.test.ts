@@ -104,7 +104,11 @@ describe("AgentbarClient", () => {
   it("reads logs after a cursor, and says 501 as not implemented", async () => {
     fake = await startFakeAgentbar({
       "GET /v1/tasks/t1/logs": ({ query }) => ({
-        body: { events: [{ seq: 4, kind: "progress", title: "Step 2 of 5", body: "" }], cursor: `after-${query.get("after")}`, done: true },
+        body: {
+          events: [{ seq: 4, kind: "progress", title: "Step 2 of 5", body: "" }],
+          cursor: `after-${query.get("after")}`,
+          done: true,
+        },
       }),
       "GET /v1/tasks/t2/logs": {
         status: 501,
@@ -121,8 +125,14 @@ describe("AgentbarClient", () => {
   it("posts refresh and stop, and keeps the reason a stop is refused", async () => {
     fake = await startFakeAgentbar({
       "POST /v1/refresh": { status: 202 },
-      "POST /v1/tasks/t1/stop": { status: 202, body: { task_id: "t1", workflow_run_id: 7, status: "cancel_requested" } },
-      "POST /v1/tasks/t2/stop": { status: 409, body: { error: { code: "not_active", message: "the task is not running" } } },
+      "POST /v1/tasks/t1/stop": {
+        status: 202,
+        body: { task_id: "t1", workflow_run_id: 7, status: "cancel_requested" },
+      },
+      "POST /v1/tasks/t2/stop": {
+        status: 409,
+        body: { error: { code: "not_active", message: "the task is not running" } },
+      },
     });
     const client = clientFor(fake.url);
     await client.refresh();
@@ -187,7 +197,10 @@ describe("resolveEndpoint", () => {
     expect((await client.health()).status).toBe("ok");
     expect(fake.requests[0].authorization).toBe(`Bearer ${TOKEN}`);
     // agentbar restarted with a new token: the next request reads the new file.
-    fs.writeFileSync(path.join(dir, "endpoint.json"), JSON.stringify({ url: fake.url, token: "new", pid: 2, schema_version: 1 }));
+    fs.writeFileSync(
+      path.join(dir, "endpoint.json"),
+      JSON.stringify({ url: fake.url, token: "new", pid: 2, schema_version: 1 }),
+    );
     await client.health();
     expect(fake.requests[1].authorization).toBe("Bearer new");
   });

@@ -41,14 +41,25 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
   const hanging: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    requests.push({ method: req.method ?? "", path: url.pathname + url.search, authorization: req.headers.authorization });
+    requests.push({
+      method: req.method ?? "",
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+    });
     const route = fake.routes[`${req.method} ${url.pathname}`];
     if (!route) {
       res.writeHead(599, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "unexpected", message: `fake agentbar: no route ${req.method} ${url.pathname}` } }));
+      res.end(
+        JSON.stringify({
+          error: { code: "unexpected", message: `fake agentbar: no route ${req.method} ${url.pathname}` },
+        }),
+      );
       return;
     }
-    const answer = typeof route === "function" ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams }) : route;
+    const answer =
+      typeof route === "function"
+        ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams })
+        : route;
     if (answer.hang) {
       hanging.push(res);
       return;
@@ -92,7 +103,10 @@ export async function closedPort(): Promise<number> {
 export function stateDir(endpoint?: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentbar-state-"));
   if (endpoint !== undefined) {
-    fs.writeFileSync(path.join(dir, "endpoint.json"), typeof endpoint === "string" ? endpoint : JSON.stringify(endpoint));
+    fs.writeFileSync(
+      path.join(dir, "endpoint.json"),
+      typeof endpoint === "string" ? endpoint : JSON.stringify(endpoint),
+    );
   }
   return dir;
 }

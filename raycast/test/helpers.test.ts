@@ -83,14 +83,11 @@ describe("sections and order", () => {
   });
 
   it("knows which buckets are active", () => {
-    expect(["running", "waiting", "completed", "failed", "cancelled", "unknown"].map((b) => isActive({ bucket: b as Task["bucket"] }))).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ["running", "waiting", "completed", "failed", "cancelled", "unknown"].map((b) =>
+        isActive({ bucket: b as Task["bucket"] }),
+      ),
+    ).toEqual([true, true, false, false, false, false]);
   });
 });
 
@@ -177,7 +174,9 @@ describe("state directory (the rules of src/config.rs)", () => {
     expect(stateDirectory("win32", { LOCALAPPDATA: "C:\\Users\\ada\\AppData\\Local" }, "C:\\Users\\ada")).toBe(
       "C:\\Users\\ada\\AppData\\Local\\agentbar\\agentbar\\data",
     );
-    expect(stateDirectory("win32", {}, "C:\\Users\\ada")).toBe("C:\\Users\\ada\\AppData\\Local\\agentbar\\agentbar\\data");
+    expect(stateDirectory("win32", {}, "C:\\Users\\ada")).toBe(
+      "C:\\Users\\ada\\AppData\\Local\\agentbar\\agentbar\\data",
+    );
     expect(endpointPath("win32", { LOCALAPPDATA: "D:\\Local" }, null)).toBe(
       "D:\\Local\\agentbar\\agentbar\\data\\endpoint.json",
     );
@@ -286,9 +285,19 @@ describe("the gate", () => {
       command: "agentbar run",
     });
     expect(describeProblem({ kind: "signed-out", message: "" }).title).toBe("agentbar is signed out");
-    expect(describeProblem({ kind: "newer-schema", message: "v2" }).title).toBe("agentbar is newer than this extension");
+    expect(describeProblem({ kind: "newer-schema", message: "v2" }).title).toBe(
+      "agentbar is newer than this extension",
+    );
     expect(describeProblem({ kind: "unauthorized", message: "" }).preferencesHelp).toBe(true);
-    for (const kind of ["misdirected", "bad-endpoint", "timeout", "server-error", "not-implemented", "bad-response", "http"] as const) {
+    for (const kind of [
+      "misdirected",
+      "bad-endpoint",
+      "timeout",
+      "server-error",
+      "not-implemented",
+      "bad-response",
+      "http",
+    ] as const) {
       const text = describeProblem({ kind, message: "why" });
       expect(text.title.length).toBeGreaterThan(0);
       expect(text.description.length).toBeGreaterThan(0);

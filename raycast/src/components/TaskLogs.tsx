@@ -49,7 +49,9 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const previousLast = useRef<string | undefined>(undefined);
   useEffect(() => {
-    setSelected((current) => followSelection(current, previousLast.current, lastId));
+    // Read the ref now: the updater runs later, after the ref has moved on.
+    const before = previousLast.current;
+    setSelected((current) => followSelection(current, before, lastId));
     previousLast.current = lastId;
   }, [lastId]);
 

@@ -99,10 +99,10 @@ export const showToast = vi.fn(async (options: { style: string; title: string; m
   toasts.push(toast);
   return toast;
 });
-export const confirmAlert = vi.fn(async (_options: unknown) => true);
+export const confirmAlert = vi.fn(async (options: unknown) => options !== undefined);
 export const openExtensionPreferences = vi.fn(async () => undefined);
-export const open = vi.fn(async (_target: string) => undefined);
-export const Clipboard = { copy: vi.fn(async (_content: unknown) => undefined) };
+export const open = vi.fn(async (target: string) => void target);
+export const Clipboard = { copy: vi.fn(async (content: unknown) => void content) };
 
 let preferences: Record<string, unknown> = {};
 /** Sets what getPreferenceValues returns (tests point the extension at a fake agentbar). */
