@@ -28,7 +28,7 @@ const shortcut = (key: string, mac: string[], win: string[]) => ({
   Windows: { modifiers: win, key },
 });
 
-/** Keyboard.Shortcut.Common as Raycast documents it. */
+/** Keyboard.Shortcut.Common as Raycast documents it (the real values come from the Raycast app at run time). */
 export const Keyboard = {
   Shortcut: {
     Common: {
@@ -45,8 +45,11 @@ export const Keyboard = {
       OpenWith: shortcut("o", ["cmd", "shift"], ["ctrl", "shift"]),
       Pin: shortcut("p", ["cmd", "shift"], ["ctrl"]),
       Refresh: shortcut("r", ["cmd"], ["ctrl"]),
-      Remove: shortcut("x", ["ctrl"], ["ctrl"]),
-      RemoveAll: shortcut("x", ["ctrl", "shift"], ["ctrl", "shift"]),
+      Remove: { macOS: { modifiers: ["ctrl"], key: "x" }, Windows: { modifiers: ["ctrl"], key: "d" } },
+      RemoveAll: {
+        macOS: { modifiers: ["ctrl", "shift"], key: "x" },
+        Windows: { modifiers: ["ctrl", "shift"], key: "d" },
+      },
       Save: shortcut("s", ["cmd"], ["ctrl"]),
       ToggleQuickLook: shortcut("y", ["cmd"], ["ctrl"]),
     },
