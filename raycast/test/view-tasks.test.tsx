@@ -2,6 +2,8 @@
 // loopback: the sections and rows, the action panel (Enter opens the PR, ⌘L pushes the logs,
 // shortcuts that do not clash), stop and refresh, and the empty views when agentbar cannot help.
 import { confirmAlert } from "@raycast/api";
+import fs from "node:fs";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReactTestRenderer } from "react-test-renderer";
 import { TaskLogs } from "../src/components/TaskLogs";
@@ -184,11 +186,22 @@ describe("the task list", () => {
   it("says so when there are no tasks", async () => {
     const empty = { ...(example("v1-tasks") as object), tasks: [] };
     const v = await openWith({ "GET /v1/tasks": { body: empty } });
-    await waitFor(() => expect(one(v, "List.EmptyView").props.title).toBe("No agent tasks"));
+    await waitFor(() => expect(one(v, "List.EmptyView").props.title).toBe("No tasks"));
   });
 });
 
 describe("the empty views when agentbar cannot help", () => {
+  it("never starts agentbar: nothing in the extension spawns a process or opens an app", () => {
+    const files = fs.readdirSync(path.resolve(__dirname, "../src"), { recursive: true, encoding: "utf8" });
+    const sources = files
+      .filter((f) => /\.tsx?$/.test(f))
+      .map((f) => fs.readFileSync(path.resolve(__dirname, "../src", f), "utf8"));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const source of sources) {
+      expect(source).not.toMatch(/child_process|execFile|spawn\(|\bopen\(|launchCommand|open-application/);
+    }
+  });
+
   async function emptyView(renderer: ReactTestRenderer) {
     const emptyView = await waitFor(() => one(renderer, "List.EmptyView"));
     // Never a spinner forever.

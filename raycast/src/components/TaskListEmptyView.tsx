@@ -1,4 +1,4 @@
-/** Shown when agentbar answers but has no tasks (or the filter matches none). */
+/** Shown when agentbar answers but has no tasks, or when the search text matches none. */
 import { Action, ActionPanel, Icon, Keyboard, List } from "@raycast/api";
 import type { AgentbarClient } from "../api/client";
 import { refreshNow } from "./TaskActions";
@@ -7,8 +7,8 @@ export function TaskListEmptyView(props: { client: AgentbarClient; revalidate: (
   return (
     <List.EmptyView
       icon={Icon.Checkmark}
-      title="No agent tasks"
-      description="Nothing from your coding agents yet. New tasks show up here as agentbar sees them."
+      title="No tasks"
+      description="No agent task matches, or agentbar has none yet. New tasks show up here as agentbar sees them."
       actions={
         <ActionPanel>
           <Action
