@@ -21,4 +21,21 @@ dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock
 echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2
 AGENTBAR_REQUIRE_TRAY_TEST=1 NO_AT_BRIDGE=1 xvfb-run -a dbus-run-session -- \
   cargo test --locked --test tray
+
+echo "== raycast: npm ci, build (type-check), lint, test" >&2
+if ! command -v npm >/dev/null 2>&1; then
+  echo "test: npm is missing; install Node.js 20 or newer (https://nodejs.org) and run this again" >&2
+  exit 2
+fi
+(
+  cd raycast
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    npm install --no-audit --no-fund
+  fi
+  npm run build
+  npm run lint
+  npm test
+)
 echo "== all checks passed" >&2

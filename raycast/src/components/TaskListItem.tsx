@@ -1,0 +1,40 @@
+/** One task row: status icon tinted by bucket, title, repository, progress, error and age. */
+import { Color, Icon, List } from "@raycast/api";
+import type { AgentbarClient } from "../api/client";
+import type { Task } from "../api/types";
+import { bucketAppearance } from "../helpers/appearance";
+import { ageText, exactTime, rowTime } from "../helpers/format";
+import { searchKeywords } from "../helpers/tasks";
+import { TaskActions } from "./TaskActions";
+
+export function taskAccessories(task: Task, now: number): List.Item.Accessory[] {
+  const accessories: List.Item.Accessory[] = [];
+  if (task.error) {
+    accessories.push({
+      text: { value: task.error.message, color: Color.Red },
+      icon: { source: Icon.ExclamationMark, tintColor: Color.Red },
+      tooltip: task.error.code ? `${task.error.code}: ${task.error.message}` : task.error.message,
+    });
+  }
+  if (task.progress) accessories.push({ tag: task.progress, tooltip: "Progress" });
+  const time = rowTime(task);
+  const age = ageText(time.iso, now);
+  if (age) accessories.push({ text: age, tooltip: `${time.verb} ${exactTime(time.iso)}` });
+  return accessories;
+}
+
+export function TaskListItem(props: { task: Task; now: number; client: AgentbarClient; revalidate: () => void }) {
+  const { task, now } = props;
+  const look = bucketAppearance(task.bucket);
+  return (
+    <List.Item
+      id={task.id}
+      icon={{ value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: task.label }}
+      title={task.title}
+      subtitle={task.repository ?? undefined}
+      keywords={searchKeywords(task)}
+      accessories={taskAccessories(task, now)}
+      actions={<TaskActions task={task} client={props.client} revalidate={props.revalidate} />}
+    />
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The ⌘L view: the task's structured log events, oldest first with the newest at the bottom,
+ * each with a markdown detail. While the task is active new events are fetched and appended;
+ * the selection follows the newest event only when it was already on the newest one.
+ */
+import { Action, ActionPanel, Color, Icon, Keyboard, List } from "@raycast/api";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { AgentbarClient } from "../api/client";
+import type { LogEvent, Task } from "../api/types";
+import { logKindAppearance } from "../helpers/appearance";
+import { eventId, eventMarkdown, followSelection } from "../helpers/logs";
+import { isActive } from "../helpers/tasks";
+import { useTaskLogs } from "../hooks/useTaskLogs";
+import { ProblemEmptyView } from "./ProblemEmptyView";
+import { OPEN_LOGS_IN_BROWSER } from "./shortcuts";
+
+export const LOGS_NOT_AVAILABLE = "Logs are not available from this agentbar version";
+
+function webLogsUrl(task: Task): string {
+  return task.logs_url || task.url;
+}
+
+function OpenLogsInBrowser(props: { task: Task }) {
+  return (
+    <Action.OpenInBrowser title="Open Logs in Browser" url={webLogsUrl(props.task)} shortcut={OPEN_LOGS_IN_BROWSER} />
+  );
+}
+
+function EventActions(props: { task: Task; event: LogEvent }) {
+  return (
+    <ActionPanel>
+      <OpenLogsInBrowser task={props.task} />
+      <Action.CopyToClipboard
+        title="Copy Event"
+        content={eventMarkdown(props.event)}
+        shortcut={Keyboard.Shortcut.Common.Copy}
+      />
+    </ActionPanel>
+  );
+}
+
+export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
+  const { task, client } = props;
+  const [attempt, setAttempt] = useState(0);
+  const logs = useTaskLogs(client, task.id, isActive(task), attempt);
+
+  const last = logs.events.at(-1);
+  const lastId = last ? eventId(last) : undefined;
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const previousLast = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    // Read the ref now: the updater runs later, after the ref has moved on.
+    const before = previousLast.current;
+    setSelected((current) => followSelection(current, before, lastId));
+    previousLast.current = lastId;
+  }, [lastId]);
+
+  const title = `Logs — ${task.title}`;
+  const retry = () => setAttempt((n) => n + 1);
+
+  let emptyView: ReactNode = null;
+  if (logs.error?.kind === "not-implemented") {
+    emptyView = (
+      <List.EmptyView
+        icon={Icon.Document}
+        title={LOGS_NOT_AVAILABLE}
+        description="Update agentbar to read session logs here. Meanwhile, open them on GitHub."
+        actions={
+          <ActionPanel>
+            <OpenLogsInBrowser task={task} />
+          </ActionPanel>
+        }
+      />
+    );
+  } else if (logs.error && logs.events.length === 0) {
+    emptyView = (
+      <ProblemEmptyView
+        blocker={{ kind: logs.error.kind, message: logs.error.message }}
+        onRetry={retry}
+        extraActions={<OpenLogsInBrowser task={task} />}
+      />
+    );
+  } else if (!logs.loading && logs.events.length === 0) {
+    emptyView = (
+      <List.EmptyView
+        icon={Icon.Document}
+        title={logs.following ? "Waiting for the first log events…" : "No log events"}
+        actions={
+          <ActionPanel>
+            <OpenLogsInBrowser task={task} />
+          </ActionPanel>
+        }
+      />
+    );
+  }
+
+  return (
+    <List
+      navigationTitle={title}
+      isLoading={logs.loading || logs.following}
+      isShowingDetail={logs.events.length > 0}
+      selectedItemId={selected}
+      onSelectionChange={(id) => {
+        if (id) setSelected(id);
+      }}
+      searchBarPlaceholder="Filter log events"
+    >
+      {emptyView}
+      {logs.events.map((event) => {
+        const look = logKindAppearance(event.kind);
+        return (
+          <List.Item
+            key={eventId(event)}
+            id={eventId(event)}
+            icon={{ value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: event.kind }}
+            title={event.title}
+            keywords={[event.kind, ...(event.tool ? [event.tool.name] : [])]}
+            detail={<List.Item.Detail markdown={eventMarkdown(event)} />}
+            actions={<EventActions task={task} event={event} />}
+          />
+        );
+      })}
+    </List>
+  );
+}

@@ -1,0 +1,207 @@
+// The API client and endpoint discovery against a fake agentbar over real loopback HTTP: the
+// bearer token, every failure as a typed error (refused, timeout, 401, 421, 5xx, 501, newer
+// schema, not JSON), and endpoint.json from the state directory with the preference overrides.
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { AgentbarClient } from "../src/api/client";
+import { resolveEndpoint, type EndpointPreferences } from "../src/api/endpoint";
+import { AgentbarError } from "../src/api/errors";
+import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+
+let fake: FakeAgentbar | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+function clientFor(url: string, token = TOKEN, timeoutMs?: number) {
+  return new AgentbarClient({ endpoint: async () => ({ url, token }), timeoutMs });
+}
+
+async function failure(promise: Promise<unknown>): Promise<AgentbarError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AgentbarError);
+    return error as AgentbarError;
+  }
+  throw new Error("expected a failure");
+}
+
+const sources = (dir: string, preferences: EndpointPreferences = {}) => ({
+  preferences,
+  platform: "linux",
+  env: { AGENTBAR_STATE_DIR: dir },
+  home: "/nonexistent-home",
+  readFile: (p: string) => fs.promises.readFile(p, "utf8"),
+});
+
+describe("AgentbarClient", () => {
+  it("reads the task list with the bearer token", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    const list = await clientFor(fake.url).tasks();
+    expect(list.tasks).toHaveLength(9);
+    expect(fake.requests).toEqual([{ method: "GET", path: "/v1/tasks", authorization: `Bearer ${TOKEN}` }]);
+  });
+
+  it("reads health and one task, and sends no Authorization without a token", async () => {
+    fake = await startFakeAgentbar({
+      "GET /v1/health": { body: example("v1-health") },
+      "GET /v1/tasks/b1a7c0de-0002-4000-8000-00000000a002": { body: example("v1-task") },
+    });
+    expect((await clientFor(fake.url, "").health()).version).toBe("0.1.0");
+    expect(fake.requests[0].authorization).toBeUndefined();
+    expect((await clientFor(fake.url).task("b1a7c0de-0002-4000-8000-00000000a002")).sessions).toHaveLength(1);
+  });
+
+  it("says not running when nothing listens", async () => {
+    const port = await closedPort();
+    const error = await failure(clientFor(`http://127.0.0.1:${port}`).tasks());
+    expect(error.kind).toBe("not-running");
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it("gives up after the time limit instead of spinning", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { hang: true } });
+    const started = Date.now();
+    const error = await failure(clientFor(fake.url, TOKEN, 200).tasks());
+    expect(error.kind).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it.each([
+    [401, "unauthorized", { error: { code: "unauthorized", message: "missing or wrong bearer token" } }],
+    [421, "misdirected", { error: { code: "misdirected", message: "Host must be 127.0.0.1" } }],
+    [500, "server-error", { error: { code: "internal", message: "boom" } }],
+    [503, "server-error", undefined],
+    [404, "http", { error: { code: "not_found", message: "no such task" } }],
+  ] as const)("turns %s into %s, keeping the API's message", async (status, kind, body) => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { status, body } });
+    const error = await failure(clientFor(fake.url).tasks());
+    expect(error.kind).toBe(kind);
+    expect(error.details.status).toBe(status);
+    expect(error.message).toBe(body ? body.error.message : `agentbar answered ${status}`);
+  });
+
+  it("says a newer schema instead of failing to decode it", async () => {
+    fake = await startFakeAgentbar({
+      "GET /v1/tasks": { body: { schema_version: 2, everything: "different" } },
+    });
+    const error = await failure(clientFor(fake.url).tasks());
+    expect(error.kind).toBe("newer-schema");
+  });
+
+  it("reports an answer that is not JSON or not the right shape", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { text: "<html>" } });
+    expect((await failure(clientFor(fake.url).tasks())).kind).toBe("bad-response");
+    fake.routes["GET /v1/tasks"] = { body: { schema_version: 1, tasks: "nope" } };
+    const error = await failure(clientFor(fake.url).tasks());
+    expect(error.kind).toBe("bad-response");
+    expect(error.message).toContain("generated_at");
+  });
+
+  it("reads logs after a cursor, and says 501 as not implemented", async () => {
+    fake = await startFakeAgentbar({
+      "GET /v1/tasks/t1/logs": ({ query }) => ({
+        body: {
+          events: [{ seq: 4, kind: "progress", title: "Step 2 of 5", body: "" }],
+          cursor: `after-${query.get("after")}`,
+          done: true,
+        },
+      }),
+      "GET /v1/tasks/t2/logs": {
+        status: 501,
+        body: { error: { code: "not_implemented", message: "session logs are not served by this version" } },
+      },
+    });
+    const page = await clientFor(fake.url).logs("t1", "c 3");
+    expect(page.cursor).toBe("after-c 3");
+    expect(fake.requests[0].path).toBe("/v1/tasks/t1/logs?after=c%203");
+    const error = await failure(clientFor(fake.url).logs("t2"));
+    expect(error).toMatchObject({ kind: "not-implemented", message: "session logs are not served by this version" });
+  });
+
+  it("posts refresh and stop, and keeps the reason a stop is refused", async () => {
+    fake = await startFakeAgentbar({
+      "POST /v1/refresh": { status: 202 },
+      "POST /v1/tasks/t1/stop": {
+        status: 202,
+        body: { task_id: "t1", workflow_run_id: 7, status: "cancel_requested" },
+      },
+      "POST /v1/tasks/t2/stop": {
+        status: 409,
+        body: { error: { code: "not_active", message: "the task is not running" } },
+      },
+    });
+    const client = clientFor(fake.url);
+    await client.refresh();
+    expect(await client.stop("t1")).toEqual({ task_id: "t1", workflow_run_id: 7, status: "cancel_requested" });
+    const error = await failure(client.stop("t2"));
+    expect(error).toMatchObject({ kind: "http", message: "the task is not running", details: { code: "not_active" } });
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/refresh",
+      "POST /v1/tasks/t1/stop",
+      "POST /v1/tasks/t2/stop",
+    ]);
+  });
+});
+
+describe("resolveEndpoint", () => {
+  const file = { url: "http://127.0.0.1:47615", token: "t".repeat(64), pid: 99, schema_version: 1 };
+
+  it("reads endpoint.json from the state directory", async () => {
+    const dir = stateDir(file);
+    expect(await resolveEndpoint(sources(dir))).toEqual({ url: file.url, token: file.token });
+  });
+
+  it("says not running when there is no endpoint.json, naming where it looked", async () => {
+    const dir = stateDir();
+    const error = await failure(resolveEndpoint(sources(dir)));
+    expect(error.kind).toBe("not-running");
+    expect(error.message).toContain(path.join(dir, "endpoint.json"));
+  });
+
+  it("says a newer schema for a newer endpoint.json, and a broken one plainly", async () => {
+    expect((await failure(resolveEndpoint(sources(stateDir({ ...file, schema_version: 2 }))))).kind).toBe(
+      "newer-schema",
+    );
+    expect((await failure(resolveEndpoint(sources(stateDir("{not json"))))).kind).toBe("bad-endpoint");
+    expect((await failure(resolveEndpoint(sources(stateDir({ url: 1 }))))).kind).toBe("bad-endpoint");
+  });
+
+  it("lets the preferences override the URL and the token", async () => {
+    const dir = stateDir(file);
+    expect(await resolveEndpoint(sources(dir, { apiToken: " mine " }))).toEqual({ url: file.url, token: "mine" });
+    expect(await resolveEndpoint(sources(dir, { apiUrl: "http://localhost:5000/" }))).toEqual({
+      url: "http://localhost:5000",
+      token: file.token,
+    });
+    expect(await resolveEndpoint(sources(stateDir(), { apiUrl: "http://127.0.0.1:1", apiToken: "x" }))).toEqual({
+      url: "http://127.0.0.1:1",
+      token: "x",
+    });
+    // A URL without endpoint.json and without a token: health can still answer.
+    expect(await resolveEndpoint(sources(stateDir(), { apiUrl: "http://127.0.0.1:1" }))).toEqual({
+      url: "http://127.0.0.1:1",
+      token: "",
+    });
+    expect((await failure(resolveEndpoint(sources(dir, { apiUrl: "not a url" })))).kind).toBe("bad-endpoint");
+    expect((await failure(resolveEndpoint(sources(dir, { apiUrl: "ftp://127.0.0.1" })))).kind).toBe("bad-endpoint");
+  });
+
+  it("works end to end: endpoint.json → request with its token", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/health": { body: example("v1-health") } });
+    const dir = stateDir({ url: fake.url, token: TOKEN, pid: 1, schema_version: 1 });
+    const client = new AgentbarClient({ endpoint: () => resolveEndpoint(sources(dir)) });
+    expect((await client.health()).status).toBe("ok");
+    expect(fake.requests[0].authorization).toBe(`Bearer ${TOKEN}`);
+    // agentbar restarted with a new token: the next request reads the new file.
+    fs.writeFileSync(
+      path.join(dir, "endpoint.json"),
+      JSON.stringify({ url: fake.url, token: "new", pid: 2, schema_version: 1 }),
+    );
+    await client.health();
+    expect(fake.requests[1].authorization).toBe("Bearer new");
+  });
+});

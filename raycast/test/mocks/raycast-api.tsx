@@ -1,0 +1,125 @@
+/**
+ * A stand-in for `@raycast/api` in tests. Each component renders as a plain element named like
+ * the Raycast component ("List.Item", "Action.Push", …) with every prop kept, and renders its
+ * `actions` and `detail` props as children so tests can find them in the tree. Functions with
+ * effects are `vi.fn()`s that tests inspect or re-program.
+ */
+import { createElement, type ReactNode } from "react";
+import { vi } from "vitest";
+
+type Props = Record<string, unknown> & { children?: ReactNode };
+
+function host(name: string) {
+  const Component = (props: Props) =>
+    createElement(name, props, props.actions as ReactNode, props.detail as ReactNode, props.children);
+  Component.displayName = name;
+  return Component;
+}
+
+const names = (prefix: string) =>
+  new Proxy({} as Record<string, string>, { get: (_target, key) => `${prefix}:${String(key)}` });
+
+export const Icon = names("icon");
+export const Color = names("color");
+export const Image = { Mask: { Circle: "circle", RoundedRectangle: "roundedRectangle" } };
+
+const shortcut = (key: string, mac: string[], win: string[]) => ({
+  macOS: { modifiers: mac, key },
+  Windows: { modifiers: win, key },
+});
+
+/** Keyboard.Shortcut.Common as Raycast documents it (the real values come from the Raycast app at run time). */
+export const Keyboard = {
+  Shortcut: {
+    Common: {
+      Copy: shortcut("c", ["cmd", "shift"], ["ctrl", "shift"]),
+      CopyDeeplink: shortcut("c", ["cmd", "shift"], ["ctrl", "shift"]),
+      CopyName: shortcut(".", ["cmd", "shift"], ["ctrl", "alt"]),
+      CopyPath: shortcut(",", ["cmd", "shift"], ["alt", "shift"]),
+      Duplicate: shortcut("d", ["cmd"], ["ctrl", "shift"]),
+      Edit: shortcut("e", ["cmd"], ["ctrl"]),
+      MoveDown: shortcut("arrowDown", ["cmd", "shift"], ["ctrl", "shift"]),
+      MoveUp: shortcut("arrowUp", ["cmd", "shift"], ["ctrl", "shift"]),
+      New: shortcut("n", ["cmd"], ["ctrl"]),
+      Open: shortcut("o", ["cmd"], ["ctrl"]),
+      OpenWith: shortcut("o", ["cmd", "shift"], ["ctrl", "shift"]),
+      Pin: shortcut("p", ["cmd", "shift"], ["ctrl"]),
+      Refresh: shortcut("r", ["cmd"], ["ctrl"]),
+      Remove: { macOS: { modifiers: ["ctrl"], key: "x" }, Windows: { modifiers: ["ctrl"], key: "d" } },
+      RemoveAll: {
+        macOS: { modifiers: ["ctrl", "shift"], key: "x" },
+        Windows: { modifiers: ["ctrl", "shift"], key: "d" },
+      },
+      Save: shortcut("s", ["cmd"], ["ctrl"]),
+      ToggleQuickLook: shortcut("y", ["cmd"], ["ctrl"]),
+    },
+  },
+};
+
+export const List = Object.assign(host("List"), {
+  Item: Object.assign(host("List.Item"), {
+    Detail: Object.assign(host("List.Item.Detail"), {
+      Metadata: Object.assign(host("List.Item.Detail.Metadata"), {
+        Label: host("List.Item.Detail.Metadata.Label"),
+        Separator: host("List.Item.Detail.Metadata.Separator"),
+        Link: host("List.Item.Detail.Metadata.Link"),
+      }),
+    }),
+  }),
+  Section: host("List.Section"),
+  EmptyView: host("List.EmptyView"),
+});
+
+export const Detail = host("Detail");
+
+export const ActionPanel = Object.assign(host("ActionPanel"), {
+  Section: host("ActionPanel.Section"),
+  Submenu: host("ActionPanel.Submenu"),
+});
+
+export const Action = Object.assign(host("Action"), {
+  OpenInBrowser: host("Action.OpenInBrowser"),
+  Push: host("Action.Push"),
+  CopyToClipboard: host("Action.CopyToClipboard"),
+  Open: host("Action.Open"),
+  Style: { Regular: "regular", Destructive: "destructive" },
+});
+
+export const Toast = { Style: { Animated: "animated", Success: "success", Failure: "failure" } };
+export const Alert = { ActionStyle: { Default: "default", Cancel: "cancel", Destructive: "destructive" } };
+
+export interface MockToast {
+  style: string;
+  title: string;
+  message?: string;
+  hide: () => Promise<void>;
+}
+
+/** Every toast shown, live objects (the code under test mutates them). */
+export const toasts: MockToast[] = [];
+export const showToast = vi.fn(async (options: { style: string; title: string; message?: string }) => {
+  const toast: MockToast = { ...options, hide: async () => undefined };
+  toasts.push(toast);
+  return toast;
+});
+export const confirmAlert = vi.fn(async (options: unknown) => options !== undefined);
+export const openExtensionPreferences = vi.fn(async () => undefined);
+export const open = vi.fn(async (target: string) => void target);
+export const Clipboard = { copy: vi.fn(async (content: unknown) => void content) };
+
+let preferences: Record<string, unknown> = {};
+/** Sets what getPreferenceValues returns (tests point the extension at a fake agentbar). */
+export function setPreferences(values: Record<string, unknown>): void {
+  preferences = values;
+}
+export const getPreferenceValues = vi.fn(() => preferences);
+
+export const environment = {
+  extensionName: "agentbar",
+  commandName: "view-tasks",
+  isDevelopment: true,
+  supportPath: "/tmp/agentbar-raycast-test",
+  assetsPath: "/tmp/agentbar-raycast-test/assets",
+};
+
+export const useNavigation = () => ({ push: vi.fn(), pop: vi.fn() });

@@ -1,0 +1,119 @@
+// The ⌘L logs view against a fake agentbar: events as items with markdown detail, following new
+// events with the cursor while the task is active, a selection that only follows the tail when
+// it was on the tail, and the "not available" view on 501 (what agentbar serves today).
+import { afterEach, describe, expect, it } from "vitest";
+import type { ReactTestRenderer } from "react-test-renderer";
+import { act } from "react-test-renderer";
+import { AgentbarClient } from "../src/api/client";
+import { decodeTaskList } from "../src/api/decode";
+import type { LogEvent, Task } from "../src/api/types";
+import { LOGS_NOT_AVAILABLE, TaskLogs } from "../src/components/TaskLogs";
+import { example, startFakeAgentbar, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+import { actionsOf, all, one, render, unmount, waitFor } from "./render";
+
+const tasks = decodeTaskList(example("v1-tasks")).tasks;
+const running = tasks.find((t) => t.bucket === "running")!;
+const finished = tasks.find((t) => t.id.endsWith("a003"))!;
+
+let fake: FakeAgentbar | undefined;
+let view: ReactTestRenderer | undefined;
+
+afterEach(async () => {
+  if (view) await unmount(view);
+  view = undefined;
+  await fake?.close();
+  fake = undefined;
+});
+
+const event = (seq: number, kind: LogEvent["kind"] = "message"): LogEvent => ({
+  seq,
+  kind,
+  title: `Event ${seq}`,
+  body: `Body of event ${seq}`,
+});
+
+async function open(task: Task, routes: Parameters<typeof startFakeAgentbar>[0]) {
+  fake = await startFakeAgentbar(routes);
+  const client = new AgentbarClient({ endpoint: async () => ({ url: fake!.url, token: TOKEN }) });
+  view = await render(<TaskLogs task={task} client={client} />);
+  return view;
+}
+
+const ids = (v: ReactTestRenderer) => all(v, "List.Item").map((i) => i.props.id);
+const selected = (v: ReactTestRenderer) => one(v, "List").props.selectedItemId;
+
+describe("the logs view", () => {
+  it("shows a clear empty view on 501, with the logs on GitHub one keypress away", async () => {
+    const v = await open(running, {
+      [`GET /v1/tasks/${running.id}/logs`]: {
+        status: 501,
+        body: { error: { code: "not_implemented", message: "session logs are not served yet" } },
+      },
+    });
+    const empty = await waitFor(() => one(v, "List.EmptyView"));
+    expect(empty.props.title).toBe(LOGS_NOT_AVAILABLE);
+    expect(empty.props.title).toBe("Logs are not available from this agentbar version");
+    expect(actionsOf(empty)[0].props).toMatchObject({ title: "Open Logs in Browser", url: running.logs_url });
+    // Not asked again: a 501 will not change while the view is open.
+    await waitFor(() => expect(one(v, "List").props.isLoading).toBe(false));
+    expect(fake!.requests).toHaveLength(1);
+  });
+
+  it("shows a finished task's events once, with markdown detail, and stops asking", async () => {
+    const v = await open(finished, {
+      [`GET /v1/tasks/${finished.id}/logs`]: {
+        body: {
+          events: [
+            event(1, "setup"),
+            { ...event(2, "tool"), tool: { name: "bash", input: "cargo test", output: "ok" } },
+          ],
+          cursor: "2",
+          done: true,
+        },
+      },
+    });
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2"]));
+    const tool = all(v, "List.Item")[1];
+    expect(tool.props.icon.value.source).toBe("icon:WrenchScrewdriver");
+    expect(one(tool, "List.Item.Detail").props.markdown).toContain("cargo test");
+    expect(one(v, "List").props).toMatchObject({ isLoading: false, isShowingDetail: true, selectedItemId: "event-2" });
+    expect(fake!.requests.map((r) => r.path)).toEqual([`/v1/tasks/${finished.id}/logs`]);
+  });
+
+  it("follows new events of an active task with the cursor, and the selection follows the tail", async () => {
+    let release = false;
+    const v = await open(running, {
+      [`GET /v1/tasks/${running.id}/logs`]: ({ query }) => {
+        const after = query.get("after");
+        if (after === null) return { body: { events: [event(1), event(2)], cursor: "2", done: false } };
+        if (!release) return { body: { events: [], cursor: "2", done: false } };
+        return { body: { events: [event(3)], cursor: "3", done: true } };
+      },
+    });
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2"]));
+    expect(selected(v)).toBe("event-2");
+    expect(one(v, "List").props.isLoading).toBe(true);
+    release = true;
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2", "event-3"]), 8000);
+    expect(selected(v)).toBe("event-3");
+    await waitFor(() => expect(one(v, "List").props.isLoading).toBe(false));
+    // Only what is new was asked for after the first page.
+    expect(fake!.requests.slice(1).every((r) => r.path.endsWith("?after=2"))).toBe(true);
+  }, 15_000);
+
+  it("keeps the user's selection when new events arrive", async () => {
+    let release = false;
+    const v = await open(running, {
+      [`GET /v1/tasks/${running.id}/logs`]: ({ query }) => {
+        if (query.get("after") === null) return { body: { events: [event(1), event(2)], cursor: "2", done: false } };
+        if (!release) return { body: { events: [], cursor: "2", done: false } };
+        return { body: { events: [event(3)], cursor: "3", done: true } };
+      },
+    });
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2"]));
+    await act(async () => one(v, "List").props.onSelectionChange("event-1"));
+    release = true;
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2", "event-3"]), 8000);
+    expect(selected(v)).toBe("event-1");
+  }, 15_000);
+});

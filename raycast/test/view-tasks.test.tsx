@@ -1,0 +1,277 @@
+// The View Tasks command rendered over the mocked @raycast/api against a fake agentbar on
+// loopback: the sections and rows, the action panel (Enter opens the PR, ⌘L pushes the logs,
+// shortcuts that do not clash), stop and refresh, and the empty views when agentbar cannot help.
+import { confirmAlert } from "@raycast/api";
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ReactTestRenderer } from "react-test-renderer";
+import { TaskLogs } from "../src/components/TaskLogs";
+import ViewTasks from "../src/view-tasks";
+import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+import { setPreferences, toasts } from "./mocks/raycast-api";
+import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } from "./render";
+
+const tasksExample = example("v1-tasks") as { tasks: { id: string }[]; health: Record<string, unknown> };
+const PR_57 = "http://127.0.0.1:42583/web/octo-org/api-server/pull/57";
+
+let fake: FakeAgentbar | undefined;
+let view: ReactTestRenderer | undefined;
+
+beforeEach(() => {
+  toasts.length = 0;
+  vi.mocked(confirmAlert).mockClear();
+  // Pin "now" to the example's time so the sections are the same on every day.
+  vi.spyOn(Date, "now").mockReturnValue(Date.parse("2026-11-22T04:36:58.274Z"));
+});
+
+afterEach(async () => {
+  if (view) await unmount(view);
+  view = undefined;
+  await fake?.close();
+  fake = undefined;
+  vi.restoreAllMocks();
+  delete process.env.AGENTBAR_STATE_DIR;
+});
+
+async function openWith(routes: Parameters<typeof startFakeAgentbar>[0]) {
+  fake = await startFakeAgentbar(routes);
+  setPreferences({ apiUrl: fake.url, apiToken: TOKEN });
+  view = await render(<ViewTasks />);
+  return view;
+}
+
+const item = (renderer: ReactTestRenderer, idSuffix: string) =>
+  all(renderer, "List.Item").find((node) => String(node.props.id).endsWith(idSuffix))!;
+
+describe("the task list", () => {
+  it("shows the tasks in sections with icon, repository, error and age", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    const sections = all(v, "List.Section").map((s) => [s.props.title, s.props.subtitle]);
+    expect(sections).toEqual([
+      ["Needs you", "1"],
+      ["Running", "1"],
+      ["Recent", "5"],
+      ["Earlier", "2"],
+    ]);
+    const list = one(v, "List");
+    expect(list.props.isLoading).toBe(false);
+    expect(list.props.navigationTitle).toBe("View Tasks");
+
+    const waiting = item(v, "a002");
+    expect(waiting.props).toMatchObject({
+      title: "Add token-bucket rate limiting middleware",
+      subtitle: "octo-org/api-server",
+      icon: { value: { source: "icon:PersonCircle", tintColor: "color:Orange" }, tooltip: "Needs you" },
+    });
+    expect(waiting.props.keywords).toContain("api-server");
+    expect(waiting.props.accessories).toEqual([{ text: "now", tooltip: expect.stringMatching(/^Updated /) }]);
+
+    const failed = item(v, "b003");
+    expect(failed.props.icon.value.tintColor).toBe("color:Red");
+    expect(failed.props.accessories[0]).toMatchObject({
+      text: { value: "The agent stopped after repeated test failures.", color: "color:Red" },
+    });
+    expect(failed.props.accessories.at(-1)).toMatchObject({
+      text: "20h",
+      tooltip: expect.stringMatching(/^Finished /),
+    });
+  });
+
+  it("opens the pull request first, and the task page when there is none", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    const first = all(v, "List.Item")[0];
+    const [enter] = actionsOf(first);
+    expect(enter.type).toBe("Action.OpenInBrowser");
+    expect(enter.props).toMatchObject({ title: "Open Pull Request", url: PR_57 });
+
+    const [noPr] = actionsOf(item(v, "b002"));
+    expect(noPr.props).toMatchObject({
+      title: "Open Task Page",
+      url: "http://127.0.0.1:42583/web/acme/mobile-app/tasks/b1a7c0de-0102-4000-8000-00000000b002",
+    });
+  });
+
+  it("pushes the logs view on ⌘L (Ctrl+L on Windows)", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    const push = actionsOf(all(v, "List.Item")[0]).find((a) => a.props.title === "Show Logs")!;
+    expect(push.type).toBe("Action.Push");
+    expect(push.props.shortcut).toEqual({
+      macOS: { modifiers: ["cmd"], key: "l" },
+      Windows: { modifiers: ["ctrl"], key: "l" },
+    });
+    expect(push.props.target.type).toBe(TaskLogs);
+    expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
+  });
+
+  it("orders the actions: open, logs, task page, copy link, stop, refresh last; no shortcut twice", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    const actions = actionsOf(item(v, "a001"));
+    expect(actions.map((a) => a.props.title)).toEqual([
+      "Open Pull Request",
+      "Show Logs",
+      "Open Task Page",
+      "Copy Link",
+      "Stop Task",
+      "Refresh",
+    ]);
+    const byTitle = Object.fromEntries(actions.map((a) => [a.props.title, a.props]));
+    expect(byTitle["Copy Link"]).toMatchObject({ content: "http://127.0.0.1:42583/web/octo-org/web-app/pull/101" });
+    expect(byTitle["Copy Link"].shortcut.macOS).toEqual({ modifiers: ["cmd", "shift"], key: "c" });
+    expect(byTitle["Stop Task"].shortcut.macOS).toEqual({ modifiers: ["ctrl"], key: "x" });
+    expect(byTitle["Refresh"].shortcut.macOS).toEqual({ modifiers: ["cmd"], key: "r" });
+    for (const platform of ["macOS", "Windows"] as const) {
+      const keys = actions.filter((a) => a.props.shortcut).map((a) => JSON.stringify(a.props.shortcut[platform]));
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    // Finished tasks cannot be stopped.
+    expect(actionsOf(item(v, "a003")).map((a) => a.props.title)).not.toContain("Stop Task");
+  });
+
+  it("stops a task after confirmation and shows the API's message when it cannot", async () => {
+    const v = await openWith({
+      "GET /v1/tasks": { body: example("v1-tasks") },
+      "POST /v1/tasks/b1a7c0de-0001-4000-8000-00000000a001/stop": {
+        status: 409,
+        body: { error: { code: "not_active", message: "the task has no run to cancel" } },
+      },
+    });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    const stop = actionTitled(item(v, "a001"), "Stop Task");
+
+    vi.mocked(confirmAlert).mockResolvedValueOnce(false);
+    await press(stop);
+    expect(fake!.requests.filter((r) => r.method === "POST")).toEqual([]);
+
+    await press(stop);
+    expect(confirmAlert).toHaveBeenCalledTimes(2);
+    expect(toasts.at(-1)).toMatchObject({
+      style: "failure",
+      title: "Could not stop the task",
+      message: "the task has no run to cancel",
+    });
+  });
+
+  it("reports a successful stop and reads the list again", async () => {
+    const v = await openWith({
+      "GET /v1/tasks": { body: example("v1-tasks") },
+      "POST /v1/tasks/b1a7c0de-0002-4000-8000-00000000a002/stop": {
+        status: 202,
+        body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
+      },
+    });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await press(actionTitled(item(v, "a002"), "Stop Task"));
+    expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Stop requested" });
+    await waitFor(() => expect(fake!.requests.filter((r) => r.path === "/v1/tasks").length).toBeGreaterThanOrEqual(2));
+  });
+
+  it("refreshes: asks agentbar to poll, then reads the list again", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") }, "POST /v1/refresh": { status: 202 } });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await press(actionTitled(item(v, "a003"), "Refresh"));
+    await waitFor(() =>
+      expect(fake!.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        "GET /v1/tasks",
+        "POST /v1/refresh",
+        "GET /v1/tasks",
+      ]),
+    );
+  });
+
+  it("says so when there are no tasks", async () => {
+    const empty = { ...(example("v1-tasks") as object), tasks: [] };
+    const v = await openWith({ "GET /v1/tasks": { body: empty } });
+    await waitFor(() => expect(one(v, "List.EmptyView").props.title).toBe("No tasks"));
+  });
+});
+
+describe("the empty views when agentbar cannot help", () => {
+  it("never starts agentbar: nothing in the extension spawns a process or opens an app", () => {
+    const files = fs.readdirSync(path.resolve(__dirname, "../src"), { recursive: true, encoding: "utf8" });
+    const sources = files
+      .filter((f) => /\.tsx?$/.test(f))
+      .map((f) => fs.readFileSync(path.resolve(__dirname, "../src", f), "utf8"));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const source of sources) {
+      expect(source).not.toMatch(/child_process|execFile|spawn\(|\bopen\(|launchCommand|open-application/);
+    }
+  });
+
+  async function emptyView(renderer: ReactTestRenderer) {
+    const emptyView = await waitFor(() => one(renderer, "List.EmptyView"));
+    // Never a spinner forever.
+    await waitFor(() => expect(one(renderer, "List").props.isLoading).toBe(false));
+    expect(all(renderer, "List.Item")).toHaveLength(0);
+    return emptyView;
+  }
+
+  it("agentbar not running: no endpoint.json", async () => {
+    process.env.AGENTBAR_STATE_DIR = stateDir();
+    setPreferences({});
+    view = await render(<ViewTasks />);
+    const empty = await emptyView(view);
+    expect(empty.props.title).toBe("agentbar is not running");
+    expect(empty.props.description).toMatch(/Start agentbar/);
+    expect(actionsOf(empty).map((a) => a.props.title)).toEqual([
+      "Try Again",
+      "Copy Command",
+      "Open Extension Preferences",
+    ]);
+    expect(actionTitled(empty, "Copy Command").props.content).toBe("agentbar run");
+  });
+
+  it("agentbar not running: endpoint.json left behind, nothing listening", async () => {
+    const port = await closedPort();
+    process.env.AGENTBAR_STATE_DIR = stateDir({
+      url: `http://127.0.0.1:${port}`,
+      token: TOKEN,
+      pid: 1,
+      schema_version: 1,
+    });
+    setPreferences({});
+    view = await render(<ViewTasks />);
+    expect((await emptyView(view)).props.title).toBe("agentbar is not running");
+  });
+
+  it("signed out", async () => {
+    const signedOut = { ...(example("v1-tasks") as object), health: { ...tasksExample.health, status: "signed_out" } };
+    const v = await openWith({ "GET /v1/tasks": { body: signedOut } });
+    const empty = await emptyView(v);
+    expect(empty.props.title).toBe("agentbar is signed out");
+    expect(actionTitled(empty, "Copy Command").props.content).toBe("agentbar login");
+  });
+
+  it("a newer schema version", async () => {
+    const v = await openWith({ "GET /v1/tasks": { body: { schema_version: 2, tasks: "whatever" } } });
+    const empty = await emptyView(v);
+    expect(empty.props.title).toBe("agentbar is newer than this extension");
+  });
+
+  it("a refused token", async () => {
+    const v = await openWith({
+      "GET /v1/tasks": {
+        status: 401,
+        body: { error: { code: "unauthorized", message: "missing or wrong bearer token" } },
+      },
+    });
+    const empty = await emptyView(v);
+    expect(empty.props.title).toBe("agentbar refused the token");
+    expect(actionsOf(empty).map((a) => a.props.title)).toContain("Open Extension Preferences");
+  });
+
+  it("recovers when agentbar comes back (Try Again)", async () => {
+    const v = await openWith({
+      "GET /v1/tasks": { status: 503, body: { error: { code: "starting", message: "busy" } } },
+    });
+    const empty = await emptyView(v);
+    expect(empty.props.title).toBe("agentbar had a problem");
+    fake!.routes["GET /v1/tasks"] = { body: example("v1-tasks") };
+    await press(actionTitled(empty, "Try Again"));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+  });
+});
