@@ -14,10 +14,14 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
-fn source_for(sim: &common::SimServer, timeout: Duration) -> GitHubSource {
-    let (_credentials_tx, credentials) = watch::channel(Token::new("test-token"));
+/// A source for the simulator, and the sender of its credentials (a test's `login`).
+fn source_for(
+    sim: &common::SimServer,
+    timeout: Duration,
+) -> (GitHubSource, watch::Sender<Option<Token>>) {
+    let (credentials_tx, credentials) = watch::channel(Token::new("test-token"));
     let (clients, _) = watch::channel(None);
-    GitHubSource::new(
+    let source = GitHubSource::new(
         sim.endpoints(),
         ClientOptions {
             timeout,
@@ -26,7 +30,8 @@ fn source_for(sim: &common::SimServer, timeout: Duration) -> GitHubSource {
         SyncOptions::default(),
         credentials,
         clients,
-    )
+    );
+    (source, credentials_tx)
 }
 
 async fn wait_for(
@@ -53,7 +58,7 @@ async fn wait_for(
 #[tokio::test]
 async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
     let sim = start_sim(Scenario::builtin()).await;
-    let source = source_for(&sim, Duration::from_millis(500));
+    let (source, credentials) = source_for(&sim, Duration::from_millis(500));
     let policy = PollPolicy {
         fast: Duration::from_millis(100),
         slow: Duration::from_millis(100),
@@ -121,6 +126,12 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
             "snapshot kept under {fault}"
         );
         sim.clear_faults().await;
+        if status == HealthStatus::SignedOut {
+            // A refused token is not tried again: recovery takes a new one (a new sign-in).
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(rx.borrow().health.status, HealthStatus::SignedOut);
+            credentials.send_replace(Token::new("a-new-token"));
+        }
         let back = wait_for(&mut rx, "recovery", |o| o.health.status == HealthStatus::Ok).await;
         assert_eq!(back.health.consecutive_failures, 0);
         assert!(!back.health.stale);
@@ -132,7 +143,7 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
 #[tokio::test]
 async fn a_state_change_upstream_reaches_the_overview_and_the_transitions() {
     let sim = start_sim(Scenario::builtin()).await;
-    let source = source_for(&sim, Duration::from_secs(10));
+    let (source, _credentials) = source_for(&sim, Duration::from_secs(10));
     let policy = PollPolicy {
         fast: Duration::from_millis(100),
         slow: Duration::from_millis(100),
