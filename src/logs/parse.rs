@@ -522,6 +522,108 @@ mod tests {
         }
     }
 
+    /// Every pattern, placed in a message, in reasoning, in tool arguments (valid and malformed)
+    /// and in tool output: the value is gone from every event and the marker names it.
+    #[test]
+    fn every_secret_pattern_is_redacted_wherever_it_appears() {
+        let cases: [(&str, &str, &str); 12] = [
+            (
+                "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+                "ghp_0123456789",
+                "github token",
+            ),
+            (
+                "gho_0123456789abcdefghijABCDEFGHIJ012345",
+                "gho_0123456789",
+                "github token",
+            ),
+            (
+                "ghu_0123456789abcdefghijABCDEFGHIJ012345",
+                "ghu_0123456789",
+                "github token",
+            ),
+            (
+                "ghs_0123456789abcdefghijABCDEFGHIJ012345",
+                "ghs_0123456789",
+                "github token",
+            ),
+            (
+                "ghr_0123456789abcdefghijABCDEFGHIJ012345",
+                "ghr_0123456789",
+                "github token",
+            ),
+            (
+                "github_pat_11AAAAAAA0123456789_abcdefghijklmnop",
+                "github_pat_11A",
+                "github token",
+            ),
+            (
+                "Authorization: Bearer zzSecretBearer123",
+                "zzSecretBearer",
+                "bearer token",
+            ),
+            ("key AKIAZZZZZZZZZZZZZZZZ", "AKIAZZZZ", "aws access key"),
+            (
+                "aws_secret_access_key=zzAwsSecret0123456789abcdefghij",
+                "zzAwsSecret",
+                "aws secret key",
+            ),
+            (
+                "-----BEGIN EC PRIVATE KEY-----\\nzzPrivateKeyBody\\n-----END EC PRIVATE KEY-----",
+                "zzPrivateKeyBody",
+                "private key",
+            ),
+            (
+                "https://bot:zzUrlPassword@example.com",
+                "zzUrlPassword",
+                "password",
+            ),
+            (
+                "DEPLOY_TOKEN=zzDeployToken SECRET=zzS PASSWORD=zzP",
+                "zzDeploy",
+                "token",
+            ),
+        ];
+        for (secret, needle, marker) in cases {
+            // `secret` is written as JSON string content (newlines escaped).
+            let as_json_args = serde_json::to_string(&serde_json::json!({
+                "command": format!("echo {secret}"),
+                "description": "Show it",
+            }))
+            .unwrap();
+            let args_field = serde_json::to_string(&as_json_args).unwrap();
+            let malformed = serde_json::to_string(&format!("{{\"command\": \"{secret}")).unwrap();
+            let lines = [
+                format!(r#"data: {{"choices":[{{"delta":{{"content":"said {secret}"}}}}]}}"#),
+                format!(
+                    r#"data: {{"choices":[{{"delta":{{"reasoning_text":"thought {secret}"}}}}]}}"#
+                ),
+                format!(
+                    r#"data: {{"choices":[{{"delta":{{"tool_calls":[{{"id":"a","function":{{"name":"bash","arguments":{args_field}}}}}]}}}}]}}"#
+                ),
+                format!(
+                    r#"data: {{"choices":[{{"delta":{{"content":"out {secret}","tool_calls":[{{"id":"a","function":{{"name":"bash"}}}}]}}}}]}}"#
+                ),
+                format!(
+                    r#"data: {{"choices":[{{"delta":{{"content":"","tool_calls":[{{"id":"b","function":{{"name":"mystery","arguments":{malformed}}}}}]}}}}]}}"#
+                ),
+                format!(r#"data: {{"broken": "{secret}"#),
+            ];
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let (events, _) = run(&lines);
+            assert_eq!(events.len(), 5, "{secret}: {events:#?}");
+            let all = format!("{events:?}");
+            assert!(!all.contains(needle), "{needle} leaked: {all}");
+            for event in &events {
+                let text = format!("{event:?}");
+                assert!(
+                    text.contains(&format!("[redacted: {marker}")),
+                    "{marker} missing in {text}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn several_calls_with_content_make_a_message_and_issued_calls() {
         let line = r#"data: {"choices":[{"delta":{"content":"Two things.","tool_calls":[{"function":{"name":"view","arguments":"{\"path\":\"a\"}"},"id":"x"},{"function":{"name":"view","arguments":"{\"path\":\"b\"}"},"id":"y"}]}}]}"#;
