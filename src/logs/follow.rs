@@ -15,8 +15,8 @@
 //!   [`LogFollower::events_after`] return every current event with `reset: true`, so the API can
 //!   tell a client to clear what it shows.
 //! - **Done**: the caller says the task reached a terminal state ([`LogFollower::finish`]), or the
-//!   log itself ends with a `data: [DONE]` marker or the closing `stop` chunk that carries the
-//!   PR summary (`<pr_title>`). A bare `stop` chunk is *not* the end: real sessions write it and
+//!   log itself ends (its last line so far) with a `data: [DONE]` marker or the closing `stop`
+//!   chunk that carries the PR summary (`<pr_title>`). A bare `stop` chunk is *not* the end: real sessions write it and
 //!   then, seconds later, the summary chunk, which a client stopping early would miss. When done,
 //!   calls still waiting for a result are emitted without output; should the body still grow
 //!   after that, it is parsed again as a new generation, so every event still appears once.
@@ -234,6 +234,8 @@ impl LogFollower {
         }
         let grew = body.len() > self.consumed;
         !self.fingerprint.matches(body.as_bytes())
+            // Implied by a matching tail window; checked so slicing can never panic.
+            || !body.is_char_boundary(self.consumed)
             // A partial line was taken as complete, or waiting calls were closed: anything new
             // means that was premature, so parse it all again rather than show things twice.
             || (self.consumed_partial && grew)
@@ -253,9 +255,9 @@ impl LogFollower {
         self.resets += 1;
     }
 
-    /// Nothing more will come: the task is terminal, or the log ended itself.
+    /// Nothing more will come: the task is terminal, or the log's last line is its end marker.
     pub fn is_done(&self) -> bool {
-        self.terminal || self.assembler.saw_summary || self.assembler.saw_done_marker
+        self.terminal || self.assembler.ended
     }
 
     /// A `stop` chunk arrived (the agent's last word, though the PR summary may still follow).
@@ -466,6 +468,9 @@ mod tests {
         let mut marked = LogFollower::new();
         marked.update(&[say("one"), "data: [DONE]\n\n".to_owned()].concat());
         assert!(marked.is_done());
+        // An end marker followed by more of the log was not the end.
+        marked.update(&[say("one"), "data: [DONE]\n\n".to_owned(), say("two")].concat());
+        assert!(!marked.is_done());
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! unredacted text leaves this module — not in titles, bodies, tool input or output, nor in the
 //! excerpts of unreadable lines.
 //!
-//! - [`chunk`]: the upstream chunk shape, decoded leniently; `created` in s or ms.
+//! - `chunk`: the upstream chunk shape, decoded leniently; `created` in s or ms.
 //! - [`parse`]: lines → events (pairing tool calls by id; the decisions are listed there).
-//! - [`title`]: titles in plain words, runner path prefixes stripped.
-//! - [`redact`]: the credential patterns.
+//! - `title`: titles in plain words, runner path prefixes stripped.
+//! - [`redact`](mod@redact): the credential patterns.
 //! - [`follow`]: incremental following, generations, cursors.
 //! - [`wire`]: the JSON shape of events and pages for the loopback API and `--json`.
 

@@ -4,7 +4,7 @@
 //! Decisions, each pinned by a test below:
 //! - A tool call's event is emitted when its result arrives, so events are in completion order
 //!   and never change once emitted. Calls still waiting are visible through
-//!   [`Assembler::pending`].
+//!   `Assembler::pending`.
 //! - A chunk that carries a call *and* `content` is complete at once: the content is the output
 //!   (real `run_setup` entries and the synthetic sample look like this). If the id was issued
 //!   earlier, it is that call's result.
@@ -12,7 +12,7 @@
 //! - A call without an id can never be paired, so it is shown at once, with no output.
 //! - A delta with several calls and content: the content is a message, the calls are issued.
 //! - A call that never gets its result is emitted, without output, when the log is finished
-//!   ([`Assembler::flush_pending`]: the task reached a terminal state, or a one-shot parse).
+//!   (`Assembler::flush_pending`: the task reached a terminal state, or a one-shot parse).
 //! - A line that is not JSON (or not a chunk) becomes an `error` event and is counted; parsing
 //!   goes on with the next line. SSE fields (`event:`, `id:`, `retry:`, `: comment`) are ignored.
 //! - Empty assistant messages (the empty final `stop` of some logs) produce no event.
@@ -50,7 +50,12 @@ pub(crate) struct Assembler {
     issued: u64,
     pub(crate) saw_stop: bool,
     pub(crate) saw_summary: bool,
-    pub(crate) saw_done_marker: bool,
+    /// The last line read ended the log: the PR summary `stop` chunk or `data: [DONE]`. Cleared
+    /// by any later line that shows something, so an end marker in the middle of a log (or of a benchmark's
+    /// concatenation of logs) does not end it.
+    pub(crate) ended: bool,
+    /// Set while reading a chunk that carries the PR summary.
+    summary_in_chunk: bool,
     pub(crate) chunks: usize,
     pub(crate) malformed: usize,
 }
@@ -64,7 +69,8 @@ impl Assembler {
             issued: 0,
             saw_stop: false,
             saw_summary: false,
-            saw_done_marker: false,
+            ended: false,
+            summary_in_chunk: false,
             chunks: 0,
             malformed: 0,
         }
@@ -90,21 +96,27 @@ impl Assembler {
         }
         let Some(data) = line.strip_prefix("data:") else {
             if !is_sse_field(line) {
+                self.ended = false;
                 self.unreadable("Unreadable log line", None, line, out);
             }
             return;
         };
         let data = data.strip_prefix(' ').unwrap_or(data).trim_end();
         if data == "[DONE]" {
-            self.saw_done_marker = true;
+            self.ended = true;
             return;
         }
         match serde_json::from_str::<ChunkDto>(data) {
             Ok(chunk) => {
                 self.chunks += 1;
+                self.summary_in_chunk = false;
+                let before = out.len();
                 self.chunk(chunk, out);
+                // A chunk that shows nothing (an empty closing `stop`) does not undo an end.
+                self.ended = self.summary_in_chunk || (self.ended && out.len() == before);
             }
             Err(error) => {
+                self.ended = false;
                 self.unreadable("Unreadable log entry", Some(&error.to_string()), data, out)
             }
         }
@@ -198,6 +210,7 @@ impl Assembler {
             Some((title, description)) => {
                 if stop {
                     self.saw_summary = true;
+                    self.summary_in_chunk = true;
                 }
                 let title = shorten(&format!("Pull request: {title}"));
                 self.event(EventKind::Message, title, description, at, None)
@@ -477,7 +490,7 @@ mod tests {
         assert!(events[1].body.contains("[redacted: github token]"));
         assert!(!events[1].body.contains("ghp_abc"));
         assert_eq!(assembler.malformed, 2);
-        assert!(assembler.saw_done_marker);
+        assert!(assembler.ended);
     }
 
     #[test]
@@ -504,6 +517,8 @@ mod tests {
         assert_eq!(events[2].body, "- [x] X");
         assert_eq!(events[4].body, "It adds X.");
         assert!(assembler.saw_stop && assembler.saw_summary);
+        // The empty stop after the summary shows nothing: the log still ends with the summary.
+        assert!(assembler.ended);
     }
 
     #[test]
