@@ -140,12 +140,6 @@ impl Fingerprint {
     }
 }
 
-/// Whether `new` holds a complete line with something on it (blank lines change nothing).
-fn has_complete_content(new: &str) -> bool {
-    new.rfind('\n')
-        .is_some_and(|end| !new[..end].trim().is_empty())
-}
-
 /// Pure state over the log bodies fed to it; see the module docs.
 #[derive(Debug)]
 pub struct LogFollower {
@@ -239,7 +233,18 @@ impl LogFollower {
             // A partial line was taken as complete, or waiting calls were closed: anything new
             // means that was premature, so parse it all again rather than show things twice.
             || (self.consumed_partial && grew)
-            || (self.flushed && grew && has_complete_content(&body[self.consumed..]))
+            || (self.flushed && grew && self.has_content_to_read(&body[self.consumed..]))
+    }
+
+    /// Whether this update would read something from `new` (blank lines change nothing): only
+    /// complete lines, or everything once the log is finished.
+    fn has_content_to_read(&self, new: &str) -> bool {
+        let end = if self.terminal {
+            new.len()
+        } else {
+            new.rfind('\n').unwrap_or(0)
+        };
+        !new[..end].trim().is_empty()
     }
 
     fn restart(&mut self) {
@@ -500,6 +505,34 @@ mod tests {
             follower.finish(&body);
             assert_eq!(follower.events(), once.as_slice(), "step {step}");
         }
+    }
+
+    /// Found by the `follow_splits` fuzz target: the log ended with `[DONE]` (so waiting calls
+    /// were closed), then the final body added an unterminated line. It was read after the
+    /// closed calls, unlike in a one-shot parse.
+    #[test]
+    fn regression_fuzz_an_unterminated_tail_after_an_end_marker_keeps_the_order() {
+        let done = [say("one"), issue("a", "x"), "data: [DONE]\n\n".to_owned()].concat();
+        let full = done.clone() + "not a chunk";
+        let mut follower = LogFollower::new();
+        follower.update(&done);
+        assert!(follower.is_done());
+        assert_eq!(titles(follower.events()), ["one", "View x"]);
+        assert!(follower.finish(&full).reset);
+        assert_eq!(
+            follower.events(),
+            parse_log(&full)
+                .iter()
+                .map(|e| Event {
+                    seq: e.seq + 2,
+                    ..e.clone()
+                })
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            titles(follower.events()),
+            ["one", "Unreadable log line", "View x"]
+        );
     }
 
     #[test]
