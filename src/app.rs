@@ -25,6 +25,7 @@ use crate::model::{HealthStatus, Overview};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
 use crate::open::DesktopOpener;
 use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
+use crate::server::logs::FollowSignal;
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
 
@@ -124,6 +125,10 @@ pub struct Core {
     pub web_url: String,
     /// Where the snapshot and the discovery file live.
     pub state_dir: PathBuf,
+    /// The GitHub client in use, `None` while signed out (the poller's source sends it).
+    pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    /// Touched when a client reads a session log; the poller polls fast while it is recent.
+    pub follow: FollowSignal,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -199,6 +204,7 @@ impl Core {
         let (credentials_tx, credentials_rx) = watch::channel(token);
         let credentials_tx = Arc::new(credentials_tx);
         let (clients_tx, clients_rx) = watch::channel(None);
+        let follow = FollowSignal::default();
         let poller = Poller::new(
             GitHubSource::new(
                 endpoints,
@@ -210,7 +216,8 @@ impl Core {
             config.poll.clone(),
             overview_tx,
             transitions_tx.clone(),
-        );
+        )
+        .with_follow_signal(follow.clone());
         let refresh = poller.refresh_handle();
         tracker.spawn(poller.run(cancel.clone()));
 
@@ -244,7 +251,7 @@ impl Core {
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
-            clients_rx,
+            clients_rx.clone(),
             auth,
             refresh,
             notifications,
@@ -258,6 +265,8 @@ impl Core {
             commands: commands_tx,
             web_url,
             state_dir: config.state_dir.clone(),
+            clients: clients_rx,
+            follow,
             cancel,
             tracker,
         })

@@ -80,6 +80,8 @@ pub enum Command {
     Tasks(TasksArgs),
     /// Print the running agent's loopback API address and token (endpoint.json)
     Endpoint,
+    /// Show a task's session log as structured events (from the running agent)
+    Logs(LogsArgs),
     /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
     Login(LoginArgs),
     /// Forget the stored token (keychain and file)
@@ -87,6 +89,21 @@ pub enum Command {
     /// Sign-in state
     #[command(subcommand)]
     Auth(AuthCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The task's id (see `agentbar tasks --json`)
+    pub id: String,
+    /// Keep printing new events until the session ends
+    #[arg(short, long)]
+    pub follow: bool,
+    /// One JSON object per event and line, for scripts
+    #[arg(long, conflicts_with = "raw")]
+    pub json: bool,
+    /// Only the events' text, without times, titles or colour
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
+//! - [`logs`]: session logs → structured events (titles, redaction, incremental follow);
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod github;
+pub mod logs;
 pub mod model;
 pub mod notify;
 pub mod open;

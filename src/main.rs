@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
-use agentbar::cli::{AuthCommand, Cli, Command, LoginArgs, StatusFormat};
+use agentbar::cli::{AuthCommand, Cli, Command, LoginArgs, LogsArgs, StatusFormat};
 use agentbar::config::Config;
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
@@ -82,6 +82,7 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             })
         }
         Some(Command::Login(args)) => login(&config, &args),
+        Some(Command::Logs(args)) => logs(&config, &args),
         Some(Command::Logout) => {
             let store = config.credentials();
             let removed = store.forget()?;
@@ -183,6 +184,62 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `agentbar logs ID`: the task's session log through the running agent's API, followed until the
+/// session ends with `--follow`.
+fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+        eprintln!(
+            "agentbar: agentbar is not running; `logs` reads it (start `agentbar run` or `agentbar demo`)"
+        );
+        return Ok(ExitCode::from(3));
+    };
+    let style = if args.json {
+        report::LogStyle::Json
+    } else if args.raw {
+        report::LogStyle::Raw
+    } else {
+        report::LogStyle::Readable {
+            colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        }
+    };
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()?;
+    runtime()?.block_on(async move {
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut request = http
+                .get(format!("{}/v1/tasks/{}/logs", endpoint.url, args.id))
+                .bearer_auth(&endpoint.token);
+            if let Some(cursor) = &cursor {
+                request = request.query(&[("after", cursor)]);
+            }
+            let response = request
+                .send()
+                .await
+                .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+            if !response.status().is_success() {
+                let status = response.status();
+                let error: serde_json::Value = response.json().await.unwrap_or_default();
+                let message = error["error"]["message"].as_str().unwrap_or("no details");
+                anyhow::bail!("the log cannot be shown ({status}): {message}");
+            }
+            let page: agentbar::logs::wire::LogPageJson = response.json().await?;
+            if page.reset && cursor.is_some() {
+                eprintln!("agentbar: the log was rewritten upstream; showing it again");
+            }
+            for event in &page.events {
+                println!("{}", report::log_event(event, style));
+            }
+            if !args.follow || page.done {
+                return Ok(ExitCode::SUCCESS);
+            }
+            cursor = Some(page.cursor);
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    })
 }
 
 /// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input.

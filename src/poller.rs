@@ -18,6 +18,7 @@ use crate::github::{
     TaskSync, Token,
 };
 use crate::model::{Health, Overview, Problem, RateLimit};
+use crate::server::logs::FollowSignal;
 
 /// Where the poller gets tasks from: GitHub in production, a script in the poller's own tests.
 pub trait TaskSource: Send {
@@ -225,7 +226,12 @@ pub struct Poller<S> {
     /// State changes, for those who announce them.
     transitions: broadcast::Sender<Transition>,
     refresh: RefreshHandle,
+    /// A launcher following a session log wants fresh states: poll fast while it reads.
+    following: Option<FollowSignal>,
 }
+
+/// How long after the last log read polling stays fast.
+const FOLLOW_WINDOW: Duration = Duration::from_secs(30);
 
 impl<S: TaskSource> Poller<S> {
     pub fn new(
@@ -240,7 +246,13 @@ impl<S: TaskSource> Poller<S> {
             overview,
             transitions,
             refresh: RefreshHandle::default(),
+            following: None,
         }
+    }
+
+    pub fn with_follow_signal(mut self, signal: FollowSignal) -> Poller<S> {
+        self.following = Some(signal);
+        self
     }
 
     pub fn refresh_handle(&self) -> RefreshHandle {
@@ -278,8 +290,12 @@ impl<S: TaskSource> Poller<S> {
                         snapshot.fetched_at = Some(now);
                     }
                     last_rate_limit = outcome.pacing.rate_limit.or(last_rate_limit);
+                    let followed = self
+                        .following
+                        .as_ref()
+                        .is_some_and(|f| f.recent(FOLLOW_WINDOW));
                     Attempt::Succeeded {
-                        any_active: snapshot.any_active(),
+                        any_active: snapshot.any_active() || followed,
                         pacing: outcome.pacing,
                     }
                 }

@@ -141,6 +141,60 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
         .join("\n")
 }
 
+/// How `agentbar logs` prints one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogStyle {
+    /// Time, kind and title, then the body indented; ANSI colour when `colour`.
+    Readable { colour: bool },
+    /// The body only.
+    Raw,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Body lines shown per event in the readable style; the rest is summarised.
+const BODY_LINES: usize = 12;
+
+pub fn log_event(event: &crate::logs::wire::LogEventJson, style: LogStyle) -> String {
+    match style {
+        LogStyle::Json => serde_json::to_string(event).unwrap_or_default(),
+        LogStyle::Raw => event.body.clone(),
+        LogStyle::Readable { colour } => {
+            let time = event
+                .at
+                .map(|at| at.format("%H:%M:%S").to_string())
+                .unwrap_or_else(|| "--:--:--".into());
+            let (code, mark) = match event.kind.as_str() {
+                "tool" => ("36", "▸"),
+                "message" => ("1", "●"),
+                "thinking" => ("2", "…"),
+                "progress" => ("32", "✓"),
+                "setup" => ("35", "⚙"),
+                "error" => ("31", "✗"),
+                _ => ("0", "·"),
+            };
+            let head = if colour {
+                format!(
+                    "\x1b[2m{time}\x1b[0m \x1b[{code}m{mark} {}\x1b[0m",
+                    event.title
+                )
+            } else {
+                format!("{time} {mark} {}", event.title)
+            };
+            let lines: Vec<&str> = event.body.lines().collect();
+            let mut out = head;
+            for line in lines.iter().take(BODY_LINES) {
+                out.push_str("\n    ");
+                out.push_str(line);
+            }
+            if lines.len() > BODY_LINES {
+                out.push_str(&format!("\n    … {} more lines", lines.len() - BODY_LINES));
+            }
+            out
+        }
+    }
+}
+
 fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
@@ -154,6 +208,29 @@ mod tests {
     use super::*;
     use crate::model::TaskError;
     use crate::model::fixtures::{now, task};
+
+    #[test]
+    fn log_events_print_readably_plainly_or_as_json() {
+        let event: crate::logs::wire::LogEventJson = serde_json::from_value(serde_json::json!({
+            "seq": 3, "kind": "tool", "title": "Bash: list sources",
+            "body": (1..=15).map(|n| format!("line {n}")).collect::<Vec<_>>().join("\n"),
+            "at": "2026-11-22T10:11:12Z",
+            "tool": {"id": "t", "name": "bash", "input": {"command": "ls"}, "output": "x"}
+        }))
+        .unwrap();
+        let plain = log_event(&event, LogStyle::Readable { colour: false });
+        assert!(
+            plain.starts_with("10:11:12 ▸ Bash: list sources\n    line 1\n"),
+            "{plain}"
+        );
+        assert!(plain.ends_with("    … 3 more lines"), "{plain}");
+        assert!(!plain.contains('\x1b'));
+        assert!(log_event(&event, LogStyle::Readable { colour: true }).contains("\x1b[36m"));
+        assert!(log_event(&event, LogStyle::Raw).starts_with("line 1\nline 2"));
+        let json: serde_json::Value =
+            serde_json::from_str(&log_event(&event, LogStyle::Json)).unwrap();
+        assert_eq!(json["seq"], 3);
+    }
 
     #[test]
     fn ages_read_naturally() {

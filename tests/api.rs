@@ -319,9 +319,50 @@ async fn detail_logs_refresh_and_stop_do_what_they_say() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_error(&body, "unknown_task");
 
-    let (status, body) = h.get_json(&format!("/v1/tasks/{id}/logs?after=0")).await;
-    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
-    assert_error(&body, "not_implemented");
+    // Logs: the events so far, then only what is new past the cursor, growing with the session.
+    let (status, first) = h.get_json(&format!("/v1/tasks/{id}/logs")).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_valid("LogPage", &first);
+    let events = first["events"].as_array().unwrap();
+    assert!(!events.is_empty(), "{first}");
+    assert_eq!(first["done"], false, "the task is still running");
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    let (_, again) = h
+        .get_json(&format!("/v1/tasks/{id}/logs?after={cursor}"))
+        .await;
+    assert!(again["events"].as_array().unwrap().is_empty(), "{again}");
+    h.sim.advance(40.0).await;
+    let (_, later) = h
+        .get_json(&format!("/v1/tasks/{id}/logs?after={cursor}"))
+        .await;
+    let new_events = later["events"].as_array().unwrap();
+    assert!(!new_events.is_empty(), "the log grew: {later}");
+    assert!(
+        new_events[0]["seq"].as_u64() > events.last().unwrap()["seq"].as_u64(),
+        "only events past the cursor"
+    );
+    let (status, bad) = h
+        .get_json(&format!("/v1/tasks/{id}/logs?after=nonsense"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&bad, "bad_request");
+    // Every log served is redacted: the simulator's waiting task prints a token-shaped secret.
+    let (_, waiting) = h.get_json("/v1/tasks?bucket=waiting").await;
+    for task in waiting["tasks"].as_array().unwrap() {
+        let r = h
+            .request(
+                Method::GET,
+                &format!("/v1/tasks/{}/logs", task["id"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .unwrap();
+        let text = r.text().await.unwrap();
+        assert!(
+            !text.contains("ghp_"),
+            "an unredacted token was served: {text}"
+        );
+    }
 
     let before = common::route(&h.sim.stats().await, "tasks").0;
     let r = h.request(Method::POST, "/v1/refresh").send().await.unwrap();

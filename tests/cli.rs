@@ -106,6 +106,45 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
     );
     assert_eq!(endpoint["token"].as_str().unwrap().len(), 64);
 
+    // `agentbar logs` prints the running task's session log through the API: JSON lines, and a
+    // readable form (no colour codes when not on a terminal).
+    let running = tasks
+        .iter()
+        .find(|t| t["bucket"] == "running")
+        .expect("a running task")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let output = agentbar(state.path(), &["logs", &running, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|e| e["seq"].is_u64() && e["title"].is_string())
+    );
+    let output = agentbar(state.path(), &["logs", &running])
+        .output()
+        .unwrap();
+    let readable = String::from_utf8(output.stdout).unwrap();
+    assert!(!readable.contains('\x1b') && readable.lines().count() >= lines.len());
+    let output = agentbar(state.path(), &["logs", "no-such-task"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no task"));
+
     let table = agentbar(state.path(), &["tasks"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.starts_with("STATUS"), "{table}");

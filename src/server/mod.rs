@@ -6,6 +6,7 @@ pub mod cctray;
 pub mod endpoint;
 mod error;
 pub mod guard;
+pub mod logs;
 mod routes;
 
 use axum::body::Bytes;
@@ -95,6 +96,10 @@ pub struct ApiState {
     pub commands: mpsc::Sender<Command>,
     /// Ends server-sent event streams so graceful shutdown does not wait on them forever.
     pub cancel: CancellationToken,
+    /// The GitHub client in use (none while signed out); the poller's source publishes it.
+    pub clients: watch::Receiver<Option<Arc<crate::github::GitHubClient>>>,
+    /// One log follower per followed task.
+    pub logs: logs::LogFollowers,
 }
 
 /// Renders each overview the poller publishes, until the overview channel closes.
@@ -131,6 +136,8 @@ pub fn start(core: &Core, listener: TcpListener) -> Result<Endpoint, ServerError
         transitions: core.transitions.clone(),
         commands: core.commands.clone(),
         cancel: core.cancel.clone(),
+        clients: core.clients.clone(),
+        logs: logs::LogFollowers::new(core.follow.clone()),
     };
     let app = routes::router(state, port, endpoint.token.clone());
     let cancel = core.cancel.clone();

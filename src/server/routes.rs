@@ -187,15 +187,20 @@ async fn task_detail(
 async fn task_logs(
     State(state): State<ApiState>,
     Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    if current(&state).overview.snapshot.task(&id).is_none() {
-        return Err(unknown_task(&id));
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "session logs are not served by this version of agentbar yet",
-    ))
+    let rendered = current(&state);
+    let task = rendered
+        .overview
+        .snapshot
+        .task(&id)
+        .ok_or_else(|| unknown_task(&id))?;
+    let client = state.clients.borrow().clone();
+    let page = state
+        .logs
+        .page(client, task, params.get("after").map(String::as_str))
+        .await?;
+    Ok(axum::Json(page).into_response())
 }
 
 async fn refresh(State(state): State<ApiState>) -> Result<Response, ApiError> {
