@@ -15,7 +15,17 @@ echo "== notifications over D-Bus (dbus-run-session)" >&2
 # skip here, because this is where it is meant to run.
 AGENTBAR_REQUIRE_DBUS=1 dbus-run-session -- cargo test --locked --test notifications
 echo "== the OS keychain, for real (dbus-run-session + an unlocked gnome-keyring)" >&2
-dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1;
+# A keyring of its own (a fresh XDG_DATA_HOME), so the password below creates it rather than
+# failing to open the user's. The daemon registers org.freedesktop.secrets a moment after it
+# forks: wait for the name, or the test would find no keychain and (rightly) fail.
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  for _ in $(seq 50); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
   AGENTBAR_REQUIRE_KEYRING=1 cargo test --locked --test keychain'
 # The tray's end-to-end test needs a display and a session bus; here it must run, not skip.
 echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2

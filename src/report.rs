@@ -109,11 +109,11 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
             if t.bucket() == Bucket::Failed
                 && let Some(error) = &t.error
             {
-                status = format!("{status}: {}", clip(&error.message, 40));
+                status = format!("{status}: {}", crate::model::clip(&error.message, 40));
             }
             [
                 status,
-                clip(&t.title, 60),
+                crate::model::clip(&t.title, 60),
                 t.repository.clone().unwrap_or_else(|| "-".into()),
                 age(now.signed_duration_since(t.updated_at).num_seconds()),
             ]
@@ -192,14 +192,6 @@ pub fn log_event(event: &crate::logs::wire::LogEventJson, style: LogStyle) -> St
             }
             out
         }
-    }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        text.chars().take(max - 1).chain(['…']).collect()
     }
 }
 

@@ -170,7 +170,7 @@ fn title(
 ) -> String {
     let non_empty = |s: &str| {
         let line = s.lines().map(str::trim).find(|l| !l.is_empty())?;
-        Some(truncate(line, 120))
+        Some(crate::model::clip(line, 120))
     };
     pr.and_then(|p| non_empty(&p.title))
         .or_else(|| dto.name.as_deref().and_then(non_empty))
@@ -186,16 +186,6 @@ fn title(
                 dto.id.chars().take(8).collect::<String>()
             ),
         })
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max_chars - 1).collect();
-        cut.push('…');
-        cut
-    }
 }
 
 fn latest<const N: usize>(times: [Option<DateTime<Utc>>; N]) -> Option<DateTime<Utc>> {

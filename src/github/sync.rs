@@ -183,12 +183,7 @@ impl TaskSync {
             if let Some(entry) = ids {
                 pages.insert(page, entry);
             }
-            let more = if reply.has_link {
-                reply.next_page.is_some()
-            } else {
-                count >= TASKS_PER_PAGE as usize
-            };
-            if !more {
+            if !another_page(reply.has_link, reply.next_page.is_some(), count) {
                 break;
             }
         }
@@ -224,12 +219,7 @@ impl TaskSync {
             {
                 pending.since_etag = Some((since, etag));
             }
-            let more = if reply.has_link {
-                reply.next_page.is_some()
-            } else {
-                count >= TASKS_PER_PAGE as usize
-            };
-            if !more {
+            if !another_page(reply.has_link, reply.next_page.is_some(), count) {
                 break;
             }
         }
@@ -448,6 +438,16 @@ fn decode_list(list: TaskListDto, pending: &mut Pending) -> (Vec<TaskDto>, usize
     let (tasks, bad) = decode_items::<TaskDto>(list.tasks);
     pending.skipped += bad;
     (tasks, count)
+}
+
+/// Whether to ask for the next page: the `Link` header says so when it came; without one, a full
+/// page means there may be more.
+fn another_page(has_link: bool, has_next: bool, count: usize) -> bool {
+    if has_link {
+        has_next
+    } else {
+        count >= TASKS_PER_PAGE as usize
+    }
 }
 
 /// Active work and work finished within a day are worth a detail request; older work is not.

@@ -13,3 +13,25 @@ pub use task::{
 
 #[cfg(test)]
 pub(crate) use task::fixtures;
+
+/// Shortens `text` to at most `max` characters, ending with `…` when it had to cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        text.chars()
+            .take(max.saturating_sub(1))
+            .chain(['…'])
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_keeps_short_text_and_marks_a_cut() {
+        assert_eq!(super::clip("short", 10), "short");
+        assert_eq!(super::clip("abcdef", 4), "abc…");
+        assert_eq!(super::clip("ééééé", 3), "éé…");
+    }
+}

@@ -346,7 +346,7 @@ pub fn build(
             waiting: counts.waiting,
         },
         title: title(counts.running, counts.waiting),
-        tooltip: clip(&tooltip, MAX_TOOLTIP_CHARS),
+        tooltip: crate::model::clip(&tooltip, MAX_TOOLTIP_CHARS),
         entries,
     }
 }
@@ -357,7 +357,7 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
     let mut label = format!(
         "{} · {}",
         task.state.label(),
-        clip(&task.title, MAX_TITLE_CHARS)
+        crate::model::clip(&task.title, MAX_TITLE_CHARS)
     );
     if let Some(repository) = &task.repository {
         label = format!("{label} — {repository}");
@@ -371,7 +371,7 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
     if let Some(error) = &task.error {
         children.push(Entry::info(
             format!("{key}:error"),
-            clip(&format!("Error: {}", error.message), 80),
+            crate::model::clip(&format!("Error: {}", error.message), 80),
         ));
     }
     children.push(Entry::action(
@@ -424,14 +424,6 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
         );
     }
     Entry::submenu(key, label, children)
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        text.chars().take(max - 1).chain(['…']).collect()
-    }
 }
 
 #[cfg(test)]
