@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use crate::open::{DesktopOpener, OpenError, UrlOpener, is_web_link};
+
 #[derive(Debug, thiserror::Error)]
 pub enum DesktopError {
-    #[error("cannot open {url}: {source}")]
-    Open { url: String, source: std::io::Error },
-    #[error("will not open {0:?}: only http and https links are opened")]
-    NotAWebLink(String),
+    #[error(transparent)]
+    Open(#[from] OpenError),
     #[error("cannot use the clipboard: {0}")]
     Clipboard(String),
     #[error("cannot change open at login ({path}): {message}")]
@@ -29,28 +29,15 @@ pub trait Autostart {
     fn set_enabled(&self, enabled: bool) -> Result<(), DesktopError>;
 }
 
-/// Links come from upstream data; only web pages are handed on, never a path or another scheme
-/// that a desktop might execute.
-pub fn is_web_link(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.contains(char::is_whitespace)
-}
-
 /// The real desktop: the `open` crate (on Linux `xdg-open`, which honours `BROWSER`) and the
 /// platform's clipboard. Must be used on the UI thread (GTK's clipboard lives there).
 pub struct SystemDesktop;
 
 impl Desktop for SystemDesktop {
     fn open_url(&self, url: &str) -> Result<(), DesktopError> {
-        if !is_web_link(url) {
-            return Err(DesktopError::NotAWebLink(url.to_owned()));
-        }
-        // Detached: the UI thread never waits for a browser to start.
-        open::that_detached(url).map_err(|source| DesktopError::Open {
-            url: url.to_owned(),
-            source,
-        })
+        // The same seam notifications use: web links only, detached, so the UI thread never
+        // waits for a browser to start.
+        Ok(DesktopOpener.open(url)?)
     }
 
     fn copy_text(&self, text: &str) -> Result<(), DesktopError> {
@@ -86,7 +73,7 @@ impl RecordingDesktop {
 impl Desktop for RecordingDesktop {
     fn open_url(&self, url: &str) -> Result<(), DesktopError> {
         if !is_web_link(url) {
-            return Err(DesktopError::NotAWebLink(url.to_owned()));
+            return Err(OpenError::NotAWebLink(url.to_owned()).into());
         }
         self.record(DesktopCall::Open(url.to_owned()));
         Ok(())
@@ -104,15 +91,10 @@ mod tests {
 
     #[test]
     fn only_web_links_are_opened() {
-        assert!(is_web_link("https://github.com/acme/api/pull/7"));
-        assert!(is_web_link("HTTP://127.0.0.1:3000/web/acme/api/tasks/1"));
-        assert!(!is_web_link("file:///etc/passwd"));
-        assert!(!is_web_link("/usr/bin/xterm"));
-        assert!(!is_web_link("https://x.test/a b"));
         let desktop = RecordingDesktop::default();
         assert!(matches!(
             desktop.open_url("javascript:alert(1)"),
-            Err(DesktopError::NotAWebLink(_))
+            Err(DesktopError::Open(OpenError::NotAWebLink(_)))
         ));
         assert!(desktop.calls().is_empty());
     }
