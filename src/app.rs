@@ -23,12 +23,14 @@ use crate::diff::Transition;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
 use crate::model::{HealthStatus, Overview};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
-use crate::open::DesktopOpener;
+use crate::open::{DesktopOpener, UrlOpener};
 use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::server::logs::FollowSignal;
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
 
+/// The OAuth client id the signed-out demo signs in with (the simulator takes any).
+pub const DEMO_CLIENT_ID: &str = "agentbar-demo";
 /// The token the demo's client presents to the built-in simulator; it guards nothing real.
 pub const DEMO_TOKEN: &str = "agentbar-demo-token";
 /// The snapshot's `source` in demo mode, so demo tasks never mix with the user's own.
@@ -59,6 +61,9 @@ pub enum Upstream {
     Demo {
         scenario: Option<PathBuf>,
         speed: f64,
+        /// Start signed out, so the whole sign-in can be shown: the tray's "Sign in…" runs the
+        /// device flow against the simulator, whose verification page has the Authorize button.
+        signed_out: bool,
     },
 }
 
@@ -137,6 +142,16 @@ pub struct Core {
 impl Core {
     /// Starts the simulator (demo), the poller, the snapshot writer and the command loop.
     pub async fn start(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
+        Core::start_with_opener(config, upstream, Arc::new(DesktopOpener)).await
+    }
+
+    /// [`Core::start`] with the seam that opens web pages (notification clicks, the sign-in
+    /// page) given, so tests can record instead of launching a browser.
+    pub async fn start_with_opener(
+        config: &Config,
+        upstream: Upstream,
+        opener: Arc<dyn UrlOpener>,
+    ) -> Result<Core, AppError> {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         let (endpoints, token, source_name, credential_store) = match upstream {
@@ -167,14 +182,33 @@ impl Core {
                     Some(store),
                 )
             }
-            Upstream::Demo { scenario, speed } => {
+            Upstream::Demo {
+                scenario,
+                speed,
+                signed_out,
+            } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
-                (
-                    endpoints,
-                    Token::new(DEMO_TOKEN),
-                    DEMO_SOURCE.to_owned(),
-                    None,
-                )
+                if signed_out {
+                    // The demo's tokens are fake and live in a plain file of their own; each
+                    // signed-out demo starts from none.
+                    let store = CredentialStore::new(
+                        DEMO_SOURCE,
+                        &config.state_dir.join("demo-credentials"),
+                        false,
+                        None,
+                    );
+                    let forgetter = store.clone();
+                    let _ = tokio::task::spawn_blocking(move || forgetter.forget()).await;
+                    tracing::warn!("demo: signed out; use Sign in… to go through the device flow");
+                    (endpoints, None, DEMO_SOURCE.to_owned(), Some(store))
+                } else {
+                    (
+                        endpoints,
+                        Token::new(DEMO_TOKEN),
+                        DEMO_SOURCE.to_owned(),
+                        None,
+                    )
+                }
             }
         };
 
@@ -221,12 +255,18 @@ impl Core {
         let refresh = poller.refresh_handle();
         tracker.spawn(poller.run(cancel.clone()));
 
-        // Only the real GitHub has stored credentials to watch and a sign-in to run.
+        // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
+        let demo = source_name == DEMO_SOURCE;
         let auth = credential_store.map(|store| AuthContext {
             store,
             credentials: credentials_tx.clone(),
             web_url: web_url.clone(),
-            client_id: config.client_id.clone(),
+            client_id: if demo {
+                Some(DEMO_CLIENT_ID.to_owned())
+            } else {
+                config.client_id.clone()
+            },
+            opener: opener.clone(),
         });
         if let Some(auth) = &auth {
             tracker.spawn(watch_credentials(
@@ -240,7 +280,7 @@ impl Core {
         // Notifications are part of the core, so headless mode announces too.
         let (notifications, control_rx) = control_channel();
         let announcer = Announcer::new(
-            DesktopNotifier::new(Arc::new(DesktopOpener), tracker.clone(), cancel.clone()),
+            DesktopNotifier::new(opener.clone(), tracker.clone(), cancel.clone()),
             config.notifications.clone(),
             &config.state_dir,
             &source_name,
@@ -337,6 +377,8 @@ struct AuthContext {
     credentials: Arc<watch::Sender<Option<Token>>>,
     web_url: String,
     client_id: Option<String>,
+    /// Opens the verification page.
+    opener: Arc<dyn UrlOpener>,
 }
 
 /// How often the stored token is read again: soon while signed out (a `login` in another
@@ -415,7 +457,9 @@ async fn run_commands(
                         }
                     });
                 }
-                None => tracing::warn!("the demo is always signed in"),
+                None => tracing::warn!(
+                    "this demo is signed in; start it with --signed-out to try the sign-in"
+                ),
             },
             Command::SignOut => match &auth {
                 Some(auth) => sign_out(auth).await,
@@ -460,10 +504,10 @@ async fn sign_in(auth: &AuthContext) {
         url = %code.verification_uri,
         "to sign in, open the page and enter the code"
     );
-    let url = code.verification_uri.clone();
-    // `open` may block on a slow browser start.
+    let (url, opener) = (code.verification_uri.clone(), auth.opener.clone());
+    // Opening may block on a slow browser start.
     let _ = tokio::task::spawn_blocking(move || {
-        if let Err(e) = open::that(&url) {
+        if let Err(e) = opener.open(&url) {
             tracing::warn!(error = %e, "could not open the browser; open the page yourself");
         }
     })

@@ -139,6 +139,9 @@ pub struct RunArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    /// Start signed out, to try the sign-in (the tray's "Sign in…") against the simulator
+    #[arg(long)]
+    pub signed_out: bool,
     #[command(flatten)]
     pub world: WorldArgs,
 }

@@ -47,6 +47,7 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             Upstream::Demo {
                 scenario: args.world.scenario,
                 speed: args.world.speed,
+                signed_out: args.signed_out,
             },
             args.run.headless,
         ),

@@ -147,3 +147,75 @@ async fn signed_out_until_login_and_a_401_mid_run_signs_out_until_the_next_login
     wait_for_status(&mut overview, HealthStatus::Ok).await;
     core.shutdown().await;
 }
+
+/// The signed-out demo shows the whole sign-in: "Sign in…" opens the simulator's verification
+/// page, the user authorizes there, and the demo's tasks appear.
+#[tokio::test]
+async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page() {
+    use agentbar::app::Command;
+    use agentbar::open::RecordingOpener;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[poll]\nfast_seconds = 0.2\n",
+    )
+    .unwrap();
+    let overrides = Overrides {
+        config_dir: Some(dir.path().to_owned()),
+        state_dir: Some(dir.path().join("state")),
+        use_keychain: Some(false),
+        ..Overrides::default()
+    };
+    let config = Config::load(&overrides, None).unwrap();
+    let opener = RecordingOpener::default();
+    let core = Core::start_with_opener(
+        &config,
+        Upstream::Demo {
+            scenario: None,
+            speed: 1.0,
+            signed_out: true,
+        },
+        Arc::new(opener.clone()),
+    )
+    .await
+    .unwrap();
+    let mut overview = core.overview.clone();
+    wait_for_status(&mut overview, HealthStatus::SignedOut).await;
+
+    core.commands.send(Command::SignIn).await.unwrap();
+    let page = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(url) = opener.opened().first() {
+                return url.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the verification page was opened");
+    assert!(page.ends_with("/web/login/device"), "{page}");
+
+    // What the user does on that page: find the code agentbar showed and press "Authorize".
+    let http = reqwest::Client::new();
+    let html = http.get(&page).send().await.unwrap().text().await.unwrap();
+    let code = html
+        .split("name=\"user_code\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no pending code on the page: {html}"))
+        .to_owned();
+    let answer = http
+        .post(&page)
+        .body(format!("user_code={code}&action=approve"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains("is authorized"), "{answer}");
+    wait_for_status(&mut overview, HealthStatus::Ok).await;
+    assert!(!overview.borrow().snapshot.tasks.is_empty());
+    core.shutdown().await;
+}

@@ -483,6 +483,7 @@ async fn a_pause_sent_to_the_core_is_saved_for_the_next_start() {
         Upstream::Demo {
             scenario: None,
             speed: 1.0,
+            signed_out: false,
         },
     )
     .await
