@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::{CredentialStore, DeviceFlow};
+use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
 use crate::diff::Transition;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
@@ -134,6 +134,8 @@ pub struct Core {
     pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     /// Touched when a client reads a session log; the poller polls fast while it is recent.
     pub follow: FollowSignal,
+    /// The code to enter while a sign-in started here is pending (the tray shows it).
+    pub sign_in: watch::Receiver<Option<SignInPrompt>>,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -257,7 +259,10 @@ impl Core {
 
         // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
         let demo = source_name == DEMO_SOURCE;
+        let (prompt_tx, prompt_rx) = watch::channel(None);
+        let prompt_tx = Arc::new(prompt_tx);
         let auth = credential_store.map(|store| AuthContext {
+            prompt: prompt_tx.clone(),
             store,
             credentials: credentials_tx.clone(),
             web_url: web_url.clone(),
@@ -307,6 +312,7 @@ impl Core {
             state_dir: config.state_dir.clone(),
             clients: clients_rx,
             follow,
+            sign_in: prompt_rx,
             cancel,
             tracker,
         })
@@ -379,6 +385,8 @@ struct AuthContext {
     client_id: Option<String>,
     /// Opens the verification page.
     opener: Arc<dyn UrlOpener>,
+    /// The pending code, for the surfaces; cleared when the sign-in ends either way.
+    prompt: Arc<watch::Sender<Option<SignInPrompt>>>,
 }
 
 /// How often the stored token is read again: soon while signed out (a `login` in another
@@ -483,8 +491,14 @@ async fn run_commands(
     }
 }
 
-/// The device flow inside the running app (the tray's "Sign in…").
+/// The device flow inside the running app (the tray's "Sign in…"); the pending code is
+/// published for the surfaces until the flow ends.
 async fn sign_in(auth: &AuthContext) {
+    run_sign_in(auth).await;
+    auth.prompt.send_replace(None);
+}
+
+async fn run_sign_in(auth: &AuthContext) {
     let flow = match DeviceFlow::new(&auth.web_url, auth.client_id.as_deref()) {
         Ok(flow) => flow,
         Err(e) => {
@@ -504,6 +518,8 @@ async fn sign_in(auth: &AuthContext) {
         url = %code.verification_uri,
         "to sign in, open the page and enter the code"
     );
+    auth.prompt
+        .send_replace(Some(code.prompt(chrono::Utc::now())));
     let (url, opener) = (code.verification_uri.clone(), auth.opener.clone());
     // Opening may block on a slow browser start.
     let _ = tokio::task::spawn_blocking(move || {

@@ -195,6 +195,11 @@ async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page()
     .await
     .expect("the verification page was opened");
     assert!(page.ends_with("/web/login/device"), "{page}");
+    let prompt = core
+        .sign_in
+        .borrow()
+        .clone()
+        .expect("the pending code is published");
 
     // What the user does on that page: find the code agentbar showed and press "Authorize".
     let http = reqwest::Client::new();
@@ -205,6 +210,10 @@ async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page()
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_else(|| panic!("no pending code on the page: {html}"))
         .to_owned();
+    assert_eq!(
+        code, prompt.user_code,
+        "the code shown is the one the page waits for"
+    );
     let answer = http
         .post(&page)
         .body(format!("user_code={code}&action=approve"))
@@ -217,5 +226,13 @@ async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page()
     assert!(answer.contains("is authorized"), "{answer}");
     wait_for_status(&mut overview, HealthStatus::Ok).await;
     assert!(!overview.borrow().snapshot.tasks.is_empty());
+    let mut prompt = core.sign_in.clone();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while prompt.borrow_and_update().is_some() {
+            prompt.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the code is withdrawn once signed in");
     core.shutdown().await;
 }

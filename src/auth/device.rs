@@ -41,6 +41,25 @@ pub struct DeviceCode {
     response: StandardDeviceAuthorizationResponse,
 }
 
+/// What the user must do to finish signing in, for the surfaces to show while it is pending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInPrompt {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl DeviceCode {
+    pub fn prompt(&self, now: chrono::DateTime<chrono::Utc>) -> SignInPrompt {
+        SignInPrompt {
+            user_code: self.user_code.clone(),
+            verification_uri: self.verification_uri.clone(),
+            expires_at: now
+                + chrono::TimeDelta::from_std(self.expires_in).unwrap_or(chrono::TimeDelta::zero()),
+        }
+    }
+}
+
 /// A signed-in token with the scopes GitHub granted.
 #[derive(Debug)]
 pub struct SignedIn {

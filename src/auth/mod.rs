@@ -4,7 +4,7 @@
 pub mod device;
 pub mod store;
 
-pub use device::{DeviceCode, DeviceFlow, SignInError, SignedIn};
+pub use device::{DeviceCode, DeviceFlow, SignInError, SignInPrompt, SignedIn};
 pub use store::{CredentialError, CredentialStore, TokenSource};
 
 use crate::github::Token;

@@ -250,6 +250,7 @@ impl TrayApp {
                 self.link = Some(link);
             }
             UiEvent::Overview(overview) => self.overview = overview,
+            UiEvent::SignIn(prompt) => self.view.sign_in = prompt,
             UiEvent::Tick => {}
             UiEvent::Menu(key) => self.clicked(&key),
             UiEvent::StopFinished { task_id, result } => {

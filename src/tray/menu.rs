@@ -30,6 +30,8 @@ pub struct ViewState {
     pub confirming_stop: Option<String>,
     /// A short message for the user and when it was set.
     pub notice: Option<(String, DateTime<Utc>)>,
+    /// A pending sign-in: the code to enter and where.
+    pub sign_in: Option<crate::auth::SignInPrompt>,
 }
 
 /// How long to pause notifications.
@@ -224,6 +226,17 @@ pub fn build(
     let mut entries = vec![Entry::info("status", status.clone())];
     if let Some(line) = &health_line {
         entries.push(Entry::info("health", line.clone()));
+    }
+    if let Some(prompt) = view.sign_in.as_ref().filter(|p| p.expires_at > now) {
+        entries.push(Entry::info(
+            "sign-in-code",
+            format!("Sign in: enter {} on GitHub", prompt.user_code),
+        ));
+        entries.push(Entry::action(
+            "sign-in-page",
+            "Open the sign-in page",
+            Action::OpenUrl(prompt.verification_uri.clone()),
+        ));
     }
     if let Some((notice, at)) = &view.notice
         && now.signed_duration_since(*at).num_seconds() < NOTICE_SECONDS
@@ -596,6 +609,40 @@ mod tests {
             Some(&Action::CancelStop)
         );
         assert_eq!(model.action("task:r:stop"), None);
+    }
+
+    #[test]
+    fn a_pending_sign_in_shows_its_code_and_page_until_it_expires() {
+        let prompt = crate::auth::SignInPrompt {
+            user_code: "ABCD-1234".into(),
+            verification_uri: "https://github.com/login/device".into(),
+            expires_at: now() + TimeDelta::minutes(15),
+        };
+        let view = ViewState {
+            sign_in: Some(prompt.clone()),
+            ..ViewState::default()
+        };
+        let model = build(&overview(Vec::new(), 0), &view, LIST, now());
+        let code = model.entries.iter().find(|e| e.key == "sign-in-code");
+        assert_eq!(
+            code.map(|e| e.label.as_str()),
+            Some("Sign in: enter ABCD-1234 on GitHub")
+        );
+        assert_eq!(
+            model.action("sign-in-page"),
+            Some(&Action::OpenUrl(prompt.verification_uri.clone()))
+        );
+        let later = build(
+            &overview(Vec::new(), 0),
+            &view,
+            LIST,
+            now() + TimeDelta::minutes(16),
+        );
+        assert_eq!(
+            later.action("sign-in-page"),
+            None,
+            "an expired code is not shown"
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{AppError, Command, Core, StopError, StopOutcome, Upstream};
+use crate::auth::SignInPrompt;
 use crate::config::Config;
 use crate::model::Overview;
 
@@ -51,6 +52,8 @@ pub enum UiEvent {
     Failed(String),
     /// A new overview was published.
     Overview(Arc<Overview>),
+    /// A sign-in started here is waiting for the user's code (`None`: it ended).
+    SignIn(Option<SignInPrompt>),
     /// Time passed.
     Tick,
     /// A menu item was clicked (its model key).
@@ -234,6 +237,7 @@ async fn forward(
     // A closed loop means the UI is gone: stop the core too.
     let send = |event| proxy.send_event(event).is_ok();
     let mut overview = core.overview.clone();
+    let mut sign_in = core.sign_in.clone();
     let first = overview.borrow_and_update().clone();
     if !send(UiEvent::Ready(link)) || !send(UiEvent::Overview(first)) {
         return;
@@ -254,6 +258,12 @@ async fn forward(
             }
             changed = overview.changed() => {
                 let sent = changed.is_ok() && send(UiEvent::Overview(overview.borrow_and_update().clone()));
+                if !sent {
+                    return;
+                }
+            }
+            changed = sign_in.changed() => {
+                let sent = changed.is_ok() && send(UiEvent::SignIn(sign_in.borrow_and_update().clone()));
                 if !sent {
                     return;
                 }
