@@ -59,7 +59,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "AGENTBAR_CLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
     /// Never use the OS keychain; keep the token in a 0600 file instead
-    #[arg(long, global = true, env = "AGENTBAR_NO_KEYCHAIN")]
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_NO_KEYCHAIN",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::SetTrue
+    )]
     pub no_keychain: bool,
     /// More log output (-v: debug, -vv: trace); RUST_LOG wins when set
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -256,5 +262,7 @@ mod tests {
             other => panic!("parsed as {other:?}"),
         }
         assert!(Cli::try_parse_from(["agentbar", "demo", "--speed", "-1"]).is_err());
+        let cli = Cli::try_parse_from(["agentbar", "--no-keychain", "logout"]).unwrap();
+        assert_eq!(cli.overrides().use_keychain, Some(false));
     }
 }
