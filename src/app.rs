@@ -214,6 +214,13 @@ impl Core {
             }
         };
 
+        let swept = crate::store::sweep_temp_files(&config.state_dir);
+        if swept > 0 {
+            tracing::info!(
+                files = swept,
+                "removed temporary files a killed run left behind"
+            );
+        }
         let store = SnapshotStore::new(&config.state_dir);
         let loaded = store.load_for(&source_name);
         if let Some(note) = &loaded.note {

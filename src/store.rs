@@ -213,6 +213,30 @@ pub fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), S
     Ok(())
 }
 
+/// Temporary files older than this at start are leftovers of a process that was killed between
+/// creating and renaming them (a write takes milliseconds).
+const STALE_TEMP_AGE: Duration = Duration::from_secs(10);
+
+/// Removes the temporary files a killed process left behind in `dir`, so none pile up across
+/// crashes. Returns how many were removed.
+pub fn sweep_temp_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age >= STALE_TEMP_AGE)
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Saves each new snapshot as it is published, plus a heartbeat so the file's age tells how
 /// fresh the data is. Holds a receiver of the poller's watch channel and ends when the poller
 /// drops the sender, after one last save: so the final flush always follows the final poll.
@@ -290,6 +314,27 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn stale_temporary_files_are_swept_and_fresh_ones_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".tmp-old");
+        std::fs::write(&old, b"half a snapshot").unwrap();
+        let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        let fresh = dir.path().join(".tmp-fresh");
+        std::fs::write(&fresh, b"being written").unwrap();
+        std::fs::write(dir.path().join("snapshot.json"), b"{}").unwrap();
+        assert_eq!(sweep_temp_files(dir.path()), 1);
+        assert!(!old.exists());
+        assert!(fresh.exists(), "possibly another writer's, and young");
+        assert!(dir.path().join("snapshot.json").exists());
     }
 
     #[test]
