@@ -3,90 +3,12 @@
 
 mod common;
 
-use agentbar::app::{Core, Upstream};
-use agentbar::config::{Config, Overrides};
-use agentbar::github::Token;
 use agentbar::server::{self, Endpoint};
-use agentbar::sim::Scenario;
-use common::{SimServer, start_sim};
+use common::Harness;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
-
-struct Harness {
-    sim: SimServer,
-    core: Option<Core>,
-    endpoint: Endpoint,
-    http: reqwest::Client,
-    state: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        let sim = start_sim(Scenario::builtin()).await;
-        let state = tempfile::tempdir().unwrap();
-        std::fs::write(
-            state.path().join("config.toml"),
-            "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.2\nbackoff_base_seconds = 0.1\n",
-        )
-        .unwrap();
-        let overrides = Overrides {
-            config_dir: Some(state.path().to_owned()),
-            state_dir: Some(state.path().join("state")),
-            api_url: Some(sim.base.clone()),
-            web_url: Some(format!("{}/web", sim.base)),
-            port: Some(0),
-            ..Overrides::default()
-        };
-        let config = Config::load(&overrides, Token::new("test-token")).unwrap();
-        let listener = server::bind(0).await.unwrap();
-        let core = Core::start(&config, Upstream::GitHub).await.unwrap();
-        let endpoint = server::start(&core, listener).unwrap();
-        let harness = Harness {
-            sim,
-            core: Some(core),
-            endpoint,
-            http: reqwest::Client::new(),
-            state,
-        };
-        harness.wait_until_loaded().await;
-        harness
-    }
-
-    fn state_dir(&self) -> std::path::PathBuf {
-        self.state.path().join("state")
-    }
-
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.endpoint.url))
-            .bearer_auth(&self.endpoint.token)
-    }
-
-    async fn get_json(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.request(Method::GET, path).send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap())
-    }
-
-    async fn wait_until_loaded(&self) {
-        for _ in 0..100 {
-            let (_, health) = self.get_json("/v1/health").await;
-            if health["status"] == "ok" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the first poll never succeeded");
-    }
-
-    async fn stop(mut self) {
-        if let Some(core) = self.core.take() {
-            core.shutdown().await;
-        }
-    }
-}
 
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"]["code"], code, "{body}");

@@ -2,6 +2,10 @@
 //! pointed at it, and helpers for its control routes.
 #![allow(dead_code)] // each test binary uses its own subset
 
+mod harness;
+#[allow(unused_imports)] // only some test binaries start a core
+pub use harness::Harness;
+
 use agentbar::github::{ClientOptions, Endpoints, GitHubClient, Token};
 use agentbar::sim::{Scenario, SimOptions, Simulator};
 use serde_json::Value;

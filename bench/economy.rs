@@ -1,0 +1,215 @@
+//! Upstream economy: what the simulator serves to keep 200 tasks fresh for a simulated idle
+//! hour and a simulated busy hour, with agentbar's `TaskSync` (since + ETag, hydrate only what
+//! changed) next to a naive poller written only here (re-list every page with no ETag or
+//! `since`, and re-resolve every pull request through GraphQL, on every poll).
+//!
+//! Both strategies poll on the same cadence: the poller's defaults, 60 s when idle and 5 s
+//! while something runs (the busy hour), so the comparison is per poll, not per schedule.
+//! `cargo bench --profile bench-fast --bench economy`; the figures are request and byte counts,
+//! not timings, so any profile gives the same numbers.
+
+#[path = "scenarios.rs"]
+mod scenarios;
+
+use agentbar::github::client::Fetched;
+use agentbar::github::dto::TaskDto;
+use agentbar::github::{ClientOptions, Endpoints, GitHubClient, SyncOptions, TaskSync, Token};
+use agentbar::poller::PollPolicy;
+use agentbar::sim::{Scenario, SimOptions, Simulator};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const TASKS: usize = 200;
+const SEED: u64 = 9;
+const HOUR: f64 = 3600.0;
+
+struct Sim {
+    base: String,
+    epoch: DateTime<Utc>,
+    http: reqwest::Client,
+    stop: CancellationToken,
+}
+
+impl Sim {
+    async fn start(scenario: Scenario) -> Sim {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let epoch = Utc::now();
+        let simulator = Simulator::new(
+            scenario,
+            SimOptions {
+                speed: 0.0,
+                epoch,
+                ..SimOptions::default()
+            },
+        );
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone();
+        tokio::spawn(async move {
+            agentbar::sim::serve(
+                listener,
+                simulator,
+                async move { shutdown.cancelled().await },
+            )
+            .await
+            .unwrap();
+        });
+        Sim {
+            base,
+            epoch,
+            http: reqwest::Client::new(),
+            stop,
+        }
+    }
+
+    fn client(&self) -> GitHubClient {
+        GitHubClient::new(
+            Endpoints {
+                api: self.base.clone(),
+                web: format!("{}/web", self.base),
+                copilot_api: None,
+            },
+            Token::new("bench-token").unwrap(),
+            ClientOptions {
+                timeout: Duration::from_secs(30),
+                ..ClientOptions::default()
+            },
+        )
+        .unwrap()
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}/_sim/{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert!(response.status().is_success(), "{path}");
+        serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null)
+    }
+
+    async fn advance(&self, seconds: f64) {
+        self.control(
+            reqwest::Method::POST,
+            "clock",
+            Some(json!({ "advance_seconds": seconds })),
+        )
+        .await;
+    }
+
+    /// (requests, bytes, 304s) served so far.
+    async fn totals(&self) -> (u64, u64, u64) {
+        let stats = self.control(reqwest::Method::GET, "stats", None).await;
+        let t = &stats["total"];
+        (
+            t["requests"].as_u64().unwrap_or(0),
+            t["bytes"].as_u64().unwrap_or(0),
+            t["not_modified"].as_u64().unwrap_or(0),
+        )
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// The naive poll: every page, unconditionally, then every pull request again.
+async fn naive_poll(client: &GitHubClient) {
+    let mut pull_ids = Vec::new();
+    for page in 1.. {
+        let reply = client.list_tasks(page, None, None).await.unwrap();
+        let Fetched::Fresh { value, .. } = reply.body else {
+            panic!("an unconditional request got a 304")
+        };
+        let count = value.tasks.len();
+        for item in value.tasks {
+            if let Ok(task) = serde_json::from_value::<TaskDto>(item)
+                && let Some(id) = task.pull_request().and_then(|pr| pr.global_id.clone())
+            {
+                pull_ids.push(id);
+            }
+        }
+        if reply.next_page.is_none() && (reply.has_link || count < 100) {
+            break;
+        }
+    }
+    client.pull_requests(&pull_ids).await.unwrap();
+}
+
+#[derive(Clone, Copy)]
+enum Strategy {
+    Agentbar,
+    Naive,
+}
+
+/// Polls every `interval` seconds for an hour of sim time, after a first load that is not
+/// counted (both strategies pay it once). Returns (polls, requests, bytes, 304s).
+async fn measure(scenario: Scenario, strategy: Strategy, interval: f64) -> (u64, u64, u64, u64) {
+    let sim = Sim::start(scenario).await;
+    let client = sim.client();
+    let mut sync = TaskSync::new(SyncOptions::default());
+    let now = |t: f64| sim.epoch + TimeDelta::milliseconds((t * 1000.0) as i64);
+    let poll = async |sync: &mut TaskSync, t: f64| match strategy {
+        Strategy::Agentbar => {
+            sync.poll(&client, now(t)).await.unwrap();
+        }
+        Strategy::Naive => naive_poll(&client).await,
+    };
+    poll(&mut sync, 0.0).await;
+    let (r0, b0, n0) = sim.totals().await;
+    let mut t = 0.0;
+    let mut polls = 0;
+    while t + interval <= HOUR {
+        sim.advance(interval).await;
+        t += interval;
+        poll(&mut sync, t).await;
+        polls += 1;
+    }
+    let (r1, b1, n1) = sim.totals().await;
+    (polls, r1 - r0, b1 - b0, n1 - n0)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let policy = PollPolicy::default();
+    // `cargo test --all-targets` runs this without `--bench`: then only the idle hour, as a
+    // check that the target holds.
+    let full = std::env::args().any(|a| a == "--bench");
+    let mut hours = vec![("idle", scenarios::idle(TASKS, SEED), policy.slow)];
+    if full {
+        hours.push(("busy", scenarios::busy(TASKS, SEED, HOUR), policy.fast));
+    }
+    println!("economy: {TASKS} tasks, one simulated hour each, first load not counted");
+    println!(
+        "{:<6} {:<9} {:>6} {:>9} {:>12} {:>6}",
+        "hour", "strategy", "polls", "requests", "bytes", "304s"
+    );
+    for (name, scenario, interval) in hours {
+        let interval = interval.as_secs_f64();
+        let ours = runtime.block_on(measure(scenario.clone(), Strategy::Agentbar, interval));
+        let naive = runtime.block_on(measure(scenario, Strategy::Naive, interval));
+        for (label, (polls, requests, bytes, not_modified)) in
+            [("agentbar", ours), ("naive", naive)]
+        {
+            println!("{name:<6} {label:<9} {polls:>6} {requests:>9} {bytes:>12} {not_modified:>6}");
+        }
+        let byte_ratio = naive.2 as f64 / ours.2.max(1) as f64;
+        println!(
+            "{name:<6} ratio naive/agentbar (poll every {interval} s): requests {:.1}×, bytes {byte_ratio:.1}×",
+            naive.1 as f64 / ours.1.max(1) as f64,
+        );
+        if name == "idle" {
+            assert!(byte_ratio >= 20.0, "idle target: at least 20× fewer bytes");
+        }
+    }
+}

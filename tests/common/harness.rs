@@ -1,0 +1,94 @@
+//! A real core and its loopback API over the simulator, for the API and reliability tests.
+
+use super::{SimServer, start_sim};
+use agentbar::app::{Core, Upstream};
+use agentbar::config::{Config, Overrides};
+use agentbar::github::Token;
+use agentbar::server::{self, Endpoint};
+use agentbar::sim::Scenario;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct Harness {
+    pub sim: SimServer,
+    pub core: Option<Core>,
+    pub endpoint: Endpoint,
+    pub http: reqwest::Client,
+    pub state: tempfile::TempDir,
+}
+
+impl Harness {
+    /// The built-in scenario, polled every 0.2 s, loaded before it returns.
+    pub async fn start() -> Harness {
+        let harness = Harness::start_unloaded(start_sim(Scenario::builtin()).await, "").await;
+        harness.wait_until_loaded().await;
+        harness
+    }
+
+    /// A core and its API over `sim`, polling every 0.2 s, with `extra_poll_settings` (lines
+    /// of the config file's `[poll]` section) added; returns without waiting for a first poll.
+    pub async fn start_unloaded(sim: SimServer, extra_poll_settings: &str) -> Harness {
+        let state = tempfile::tempdir().unwrap();
+        std::fs::write(
+            state.path().join("config.toml"),
+            format!(
+                "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.2\nbackoff_base_seconds = 0.1\n\
+                 {extra_poll_settings}"
+            ),
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config_dir: Some(state.path().to_owned()),
+            state_dir: Some(state.path().join("state")),
+            api_url: Some(sim.base.clone()),
+            web_url: Some(format!("{}/web", sim.base)),
+            port: Some(0),
+            ..Overrides::default()
+        };
+        let config = Config::load(&overrides, Token::new("test-token")).unwrap();
+        let listener = server::bind(0).await.unwrap();
+        let core = Core::start(&config, Upstream::GitHub).await.unwrap();
+        let endpoint = server::start(&core, listener).unwrap();
+        Harness {
+            sim,
+            core: Some(core),
+            endpoint,
+            http: reqwest::Client::new(),
+            state,
+        }
+    }
+
+    pub fn state_dir(&self) -> std::path::PathBuf {
+        self.state.path().join("state")
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.endpoint.url))
+            .bearer_auth(&self.endpoint.token)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.request(Method::GET, path).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn wait_until_loaded(&self) {
+        for _ in 0..100 {
+            let (_, health) = self.get_json("/v1/health").await;
+            if health["status"] == "ok" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the first poll never succeeded");
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(core) = self.core.take() {
+            core.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Reliability: `kill -9` at random moments while the demo writes its snapshot and its
+//! notifications ledger, at least 200 times over one state directory. After every kill the
+//! state directory must still load: the files parse, `status` answers (or says there is no
+//! snapshot yet), nothing was set aside as unreadable, and temp files do not pile up.
+
+use rand::Rng;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
+const KILLS: usize = 200;
+/// Temp files a single kill can leave behind: one per writer (snapshot, ledger, settings,
+/// endpoint) caught between create and rename.
+const MAX_TEMP_FILES: usize = 4;
+
+fn agentbar(state: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("AGENTBAR_STATE_DIR", state)
+        .env("AGENTBAR_CONFIG_DIR", state.join("config"))
+        .env_remove("AGENTBAR_TOKEN")
+        .env("AGENTBAR_PORT", "0")
+        // Never on the desktop of whoever runs the tests.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/agentbar-test-bus",
+        )
+        .env("RUST_LOG", "agentbar=warn")
+        .stdin(Stdio::null());
+    command
+}
+
+fn temp_files(state: &Path) -> Vec<String> {
+    std::fs::read_dir(state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".tmp-"))
+        .collect()
+}
+
+/// Parses `name` in the state dir when it exists; panics with the kill number otherwise.
+fn assert_parses(state: &Path, name: &str, kill: usize) {
+    let path = state.join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            if let Err(error) = serde_json::from_slice::<Value>(&bytes) {
+                panic!(
+                    "kill {kill}: {name} does not parse ({error}): {:?}",
+                    String::from_utf8_lossy(&bytes)
+                );
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => panic!("kill {kill}: cannot read {name}: {error}"),
+    }
+}
+
+fn assert_status_reads(state: &Path, kill: usize) {
+    let output = agentbar(state, &["status", "--json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(0) => {
+            let value: Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|e| panic!("kill {kill}: status --json printed no JSON: {e}"));
+            assert!(value.is_object(), "kill {kill}: {value}");
+        }
+        // No snapshot yet (a kill before the first write).
+        Some(3) => {}
+        other => panic!("kill {kill}: status exited {other:?}: {stderr}"),
+    }
+    assert!(
+        !stderr.contains("corrupt") && !stderr.contains("unreadable"),
+        "kill {kill}: {stderr}"
+    );
+}
+
+#[test]
+fn two_hundred_kills_never_leave_an_unreadable_state_dir() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path();
+    let started = Instant::now();
+    let mut rng = rand::rng();
+    let mut snapshots_seen = 0;
+
+    for kill in 1..=KILLS {
+        let mut child = agentbar(dir, &["demo", "--headless", "--speed", "20"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(50..=400)));
+        // `Child::kill` is SIGKILL on Unix: no handler runs, nothing is flushed.
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        assert_parses(dir, "snapshot.json", kill);
+        assert_parses(dir, "notifications.json", kill);
+        assert_status_reads(dir, kill);
+        assert!(
+            !dir.join("snapshot.json.unreadable").exists(),
+            "kill {kill}: a snapshot was set aside as unreadable"
+        );
+        let temps = temp_files(dir);
+        assert!(
+            temps.len() <= MAX_TEMP_FILES,
+            "kill {kill}: temp files pile up: {temps:?}"
+        );
+        if dir.join("snapshot.json").exists() {
+            snapshots_seen += 1;
+        }
+    }
+    assert!(
+        snapshots_seen > KILLS / 2,
+        "the demo rarely got to write a snapshot ({snapshots_seen} of {KILLS}): the test did not \
+         exercise what it should"
+    );
+
+    // One ordinary start over whatever the last kill left: it loads, and status reads it.
+    let mut child = agentbar(dir, &["demo", "--headless", "--speed", "20"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut ok = false;
+    while Instant::now() < deadline {
+        let output = agentbar(dir, &["status", "--json"]).output().unwrap();
+        if output.status.success() {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ok, "status never answered after the last start");
+    eprintln!(
+        "{KILLS} kills in {:.1} s; a snapshot existed after {snapshots_seen}",
+        started.elapsed().as_secs_f64()
+    );
+}
