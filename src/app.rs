@@ -136,6 +136,9 @@ pub struct Core {
     pub follow: FollowSignal,
     /// The code to enter while a sign-in started here is pending (the tray shows it).
     pub sign_in: watch::Receiver<Option<SignInPrompt>>,
+    /// Kept so `sign_in` stays open (and quiet) for the core's lifetime even where nothing signs
+    /// in (the signed-in demo); a closed channel would read as the core going away.
+    _sign_in_sender: Arc<watch::Sender<Option<SignInPrompt>>>,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -320,6 +323,7 @@ impl Core {
             clients: clients_rx,
             follow,
             sign_in: prompt_rx,
+            _sign_in_sender: prompt_tx,
             cancel,
             tracker,
         })
