@@ -32,6 +32,10 @@ echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2
 AGENTBAR_REQUIRE_TRAY_TEST=1 NO_AT_BRIDGE=1 xvfb-run -a dbus-run-session -- \
   cargo test --locked --test tray
 
+# The fuzzers, for a bounded time each (FUZZ_SECONDS, default 60); a crash fails the run.
+echo "== fuzzing (cargo fuzz, ${FUZZ_SECONDS:-60} s per target)" >&2
+scripts/fuzz.sh
+
 echo "== raycast: npm ci, build (type-check), lint, test" >&2
 if ! command -v npm >/dev/null 2>&1; then
   echo "test: npm is missing; install Node.js 20 or newer (https://nodejs.org) and run this again" >&2

@@ -8,6 +8,8 @@
 //!
 //! ```toml
 //! cycle_seconds = 360            # optional: tasks with `repeats = true` start again every 360 s
+//! keep_cycles = 10               # optional, with cycle_seconds: replays more than 10 cycles old
+//!                                # are deleted from the account (absent: kept for ever)
 //!
 //! [viewer]                       # optional: the signed-in user
 //! login = "sim-user"
@@ -68,6 +70,11 @@ pub struct Scenario {
     /// Period after which tasks marked `repeats` start again with fresh ids.
     #[serde(default)]
     pub cycle_seconds: Option<f64>,
+    /// With `cycle_seconds`: occurrences that started more than this many cycles before the
+    /// current one are deleted from the simulated account, as a user clears out old work. Keeps
+    /// a long-running demo (and the simulator's own cost) from growing without end.
+    #[serde(default)]
+    pub keep_cycles: Option<u32>,
     #[serde(default)]
     pub tasks: Vec<TaskSpec>,
 }
@@ -476,6 +483,9 @@ impl Scenario {
         Scenario {
             viewer: Viewer::default(),
             cycle_seconds: Some(360.0),
+            // An hour of replays: enough history for the dropdown's Recent section, and a demo
+            // left running for days stays the same size.
+            keep_cycles: Some(10),
             tasks: tasks.into_iter().map(|b| b.spec).collect(),
         }
     }
@@ -537,6 +547,7 @@ impl Scenario {
         Scenario {
             viewer: Viewer::default(),
             cycle_seconds: None,
+            keep_cycles: None,
             tasks,
         }
     }

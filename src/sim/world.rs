@@ -109,7 +109,12 @@ fn occurrences(scenario: &Scenario, now: SimSeconds) -> Vec<Occurrence<'_>> {
         };
         match scenario.cycle_seconds {
             Some(cycle) if spec.repeats && cycle > 0.0 => {
-                let mut number = 0u64;
+                // Replays deleted for age (`keep_cycles`) are skipped without being built, so a
+                // long run costs the same per request as a short one.
+                let current = ((now - first_at) / cycle).floor().max(0.0) as u64;
+                let mut number = scenario
+                    .keep_cycles
+                    .map_or(0, |keep| current.saturating_sub(u64::from(keep)));
                 loop {
                     let shift = number as f64 * cycle;
                     if first_at + shift > now {
@@ -448,6 +453,39 @@ mod tests {
             login_tasks[0].sessions[0].workflow_run_id,
             login_tasks[1].sessions[0].workflow_run_id
         );
+    }
+
+    #[test]
+    fn replays_older_than_keep_cycles_are_deleted_and_the_world_stops_growing() {
+        let scenario = Scenario::builtin();
+        let keep = u64::from(
+            scenario
+                .keep_cycles
+                .expect("the demo keeps a bounded history"),
+        );
+        let none = Cancellations::new();
+        let named = |world: &World| -> Vec<String> {
+            world
+                .tasks
+                .iter()
+                .filter(|t| t.name.as_deref() == Some("Fix the login redirect loop"))
+                .map(|t| t.id.clone())
+                .collect()
+        };
+        let cycle = scenario.cycle_seconds.expect("the demo repeats");
+        let day = world_at(&scenario, 24.0 * 3600.0 + 30.0, &none);
+        let later = world_at(&scenario, 48.0 * 3600.0 + 30.0, &none);
+        // The current replay and the `keep` before it, a day or two in: never more.
+        assert_eq!(named(&day).len() as u64, keep + 1);
+        assert_eq!(day.tasks.len(), later.tasks.len());
+        let first = world_at(&scenario, 30.0, &none);
+        assert!(
+            !day.tasks.iter().any(|t| named(&first).contains(&t.id)),
+            "the first occurrence is long gone"
+        );
+        // Replays within `keep` cycles stay.
+        let early = world_at(&scenario, cycle * keep as f64 + 30.0, &none);
+        assert_eq!(named(&early).len() as u64, keep + 1);
     }
 
     #[test]
