@@ -5,6 +5,9 @@
 //!
 //! Both strategies poll on the same cadence: the poller's defaults, 60 s when idle and 5 s
 //! while something runs (the busy hour), so the comparison is per poll, not per schedule.
+//! A third run schedules polls with the poller's own `next_delay` while the server asks for a
+//! slower pace (`X-Poll-Interval`, a `429` with `Retry-After`) and reports the gaps: agentbar
+//! never polls faster than the server asks.
 //! `cargo bench --profile bench-fast --bench economy`; the figures are request and byte counts,
 //! not timings, so any profile gives the same numbers.
 
@@ -14,7 +17,7 @@ mod scenarios;
 use agentbar::github::client::Fetched;
 use agentbar::github::dto::TaskDto;
 use agentbar::github::{ClientOptions, Endpoints, GitHubClient, SyncOptions, TaskSync, Token};
-use agentbar::poller::PollPolicy;
+use agentbar::poller::{Attempt, PollPolicy, next_delay};
 use agentbar::sim::{Scenario, SimOptions, Simulator};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -175,6 +178,67 @@ async fn measure(scenario: Scenario, strategy: Strategy, interval: f64) -> (u64,
     (polls, r1 - r0, b1 - b0, n1 - n0)
 }
 
+/// "Never faster than the server asks": an idle hour scheduled by the poller's own `next_delay`
+/// while the server sends `X-Poll-Interval: 120` on every answer, with one `429` + `Retry-After:
+/// 300` on the task list at the ten-minute mark. Returns the sim times at which polls started and
+/// the time of the refused poll.
+async fn obey_the_server(scenario: Scenario, policy: &PollPolicy) -> (Vec<f64>, f64) {
+    let sim = Sim::start(scenario).await;
+    let client = sim.client();
+    let mut sync = TaskSync::new(SyncOptions::default());
+    let now = |t: f64| sim.epoch + TimeDelta::milliseconds((t * 1000.0) as i64);
+    sim.control(
+        reqwest::Method::POST,
+        "faults",
+        Some(json!({"kind": "poll_interval", "seconds": 120})),
+    )
+    .await;
+    let mut t = 0.0;
+    let mut starts = Vec::new();
+    let mut refused_at = f64::NAN;
+    let mut rate_limited = false;
+    let mut consecutive = 0;
+    while t <= HOUR {
+        if !rate_limited && t >= 600.0 {
+            rate_limited = true;
+            sim.control(
+                reqwest::Method::POST,
+                "faults",
+                Some(
+                    json!({"kind": "rate_limit", "status": 429, "retry_after": true,
+                            "reset_after_seconds": 300, "route": "tasks", "times": 1}),
+                ),
+            )
+            .await;
+        }
+        starts.push(t);
+        let attempt = match sync.poll(&client, now(t)).await {
+            Ok(outcome) => {
+                consecutive = 0;
+                Attempt::Succeeded {
+                    any_active: outcome.snapshot.tasks.iter().any(|task| task.is_active()),
+                    pacing: outcome.pacing,
+                }
+            }
+            Err(error) => {
+                consecutive += 1;
+                refused_at = t;
+                Attempt::Failed {
+                    consecutive,
+                    requested_wait: error.requested_wait(now(t)),
+                    signed_out: false,
+                    pacing: Default::default(),
+                }
+            }
+        };
+        // The middle of the jitter range; the delay never goes below what was asked anyway.
+        let delay = next_delay(policy, attempt, now(t), 0.5).as_secs_f64();
+        sim.advance(delay).await;
+        t += delay;
+    }
+    (starts, refused_at)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -212,4 +276,27 @@ fn main() {
             assert!(byte_ratio >= 20.0, "idle target: at least 20× fewer bytes");
         }
     }
+
+    let (starts, refused_at) =
+        runtime.block_on(obey_the_server(scenarios::idle(TASKS, SEED), &policy));
+    let gaps: Vec<f64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    let shortest = gaps.iter().copied().fold(f64::INFINITY, f64::min);
+    let after_refusal = starts
+        .iter()
+        .find(|&&t| t > refused_at)
+        .map_or(f64::NAN, |next| next - refused_at);
+    println!(
+        "obey   agentbar: {} polls in the hour with X-Poll-Interval: 120 (default idle cadence {} s); \
+         shortest gap {shortest:.0} s; after a 429 with Retry-After: 300 the next poll came {after_refusal:.0} s later",
+        starts.len(),
+        policy.slow.as_secs()
+    );
+    assert!(
+        shortest >= 120.0,
+        "polled {shortest} s after an answer that asked for 120"
+    );
+    assert!(
+        after_refusal >= 300.0,
+        "polled {after_refusal} s after a Retry-After of 300"
+    );
 }
