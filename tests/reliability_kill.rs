@@ -2,9 +2,15 @@
 //! notifications ledger, at least 200 times over one state directory. After every kill the
 //! state directory must still load: the files parse, `status` answers (or says there is no
 //! snapshot yet), nothing was set aside as unreadable, and temp files do not pile up.
+//!
+//! A second loop kills `run --headless` against one simulator whose clock keeps going across
+//! the restarts (the demo's own clock starts again at each start, so its tasks replay): a change
+//! one life announced is never announced again by a later one.
 
+use agentbar::sim::{Scenario, SimOptions, Simulator};
 use rand::Rng;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -140,5 +146,96 @@ fn two_hundred_kills_never_leave_an_unreadable_state_dir() {
     eprintln!(
         "{KILLS} kills in {:.1} s; a snapshot existed after {snapshots_seen}",
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// Lives of `run --headless` in the re-announcement loop.
+const RUN_KILLS: usize = 100;
+
+/// `(task, state@updated_at)` pairs from the "announcing" lines of one life's log: the same
+/// pair twice is the same change announced twice (a follow-up session reaching the same state
+/// again changes `updated_at`).
+fn announced(log: &str) -> Vec<(String, String)> {
+    log.lines()
+        .filter(|line| line.contains("announcing"))
+        .filter_map(|line| line.split("announced=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .flat_map(|list| list.split(','))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(id, state)| (id.to_owned(), state.to_owned()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kills_never_make_a_later_life_announce_again() {
+    // The built-in scenario at 30×: a six-minute cycle every 12 s, so each life sees a few
+    // transitions.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let shutdown = stop.clone();
+    let simulator = Simulator::new(
+        Scenario::builtin(),
+        SimOptions {
+            speed: 30.0,
+            ..SimOptions::default()
+        },
+    );
+    tokio::spawn(agentbar::sim::serve(listener, simulator, async move {
+        shutdown.cancelled().await
+    }));
+
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().to_owned();
+    let config = dir.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    // Fast polls and a short burst window, so notices are flushed well within a life.
+    std::fs::write(
+        config.join("config.toml"),
+        "[poll]\nfast_seconds = 0.1\nslow_seconds = 0.5\n\n[notifications]\nburst_window_seconds = 0.05\n",
+    )
+    .unwrap();
+
+    let mut first_life: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut rng = rand::rng();
+    for life in 1..=RUN_KILLS {
+        let log_path = dir.join("life.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut child = agentbar(&dir, &["run", "--headless"])
+            .env("AGENTBAR_GITHUB_API_URL", &base)
+            .env("AGENTBAR_GITHUB_WEB_URL", format!("{base}/web"))
+            .env("AGENTBAR_TOKEN", "gho_kill00000000000000000000000000000000")
+            .env("AGENTBAR_NO_KEYCHAIN", "1")
+            .env("RUST_LOG", "agentbar::notify=info,agentbar=warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(rng.random_range(200..=900))).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let text = std::fs::read_to_string(&log_path).unwrap();
+        for pair in announced(&text) {
+            if let Some(earlier) = first_life.get(&pair) {
+                panic!(
+                    "life {life} announced {pair:?} again (first announced in life {earlier}); \
+                     its log:\n{text}"
+                );
+            }
+            first_life.insert(pair, life);
+        }
+        assert_parses(&dir, "notifications.json", life);
+    }
+    stop.cancel();
+    eprintln!(
+        "{RUN_KILLS} kills of run --headless: {} announcements, none twice",
+        first_life.len()
+    );
+    // Otherwise the loop proved nothing.
+    assert!(
+        first_life.len() >= 10,
+        "only {} announcements over {RUN_KILLS} lives",
+        first_life.len()
     );
 }

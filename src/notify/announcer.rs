@@ -246,9 +246,24 @@ impl<N: Notifier> Announcer<N> {
         let Some(notification) = compose(&notices, &self.list_url) else {
             return;
         };
+        // Which task reached which state, and when it changed upstream (a follow-up reaches the
+        // same state again later): enough to prove from the log that nothing is announced twice.
+        // Task ids and states are not secrets.
+        let announced: Vec<String> = notices
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}={}@{}",
+                    n.transition.task_id,
+                    n.transition.to.as_str(),
+                    n.transition.task.updated_at.timestamp()
+                )
+            })
+            .collect();
         tracing::info!(
             title = %notification.title,
             tasks = notification.task_ids.len(),
+            announced = %announced.join(","),
             "announcing"
         );
         // Bounded, and abandoned on shutdown: a notification server that never answers must
