@@ -1,7 +1,8 @@
 //! Content negotiation for the bodies rendered once per overview (the unfiltered task list and
 //! cc.xml): gzip for clients whose `Accept-Encoding` takes it, compressed at most once per body,
-//! on the blocking pool, and only once a client has asked for it; a strong `ETag` per
-//! representation, and `304 Not Modified` for an `If-None-Match` that names it.
+//! on the blocking pool, and only once a client has asked for it (the renderer then compresses
+//! the following ones before it publishes them); a strong `ETag` per representation, and
+//! `304 Not Modified` for an `If-None-Match` that names it.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -121,8 +122,8 @@ fn entity_tags(mut rest: &[u8]) -> impl Iterator<Item = &[u8]> {
     .filter(|tag| !tag.is_empty())
 }
 
-/// Records that clients take gzip, so the renderer compresses each new body before anyone
-/// waits for it. Shared by every [`Representation`] of one route and the renderer, which clears
+/// Records that clients take gzip, so the renderer compresses each new body before it publishes
+/// it, and no client waits for a compression. Shared by every [`Representation`] of one route and the renderer, which clears
 /// it with [`GzipDemand::take`] once per overview: a client that stops asking costs at most one
 /// more compression.
 #[derive(Clone, Debug, Default)]

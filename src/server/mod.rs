@@ -135,6 +135,8 @@ pub struct ApiState {
 
 /// Renders each overview the poller publishes, until the overview channel closes. Rendering and
 /// compressing run on the blocking pool; overviews published meanwhile collapse into the latest.
+/// The `tracing` debug lines "rendered an overview" and "compressed a body" give their cost
+/// (bench/api-load.sh reads them).
 pub fn spawn_renderer(
     mut overview: watch::Receiver<Arc<Overview>>,
     demands: GzipDemands,
@@ -171,14 +173,15 @@ pub fn spawn_renderer(
                 micros = started.elapsed().as_micros() as u64,
                 "rendered an overview"
             );
-            tx.send_replace(rendered.clone());
-            // Compress now, before a client has to wait for it, if clients took gzip lately.
+            // If clients took gzip lately, compress before publishing: until then they are
+            // served the last rendering, rather than waiting for this one's compression.
             if demands.list.take() {
                 rendered.list.gzip().await;
             }
             if demands.cc_xml.take() {
                 rendered.cc_xml.gzip().await;
             }
+            tx.send_replace(rendered.clone());
             previous = rendered;
         }
     };
