@@ -2,11 +2,13 @@
 # without LTO, so it builds in minutes on two cores), write a scenario, start the demo headless
 # on a private state dir, and wait for its loopback API. Source it; it sets BIN, STATE, PID, URL,
 # TOKEN, FIRST_ANSWER_SECONDS (launch → first API answer, polled every 20 ms) and
-# FIRST_OK_SECONDS (launch → health ok, the list loaded), and stops the demo on exit.
+# FIRST_OK_SECONDS (launch → health ok, the list loaded), and stops the demo on exit. The demo
+# logs at RUST_LOG=$DEMO_RUST_LOG (default agentbar=warn) to $STATE/demo.log.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET/bench-fast/agentbar"
+# BENCH_BIN measures another build of agentbar (one from before a change, say) instead.
+BIN="${BENCH_BIN:-$TARGET/bench-fast/agentbar}"
 SCENARIO_BIN="$TARGET/bench-fast/examples/bulk-scenario"
 
 build_bench_binaries() {
@@ -34,7 +36,7 @@ launch_demo() {
   local started
   started=$(date +%s.%N)
   AGENTBAR_STATE_DIR="$STATE" AGENTBAR_CONFIG_DIR="$STATE/config" AGENTBAR_PORT=0 \
-    DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent RUST_LOG=agentbar=warn \
+    DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent RUST_LOG="${DEMO_RUST_LOG:-agentbar=warn}" \
     "$BIN" demo --headless --scenario "$STATE/scenario.json" >"$STATE/demo.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 1500); do

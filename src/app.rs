@@ -606,7 +606,7 @@ pub async fn start_with_api(config: &Config, upstream: Upstream) -> Result<Core,
     // The API's port first: if it is taken, fail before starting anything else.
     let listener = crate::server::bind(config.port).await?;
     let core = Core::start(config, upstream).await?;
-    if let Err(e) = crate::server::start(&core, listener) {
+    if let Err(e) = crate::server::start(&core, listener, config.api_limits.clone()) {
         core.shutdown().await;
         return Err(e.into());
     }

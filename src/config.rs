@@ -86,6 +86,9 @@ struct PollSection {
 #[serde(deny_unknown_fields, default)]
 struct ApiSection {
     port: Option<u16>,
+    /// How long a client may take over a request head (and may leave a kept-alive connection
+    /// idle) before it is closed.
+    header_timeout_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +119,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// The loopback API's port; 0 picks a free one.
     pub port: u16,
+    /// The loopback API's connection limits.
+    pub api_limits: crate::server::Limits,
     pub poll: PollPolicy,
     pub sync: SyncOptions,
     pub client: ClientOptions,
@@ -178,8 +183,21 @@ impl Config {
         let defaults = PollPolicy::default();
         let seconds = |what, value: Option<f64>, default: Duration| match value {
             None => Ok(default),
-            Some(v) if v.is_finite() && v > 0.0 => Ok(Duration::from_secs_f64(v)),
+            Some(v) if v > 0.0 => {
+                // `try_`: a huge value (or infinity) is a configuration error, not a panic.
+                Duration::try_from_secs_f64(v)
+                    .map_err(|_| ConfigError::BadDuration { what, value: v })
+            }
             Some(v) => Err(ConfigError::BadDuration { what, value: v }),
+        };
+        let api_defaults = crate::server::Limits::default();
+        let api_limits = crate::server::Limits {
+            header_timeout: seconds(
+                "api.header_timeout_seconds",
+                file.api.header_timeout_seconds,
+                api_defaults.header_timeout,
+            )?,
+            ..api_defaults
         };
         let poll = PollPolicy {
             fast: seconds("poll.fast_seconds", file.poll.fast_seconds, defaults.fast)?,
@@ -251,6 +269,7 @@ impl Config {
             config_dir,
             state_dir,
             port: overrides.port.or(file.api.port).unwrap_or(DEFAULT_PORT),
+            api_limits,
             poll,
             sync,
             client,
@@ -353,6 +372,7 @@ web_url = "https://web.example/"
 fast_seconds = 2.5
 [api]
 port = 9999
+header_timeout_seconds = 2
 "#,
         )
         .unwrap();
@@ -366,6 +386,22 @@ port = 9999
         assert_eq!(config.port, 0);
         assert_eq!(config.poll.fast, Duration::from_millis(2500));
         assert_eq!(config.endpoints.copilot_api, None);
+        assert_eq!(config.api_limits.header_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_duration_too_large_to_hold_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[api]\nheader_timeout_seconds = 1e300\n",
+        )
+        .unwrap();
+        let error = Config::load(&dirs(dir.path()), None).unwrap_err();
+        assert!(
+            error.to_string().contains("api.header_timeout_seconds"),
+            "{error}"
+        );
     }
 
     #[test]

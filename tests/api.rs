@@ -407,6 +407,146 @@ async fn cc_xml_has_one_project_per_task() {
     h.stop().await;
 }
 
+/// Gunzips a body, failing the test if it is not gzip.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut decoded)
+        .expect("a gzip body");
+    decoded
+}
+
+#[tokio::test]
+async fn the_list_and_cc_xml_come_gzipped_when_accepted_and_revalidate_with_their_etag() {
+    let h = Harness::start().await;
+    let get = |path: &str, accept: Option<&str>| {
+        let request = h.request(Method::GET, path);
+        match accept {
+            Some(accept) => request.header(header::ACCEPT_ENCODING, accept),
+            None => request,
+        }
+    };
+    let etag = |r: &reqwest::Response| r.headers()[header::ETAG].to_str().unwrap().to_owned();
+
+    // The harness polls every 0.2 s and each poll renders a new list (it carries generated_at),
+    // so an identity answer and a gzip answer are compared only when their tags say they are
+    // the same rendering.
+    let mut compared = false;
+    for _ in 0..50 {
+        let plain = get("/v1/tasks", None).send().await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert_eq!(plain.headers()[header::VARY], "accept-encoding");
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        let plain_tag = etag(&plain);
+        let plain_body = plain.bytes().await.unwrap();
+        let zipped = get("/v1/tasks", Some("gzip, deflate, br"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.status(), StatusCode::OK);
+        assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(zipped.headers()[header::VARY], "accept-encoding");
+        assert_eq!(zipped.headers()[header::CONTENT_TYPE], "application/json");
+        let zipped_tag = etag(&zipped);
+        assert_ne!(zipped_tag, plain_tag, "each representation has its own tag");
+        let decoded = gunzip(&zipped.bytes().await.unwrap());
+        let list: Value = serde_json::from_slice(&decoded).unwrap();
+        assert_valid("TaskList", &list);
+        if zipped_tag == format!("{}-gzip\"", plain_tag.trim_end_matches('"')) {
+            assert_eq!(
+                decoded, plain_body,
+                "gzip decodes to exactly the identity body"
+            );
+            compared = true;
+            break;
+        }
+    }
+    assert!(compared, "never caught two answers from the same rendering");
+
+    // Refused or less wanted than identity: identity.
+    for accept in [
+        "gzip;q=0",
+        "identity",
+        "br",
+        "gzip;q=0.5, identity",
+        "*;q=0",
+    ] {
+        let r = get("/v1/tasks", Some(accept)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{accept}");
+        assert!(
+            r.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{accept}"
+        );
+        assert_eq!(r.headers()[header::VARY], "accept-encoding", "{accept}");
+        let list: Value = r.json().await.unwrap();
+        assert_eq!(list["schema_version"], 1, "{accept}");
+    }
+    let r = get("/v1/tasks", Some("*")).send().await.unwrap();
+    assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip", "* counts");
+    // Filtered lists are built per request and always identity.
+    let r = get("/v1/tasks?bucket=running", Some("gzip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+    assert!(r.headers().get(header::ETAG).is_none());
+
+    // cc.xml holds no times of its own, and the simulator's clock is frozen: its tag holds
+    // across polls, so revalidating is answered 304 with no body, in either encoding.
+    for accept in [None, Some("gzip")] {
+        let first = get("/cc.xml", accept).send().await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()[header::VARY], "accept-encoding");
+        let tag = etag(&first);
+        let body = first.bytes().await.unwrap();
+        let xml = match accept {
+            Some(_) => String::from_utf8(gunzip(&body)).unwrap(),
+            None => String::from_utf8(body.to_vec()).unwrap(),
+        };
+        roxmltree::Document::parse(&xml).unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await; // a few polls later
+        let again = get("/cc.xml", accept)
+            .header(header::IF_NONE_MATCH, &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{accept:?}");
+        assert_eq!(etag(&again), tag);
+        assert_eq!(again.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(again.bytes().await.unwrap().is_empty());
+        // A tag of the other encoding, or a stale one, gets the body.
+        let other = get("/cc.xml", accept)
+            .header(header::IF_NONE_MATCH, "\"0000000000000000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+    }
+
+    // The list revalidates too, while no poll came in between.
+    let mut revalidated = false;
+    for _ in 0..50 {
+        let first = get("/v1/tasks", Some("gzip")).send().await.unwrap();
+        let tag = etag(&first);
+        let again = get("/v1/tasks", Some("gzip"))
+            .header(header::IF_NONE_MATCH, format!("W/{tag}"))
+            .send()
+            .await
+            .unwrap();
+        if again.status() == StatusCode::NOT_MODIFIED {
+            assert_eq!(etag(&again), tag);
+            revalidated = true;
+            break;
+        }
+        assert_eq!(again.status(), StatusCode::OK);
+        assert_ne!(etag(&again), tag, "a 200 only when the list changed");
+    }
+    assert!(revalidated, "never revalidated between two polls");
+    h.stop().await;
+}
+
 async fn read_until(response: &mut reqwest::Response, seen: &mut String, needle: &str) {
     tokio::time::timeout(Duration::from_secs(10), async {
         while !seen.contains(needle) {

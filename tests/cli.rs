@@ -1,29 +1,12 @@
 //! End to end: the real `agentbar` binary in demo mode, read back through `status` and `tasks`.
 
+mod common;
+
+use common::agentbar;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
-
-fn agentbar(state: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("AGENTBAR_STATE_DIR", state)
-        .env("AGENTBAR_CONFIG_DIR", state.join("config"))
-        .env_remove("AGENTBAR_TOKEN")
-        .env("AGENTBAR_PORT", "0")
-        // The demo announces transitions; never on the desktop of whoever runs the tests
-        // (tests/notifications.rs checks notifications on a bus of its own).
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/agentbar-test-bus",
-        )
-        .env("RUST_LOG", "agentbar=info");
-    command
-}
 
 /// Stops the demo on drop, so a failing assertion does not leave it running.
 struct Running(Child);

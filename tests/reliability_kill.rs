@@ -7,6 +7,8 @@
 //! the restarts (the demo's own clock starts again at each start, so its tasks replay): a change
 //! one life announced is never announced again by a later one.
 
+mod common;
+
 use agentbar::sim::{Scenario, SimOptions, Simulator};
 use rand::Rng;
 use serde_json::Value;
@@ -15,25 +17,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
 const KILLS: usize = 200;
 /// Temp files a single kill can leave behind: one per writer (snapshot, ledger, settings,
 /// endpoint) caught between create and rename.
 const MAX_TEMP_FILES: usize = 4;
 
 fn agentbar(state: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = common::agentbar(state, args);
     command
-        .args(args)
-        .env("AGENTBAR_STATE_DIR", state)
-        .env("AGENTBAR_CONFIG_DIR", state.join("config"))
-        .env_remove("AGENTBAR_TOKEN")
-        .env("AGENTBAR_PORT", "0")
-        // Never on the desktop of whoever runs the tests.
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/agentbar-test-bus",
-        )
         .env("RUST_LOG", "agentbar=warn")
         .stdin(Stdio::null());
     command

@@ -1,13 +1,15 @@
 //! The one layer in front of every route: the Host check (DNS rebinding), the Origin refusal (no
-//! browser page may read the API), the body bound, the bearer token (constant-time), and the
-//! headers every response carries (`Cache-Control: no-store`, never a CORS header).
+//! browser page may read the API), the body bounds (size and time), the bearer token
+//! (constant-time), and the headers every response carries (`Cache-Control: no-store`, never a
+//! CORS header).
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
@@ -22,6 +24,8 @@ pub struct Guard {
     /// The bound port: the Host header must name it.
     pub port: u16,
     pub token: String,
+    /// How long a request body may take to arrive once its head has.
+    pub body_timeout: Duration,
 }
 
 impl Guard {
@@ -37,7 +41,11 @@ impl Guard {
     }
 
     pub fn token_ok(&self, authorization: Option<&str>) -> bool {
-        let Some(presented) = authorization.and_then(|v| v.strip_prefix("Bearer ")) else {
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+        let presented = authorization
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+        let Some((_, presented)) = presented else {
             return false;
         };
         // Constant time, so the token cannot be guessed byte by byte from response timing.
@@ -72,22 +80,57 @@ async fn check(guard: &Guard, request: Request) -> Result<Request, ApiError> {
     // The header checks borrow the request; they finish before the await below, because a
     // borrow of the (non-`Sync`) body held across it would make this future non-`Send`.
     check_headers(guard, &request)?;
-    // A body without a length (chunked) is read up to the bound, so none can be larger.
+    // Most requests are GETs with no body: nothing to read or rebuild.
+    if request.body().size_hint().exact() == Some(0) {
+        return Ok(request);
+    }
+    // A body without a length (chunked) is read up to the bound, so none can be larger; and
+    // within a time bound, so none can be trickled forever.
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = tokio::time::timeout(
+        guard.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                guard.body_timeout.as_secs_f64()
+            ),
+        )
+    })?
+    .map_err(|_| too_large())?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 fn check_headers(guard: &Guard, request: &Request) -> Result<(), ApiError> {
+    // The one value of a header, or `None` when it is missing, repeated or not text: a request
+    // that says two things at once is not guessed at.
     let header_text = |name| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
+        let mut values = request.headers().get_all(name).iter();
+        match (values.next(), values.next()) {
+            (Some(value), None) => value.to_str().ok(),
+            _ => None,
+        }
     };
-    if !guard.host_allowed(header_text(header::HOST)) {
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    if hosts != 1 {
+        // RFC 9112 §3.2: a request without a Host, or with more than one, is malformed.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_host",
+            format!("a request needs exactly one Host header; this one has {hosts}"),
+        ));
+    }
+    // In absolute form (`GET http://host/path`) the target names the host, and that name is
+    // the one that counts (RFC 9112 §3.2.2): both must be ours.
+    let target_host = request.uri().authority().map(|a| a.as_str());
+    if !guard.host_allowed(header_text(header::HOST))
+        || target_host.is_some_and(|host| !guard.host_allowed(Some(host)))
+    {
         return Err(ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
             "bad_host",
@@ -136,6 +179,7 @@ mod tests {
         let g = Guard {
             port: 47615,
             token: "t0k".into(),
+            body_timeout: Duration::from_secs(1),
         };
         assert!(g.host_allowed(Some("127.0.0.1:47615")));
         assert!(g.host_allowed(Some("LocalHost:47615")));
@@ -150,8 +194,13 @@ mod tests {
         let g = Guard {
             port: 1,
             token: "secret".into(),
+            body_timeout: Duration::from_secs(1),
         };
         assert!(g.token_ok(Some("Bearer secret")));
+        assert!(g.token_ok(Some("bearer secret")));
+        assert!(!g.token_ok(Some("Bearer SECRET")));
+        assert!(!g.token_ok(Some("Basic secret")));
+        assert!(!g.token_ok(Some("Bearersecret")));
         assert!(!g.token_ok(Some("Bearer secre")));
         assert!(!g.token_ok(Some("Bearer secret2")));
         assert!(!g.token_ok(Some("secret")));

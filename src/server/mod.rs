@@ -3,9 +3,11 @@
 //! published overview rather than per request.
 
 pub mod cctray;
+pub mod encoding;
 pub mod endpoint;
 mod error;
 pub mod guard;
+mod listen;
 pub mod logs;
 mod routes;
 
@@ -21,8 +23,10 @@ use crate::diff::Transition;
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
 use crate::wire::{WireCounts, WireHealth, WireTaskList};
+use encoding::{GzipDemand, Representation};
 pub use endpoint::Endpoint;
 pub use error::ApiError;
+pub use listen::Limits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -56,29 +60,56 @@ pub struct Rendered {
     pub counts: WireCounts,
     pub health: WireHealth,
     /// `GET /v1/tasks` without filters: the whole list, serialised.
-    pub list_body: Bytes,
-    /// `GET /cc.xml`.
-    pub cc_xml: Bytes,
+    pub list: Arc<Representation>,
+    /// `GET /cc.xml`; carried over from the previous overview when the feed is the same, so its
+    /// tag and its compressed form are too (it holds no times of its own, unlike the list).
+    pub cc_xml: Arc<Representation>,
+}
+
+/// Whether clients take gzip, per route served from [`Rendered`].
+#[derive(Clone, Debug, Default)]
+pub struct GzipDemands {
+    pub list: GzipDemand,
+    pub cc_xml: GzipDemand,
 }
 
 impl Rendered {
-    pub fn render(overview: Arc<Overview>) -> Rendered {
+    pub fn render(
+        overview: Arc<Overview>,
+        previous: Option<&Rendered>,
+        demands: &GzipDemands,
+    ) -> Rendered {
         let now = chrono::Utc::now();
         let list = WireTaskList::from_overview(&overview, now, STALE_AFTER_SECONDS);
-        let list_body = match serde_json::to_vec(&list) {
-            Ok(bytes) => Bytes::from(bytes),
+        // Sized like the last body, so a large list is not grown by doubling and copying.
+        let mut list_body = Vec::with_capacity(previous.map_or(0, |p| p.list.identity().len()));
+        let list_body = match serde_json::to_writer(&mut list_body, &list) {
+            Ok(()) => Bytes::from(list_body),
             Err(e) => {
                 // Serialising plain data cannot fail; if it ever does, say so on the wire.
                 tracing::error!(error = %e, "cannot serialise the task list");
                 Bytes::from_static(b"{\"error\":{\"code\":\"internal\",\"message\":\"cannot serialise the task list\"}}")
             }
         };
+        let cc_xml = Bytes::from(cctray::render(&overview.snapshot.tasks));
+        let cc_xml = match previous {
+            Some(previous) if *previous.cc_xml.identity() == cc_xml => previous.cc_xml.clone(),
+            _ => Arc::new(Representation::new(
+                "application/xml; charset=utf-8",
+                cc_xml,
+                demands.cc_xml.clone(),
+            )),
+        };
         Rendered {
             generated_at: now,
             counts: list.counts,
             health: list.health,
-            list_body,
-            cc_xml: Bytes::from(cctray::render(&overview.snapshot.tasks)),
+            list: Arc::new(Representation::new(
+                "application/json",
+                list_body,
+                demands.list.clone(),
+            )),
+            cc_xml,
             overview,
         }
     }
@@ -102,19 +133,56 @@ pub struct ApiState {
     pub logs: logs::LogFollowers,
 }
 
-/// Renders each overview the poller publishes, until the overview channel closes.
+/// Renders each overview the poller publishes, until the overview channel closes. Rendering and
+/// compressing run on the blocking pool; overviews published meanwhile collapse into the latest.
+/// The `tracing` debug lines "rendered an overview" and "compressed a body" give their cost
+/// (bench/api-load.sh reads them).
 pub fn spawn_renderer(
     mut overview: watch::Receiver<Arc<Overview>>,
+    demands: GzipDemands,
 ) -> (
     watch::Receiver<Arc<Rendered>>,
     impl std::future::Future<Output = ()>,
 ) {
-    let first = Rendered::render(overview.borrow_and_update().clone());
-    let (tx, rx) = watch::channel(Arc::new(first));
+    let first = Arc::new(Rendered::render(
+        overview.borrow_and_update().clone(),
+        None,
+        &demands,
+    ));
+    let (tx, rx) = watch::channel(first.clone());
     let task = async move {
+        let mut previous = first;
         while overview.changed().await.is_ok() {
             let current = overview.borrow_and_update().clone();
-            tx.send_replace(Arc::new(Rendered::render(current)));
+            let started = std::time::Instant::now();
+            let (last, wanted) = (previous.clone(), demands.clone());
+            let rendered = match tokio::task::spawn_blocking(move || {
+                Rendered::render(current, Some(&last), &wanted)
+            })
+            .await
+            {
+                Ok(rendered) => Arc::new(rendered),
+                // Only a panic or a runtime shutting down gets here; keep serving the last one.
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot render the overview");
+                    continue;
+                }
+            };
+            tracing::debug!(
+                list_bytes = rendered.list.identity().len(),
+                micros = started.elapsed().as_micros() as u64,
+                "rendered an overview"
+            );
+            // If clients took gzip lately, compress before publishing: until then they are
+            // served the last rendering, rather than waiting for this one's compression.
+            if demands.list.take() {
+                rendered.list.gzip().await;
+            }
+            if demands.cc_xml.take() {
+                rendered.cc_xml.gzip().await;
+            }
+            tx.send_replace(rendered.clone());
+            previous = rendered;
         }
     };
     (rx, task)
@@ -122,14 +190,14 @@ pub fn spawn_renderer(
 
 /// Serves the API on `listener` until the core is cancelled; writes `endpoint.json` first and
 /// removes it after the server has stopped.
-pub fn start(core: &Core, listener: TcpListener) -> Result<Endpoint, ServerError> {
+pub fn start(core: &Core, listener: TcpListener, limits: Limits) -> Result<Endpoint, ServerError> {
     let port = listener
         .local_addr()
         .map_err(|source| ServerError::Bind { port: 0, source })?
         .port();
     let endpoint = Endpoint::new(format!("http://127.0.0.1:{port}"), endpoint::new_token());
     endpoint.write(&core.state_dir)?;
-    let (rendered, renderer) = spawn_renderer(core.overview.clone());
+    let (rendered, renderer) = spawn_renderer(core.overview.clone(), GzipDemands::default());
     core.spawn(renderer);
     let state = ApiState {
         rendered,
@@ -139,17 +207,12 @@ pub fn start(core: &Core, listener: TcpListener) -> Result<Endpoint, ServerError
         clients: core.clients.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
     };
-    let app = routes::router(state, port, endpoint.token.clone());
+    let app = routes::router(state, port, endpoint.token.clone(), limits.header_timeout);
     let cancel = core.cancel.clone();
     let state_dir = core.state_dir.clone();
     let ours = endpoint.clone();
     core.spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the loopback API stopped");
-        }
+        listen::serve(listener, app, limits, cancel).await;
         ours.remove_if_ours(&state_dir);
     });
     tracing::info!(url = %endpoint.url, "loopback API listening");

@@ -2,8 +2,9 @@
 //! they never call GitHub themselves.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::error::ApiError;
 use super::guard::{self, Guard};
@@ -33,8 +35,14 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest `limit` accepted.
 const MAX_LIMIT: usize = 10_000;
 
-pub fn router(state: ApiState, port: u16, token: String) -> Router {
-    let guard = Arc::new(Guard { port, token });
+/// The API's routes behind the guard; `body_timeout` bounds how long a request body may take to
+/// arrive.
+pub fn router(state: ApiState, port: u16, token: String, body_timeout: Duration) -> Router {
+    let guard = Arc::new(Guard {
+        port,
+        token,
+        body_timeout,
+    });
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/tasks", get(list_tasks))
@@ -46,19 +54,19 @@ pub fn router(state: ApiState, port: u16, token: String) -> Router {
         .route("/cc.xml", get(cc_xml))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(Arc::new(state))
         .layer(middleware::from_fn_with_state(guard, guard::guard))
-}
-
-fn json_bytes(body: axum::body::Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn current(state: &ApiState) -> Arc<Rendered> {
     state.rendered.borrow().clone()
 }
 
-async fn health(State(state): State<ApiState>) -> Response {
+/// Handlers share one `ApiState` behind an `Arc`, so extracting it is one reference count rather
+/// than a clone of every channel handle per request.
+type Shared = State<Arc<ApiState>>;
+
+async fn health(State(state): Shared) -> Response {
     let rendered = current(&state);
     axum::Json(WireHealthReply {
         schema_version: SCHEMA_VERSION,
@@ -135,14 +143,17 @@ impl Filters {
     }
 }
 
+// `request` last and whole, rather than a `HeaderMap` extractor, which would copy the headers.
 async fn list_tasks(
-    State(state): State<ApiState>,
-    Query(params): Query<HashMap<String, String>>,
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
     let filters = Filters::parse(&params)?;
     let rendered = current(&state);
     if filters.is_empty() {
-        return Ok(json_bytes(rendered.list_body.clone()));
+        return Ok(rendered.list.respond(request.headers()).await);
     }
     // Filtered lists are rare (launchers filter locally): build them from the rendered overview.
     let list = WireTaskList::from_overview(
@@ -167,10 +178,36 @@ fn unknown_task(id: &str) -> ApiError {
     )
 }
 
+/// A path segment that is not UTF-8 once percent-decoded, in our error shape rather than
+/// axum's plain-text one.
+fn bad_path(rejection: PathRejection) -> ApiError {
+    ApiError::bad_request(format!("unreadable path: {}", rejection.body_text()))
+}
+
+/// The query's parameters. A `%`-escape that is not UTF-8 is refused rather than matched as
+/// U+FFFD, which is what the lenient form decoding turns it into.
+fn query_params(
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<HashMap<String, String>, ApiError> {
+    let Query(params) = params.map_err(|rejection| {
+        ApiError::bad_request(format!("unreadable query: {}", rejection.body_text()))
+    })?;
+    if params
+        .iter()
+        .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
+    {
+        return Err(ApiError::bad_request(
+            "query parameters must be UTF-8 once percent-decoded",
+        ));
+    }
+    Ok(params)
+}
+
 async fn task_detail(
-    State(state): State<ApiState>,
-    Path(id): Path<String>,
+    State(state): Shared,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(bad_path)?;
     let rendered = current(&state);
     let task = rendered
         .overview
@@ -185,10 +222,12 @@ async fn task_detail(
 }
 
 async fn task_logs(
-    State(state): State<ApiState>,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
+    State(state): Shared,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(bad_path)?;
+    let params = query_params(params)?;
     let rendered = current(&state);
     let task = rendered
         .overview
@@ -203,7 +242,7 @@ async fn task_logs(
     Ok(axum::Json(page).into_response())
 }
 
-async fn refresh(State(state): State<ApiState>) -> Result<Response, ApiError> {
+async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
     send(&state, Command::Refresh).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -213,9 +252,10 @@ async fn refresh(State(state): State<ApiState>) -> Result<Response, ApiError> {
 }
 
 async fn stop_task(
-    State(state): State<ApiState>,
-    Path(task_id): Path<String>,
+    State(state): Shared,
+    task_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(task_id) = task_id.map_err(bad_path)?;
     let (reply, answer) = oneshot::channel();
     send(&state, Command::StopTask { task_id, reply }).await?;
     let result = tokio::time::timeout(STOP_TIMEOUT, answer)
@@ -272,12 +312,8 @@ fn shutting_down() -> ApiError {
     )
 }
 
-async fn cc_xml(State(state): State<ApiState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        current(&state).cc_xml.clone(),
-    )
-        .into_response()
+async fn cc_xml(State(state): Shared, request: Request) -> Response {
+    current(&state).cc_xml.respond(request.headers()).await
 }
 
 fn snapshot_event(rendered: &Rendered) -> Event {
@@ -299,34 +335,34 @@ fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
 
 /// Per connection: where the stream is, and what it last told the client.
 struct EventCursor {
-    state: ApiState,
+    rendered: watch::Receiver<Arc<Rendered>>,
+    cancel: CancellationToken,
     transitions: tokio::sync::broadcast::Receiver<crate::diff::Transition>,
     last_counts: Option<WireCounts>,
 }
 
-async fn events(
-    State(state): State<ApiState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(state): Shared) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let cursor = EventCursor {
+        rendered: state.rendered.clone(),
+        cancel: state.cancel.clone(),
         transitions: state.transitions.subscribe(),
-        state,
         last_counts: None,
     };
     let stream = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.last_counts.is_none() {
-            let rendered = c.state.rendered.borrow_and_update().clone();
+            let rendered = c.rendered.borrow_and_update().clone();
             c.last_counts = Some(rendered.counts);
             return Some((Ok(snapshot_event(&rendered)), c));
         }
         loop {
             tokio::select! {
                 // Ending the stream on shutdown lets the server's graceful shutdown finish.
-                () = c.state.cancel.cancelled() => return None,
-                changed = c.state.rendered.changed() => {
+                () = c.cancel.cancelled() => return None,
+                changed = c.rendered.changed() => {
                     if changed.is_err() {
                         return None;
                     }
-                    let rendered = c.state.rendered.borrow_and_update().clone();
+                    let rendered = c.rendered.borrow_and_update().clone();
                     if c.last_counts != Some(rendered.counts) {
                         c.last_counts = Some(rendered.counts);
                         return Some((Ok(snapshot_event(&rendered)), c));

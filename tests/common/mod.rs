@@ -2,7 +2,10 @@
 //! pointed at it, and helpers for its control routes.
 #![allow(dead_code)] // each test binary uses its own subset
 
+mod demo;
 mod harness;
+#[allow(unused_imports)] // only some test binaries start the binary
+pub use demo::*;
 #[allow(unused_imports)] // only some test binaries start a core
 pub use harness::Harness;
 
