@@ -11,7 +11,7 @@ mod routes;
 
 use axum::body::Bytes;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -20,7 +20,7 @@ use crate::app::{Command, Core};
 use crate::diff::Transition;
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
-use crate::wire::{WireCounts, WireHealth, WireTaskList};
+use crate::wire::{WireCounts, WireHealth, WireTaskListView};
 pub use endpoint::Endpoint;
 pub use error::ApiError;
 
@@ -57,30 +57,49 @@ pub struct Rendered {
     pub health: WireHealth,
     /// `GET /v1/tasks` without filters: the whole list, serialised.
     pub list_body: Bytes,
-    /// `GET /cc.xml`.
-    pub cc_xml: Bytes,
+    /// `GET /cc.xml`, rendered at the first request for this overview: most users have no
+    /// CI-status client, and for 1,000 tasks the feed is 200 KB that would otherwise be held
+    /// (and rebuilt at every poll) for nobody.
+    cc_xml: OnceLock<Bytes>,
 }
 
 impl Rendered {
     pub fn render(overview: Arc<Overview>) -> Rendered {
         let now = chrono::Utc::now();
-        let list = WireTaskList::from_overview(&overview, now, STALE_AFTER_SECONDS);
+        let list = WireTaskListView::of(&overview, now, STALE_AFTER_SECONDS);
         let list_body = match serde_json::to_vec(&list) {
-            Ok(bytes) => Bytes::from(bytes),
+            // `Bytes` keeps the whole allocation: without the trim, a growing `Vec`'s spare room
+            // (up to a third of a 750 KB body) would stay resident until the next render.
+            Ok(mut bytes) => {
+                bytes.shrink_to_fit();
+                Bytes::from(bytes)
+            }
             Err(e) => {
                 // Serialising plain data cannot fail; if it ever does, say so on the wire.
                 tracing::error!(error = %e, "cannot serialise the task list");
                 Bytes::from_static(b"{\"error\":{\"code\":\"internal\",\"message\":\"cannot serialise the task list\"}}")
             }
         };
+        let (counts, health) = (list.counts, list.health);
         Rendered {
             generated_at: now,
-            counts: list.counts,
-            health: list.health,
+            counts,
+            health,
             list_body,
-            cc_xml: Bytes::from(cctray::render(&overview.snapshot.tasks)),
+            cc_xml: OnceLock::new(),
             overview,
         }
+    }
+
+    /// `GET /cc.xml` for this overview.
+    pub fn cc_xml(&self) -> Bytes {
+        self.cc_xml
+            .get_or_init(|| {
+                let mut xml = cctray::render(&self.overview.snapshot.tasks);
+                xml.shrink_to_fit();
+                Bytes::from(xml)
+            })
+            .clone()
     }
 }
 

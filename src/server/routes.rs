@@ -275,7 +275,7 @@ fn shutting_down() -> ApiError {
 async fn cc_xml(State(state): State<ApiState>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        current(&state).cc_xml.clone(),
+        current(&state).cc_xml(),
     )
         .into_response()
 }
