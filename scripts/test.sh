@@ -8,6 +8,8 @@ echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
 cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo clippy, built without the tray (--no-default-features)" >&2
+cargo clippy --locked --all-targets --no-default-features -- -D warnings
 echo "== cargo test" >&2
 cargo test --locked --all-targets
 echo "== notifications over D-Bus (dbus-run-session)" >&2

@@ -13,7 +13,9 @@
 //! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
 //! - [`open`]: the URL-opening seam (desktop and recording);
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests;
-//! - [`tray`]: the menu-bar app (tao loop, pure menu model, icon drawn in code, platform split).
+//! - [`tray`]: the menu-bar app (tao loop, pure menu model, icon drawn in code, platform split);
+//! - [`allocator`]: the memory allocator's set-up at start (glibc: fixed mmap threshold, one arena).
+pub mod allocator;
 pub mod app;
 pub mod auth;
 pub mod cli;

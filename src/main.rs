@@ -20,6 +20,7 @@ use agentbar::wire::WireTaskList;
 /// Exit codes: 0 success, 1 a failure while running, 2 bad usage or configuration, 3 no data
 /// (no snapshot, or no running agent for `endpoint`).
 fn main() -> ExitCode {
+    agentbar::allocator::tune();
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     let config = match Config::load(&cli.overrides(), token_from_env()) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::model::{Overview, Snapshot};
-use crate::wire::WireTask;
+use crate::wire::{WireTask, WireTaskSeq};
 
 const SNAPSHOT_FILE: &str = "snapshot.json";
 const FORMAT: &str = "agentbar-snapshot";
@@ -29,16 +29,32 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
 }
 
-#[derive(Serialize, Deserialize)]
+/// The file as read. `format` and `version` must be there; their values are checked through
+/// [`Header`] before the body is decoded.
+#[derive(Deserialize)]
 struct Envelope {
-    format: String,
-    version: u32,
+    #[serde(rename = "format")]
+    _format: String,
+    #[serde(rename = "version")]
+    _version: u32,
     /// Which upstream the tasks came from (`demo`, or the REST API base): a snapshot of another
     /// source is not shown, so demo tasks never mix with the user's own.
     source: String,
     saved_at: DateTime<Utc>,
     fetched_at: Option<DateTime<Utc>>,
     tasks: Vec<WireTask>,
+}
+
+/// [`Envelope`] as written: the tasks converted one at a time while serialising, so a save
+/// never holds a second copy of the list.
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    format: &'static str,
+    version: u32,
+    source: &'a str,
+    saved_at: DateTime<Utc>,
+    fetched_at: Option<DateTime<Utc>>,
+    tasks: WireTaskSeq<'a>,
 }
 
 /// Only the version fields, read first so a newer file is recognised before its body is decoded.
@@ -174,17 +190,13 @@ impl SnapshotStore {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let envelope = Envelope {
-            format: FORMAT.into(),
+        let envelope = EnvelopeOut {
+            format: FORMAT,
             version: STORE_VERSION,
-            source: source.into(),
+            source,
             saved_at: now,
             fetched_at: snapshot.fetched_at,
-            tasks: snapshot
-                .tasks
-                .iter()
-                .map(|t| WireTask::from_task(t, now, true))
-                .collect(),
+            tasks: WireTaskSeq::new(&snapshot.tasks, now, true),
         };
         let bytes = serde_json::to_vec(&envelope)?;
         write_atomically(&self.dir, &self.path(), &bytes)
@@ -251,7 +263,10 @@ pub async fn run_writer(
     loop {
         let closed = overview.changed().await.is_err();
         let current = overview.borrow_and_update().snapshot.clone();
-        let due = saved.as_ref().is_none_or(|s| s.tasks != current.tasks)
+        // A poll that found nothing new publishes the same shared list: no comparison needed.
+        let due = saved
+            .as_ref()
+            .is_none_or(|s| !s.shares_tasks_with(&current) && s.tasks != current.tasks)
             || saved_at.elapsed() >= heartbeat
             || closed;
         if due && current.fetched_at.is_some() {

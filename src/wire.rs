@@ -121,6 +121,63 @@ pub struct WireTaskList {
     pub tasks: Vec<WireTask>,
 }
 
+/// [`WireTaskList`]'s JSON written straight from the model: the same fields in the same order,
+/// but each task is converted and written in turn, so rendering 1,000 tasks (which the server
+/// does at every poll) never holds a second, owned copy of the list.
+#[derive(Serialize)]
+pub struct WireTaskListView<'a> {
+    pub schema_version: u32,
+    pub generated_at: DateTime<Utc>,
+    pub stale_after_seconds: u64,
+    pub counts: WireCounts,
+    pub health: WireHealth,
+    pub tasks: WireTaskSeq<'a>,
+}
+
+impl<'a> WireTaskListView<'a> {
+    pub fn of(
+        overview: &'a crate::model::Overview,
+        now: DateTime<Utc>,
+        stale_after_seconds: u64,
+    ) -> WireTaskListView<'a> {
+        WireTaskListView {
+            schema_version: SCHEMA_VERSION,
+            generated_at: now,
+            stale_after_seconds,
+            counts: overview.snapshot.counts().into(),
+            health: WireHealth::from(&overview.health),
+            tasks: WireTaskSeq::new(&overview.snapshot.tasks, now, false),
+        }
+    }
+}
+
+/// Tasks serialised as a JSON array of [`WireTask`]s, one converted at a time.
+pub struct WireTaskSeq<'a> {
+    tasks: &'a [Task],
+    now: DateTime<Utc>,
+    with_sessions: bool,
+}
+
+impl<'a> WireTaskSeq<'a> {
+    pub fn new(tasks: &'a [Task], now: DateTime<Utc>, with_sessions: bool) -> WireTaskSeq<'a> {
+        WireTaskSeq {
+            tasks,
+            now,
+            with_sessions,
+        }
+    }
+}
+
+impl Serialize for WireTaskSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.tasks
+                .iter()
+                .map(|t| WireTask::from_task(t, self.now, self.with_sessions)),
+        )
+    }
+}
+
 /// `GET /v1/tasks/{id}`: the task with its sessions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WireTaskDetail {
@@ -404,6 +461,29 @@ impl From<&Health> for WireHealth {
 mod tests {
     use super::*;
     use crate::model::fixtures::{now, task};
+
+    #[test]
+    fn the_streamed_list_is_byte_for_byte_the_owned_list() {
+        let mut failed = task("t2", "failed", 30);
+        failed.error = Some(TaskError {
+            code: None,
+            message: "it broke".into(),
+        });
+        let overview = crate::model::Overview {
+            snapshot: crate::model::Snapshot::new(
+                vec![
+                    task("t1", "in_progress", 1),
+                    failed,
+                    task("t3", "completed", 90),
+                ],
+                now(),
+            ),
+            health: crate::model::Health::starting(),
+        };
+        let owned = serde_json::to_string(&WireTaskList::from_overview(&overview, now(), 90));
+        let streamed = serde_json::to_string(&WireTaskListView::of(&overview, now(), 90));
+        assert_eq!(owned.unwrap(), streamed.unwrap());
+    }
 
     #[test]
     fn a_task_survives_the_round_trip_through_json() {

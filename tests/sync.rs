@@ -43,7 +43,7 @@ async fn the_first_load_matches_the_scenario_with_prs_repositories_and_sessions_
         })
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
-    for task in &snapshot.tasks {
+    for task in snapshot.tasks.iter() {
         assert!(!task.title.is_empty());
         assert!(task.repository.is_some(), "{} has no repository", task.id);
         assert!(task.url.starts_with(&sim.base), "{}", task.url);

@@ -12,67 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use zbus::object_server::SignalEmitter;
 use zbus::{OwnedObjectPath, OwnedVariant as OwnedValue, Variant as Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
-const WATCHER: &str = "org.kde.StatusNotifierWatcher";
-const WATCHER_PATH: &str = "/StatusNotifierWatcher";
 const DBUSMENU: &str = "com.canonical.dbusmenu";
 
-/// The part of a StatusNotifierWatcher a tray item talks to: it records registrations.
-struct Watcher {
-    items: Arc<Mutex<Vec<String>>>,
-}
-
-#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
-impl Watcher {
-    async fn register_status_notifier_item(
-        &self,
-        service: &str,
-        #[zbus(header)] header: zbus::message::Header<'_>,
-        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
-    ) {
-        // appindicator registers its object path; others register a bus name.
-        let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
-        let item = if service.starts_with('/') {
-            format!("{sender}{service}")
-        } else {
-            service.to_owned()
-        };
-        // Real watchers keep one entry per item; appindicator registers again on changes.
-        {
-            let mut items = self.items.lock().unwrap();
-            if !items.contains(&item) {
-                items.push(item.clone());
-            }
-        }
-        let _ = Self::status_notifier_item_registered(&emitter, &item).await;
-    }
-
-    async fn register_status_notifier_host(&self, _service: &str) {}
-
-    #[zbus(property)]
-    async fn registered_status_notifier_items(&self) -> Vec<String> {
-        self.items.lock().unwrap().clone()
-    }
-
-    #[zbus(property)]
-    async fn is_status_notifier_host_registered(&self) -> bool {
-        true
-    }
-
-    #[zbus(property)]
-    async fn protocol_version(&self) -> i32 {
-        0
-    }
-
-    #[zbus(signal)]
-    async fn status_notifier_item_registered(
-        emitter: &SignalEmitter<'_>,
-        service: &str,
-    ) -> zbus::Result<()>;
-}
+#[path = "support/sni_watcher.rs"]
+mod sni_watcher;
+use sni_watcher::{WATCHER, WATCHER_PATH, Watcher};
 
 /// The root of GetLayout's answer: `(ia{sv}av)`, the children still wrapped in variants.
 type RootItem = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
@@ -339,6 +286,7 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
             WATCHER_PATH,
             Watcher {
                 items: items.clone(),
+                on_register: None,
             },
         )
         .build()

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::client::{Fetched, GitHubClient, Pacing, TASKS_PER_PAGE};
@@ -49,18 +50,21 @@ pub struct SyncOutcome {
     pub skipped_items: usize,
 }
 
-/// A task as last listed, plus what was fetched about it when it last changed.
+/// A task as last listed, plus what was fetched about it when it last changed. Kept boxed in
+/// the map, and the hydration boxed inside, because most tasks are old and never hydrated: the
+/// map's table then holds pointers rather than three DTOs' worth of mostly empty room per slot
+/// (for 1,000 tasks that room was 2.3 MB, the largest single item of the headless heap).
 #[derive(Clone, Debug)]
 struct Known {
     entry: TaskDto,
-    detail: Option<TaskDto>,
-    capi_session: Option<CapiSessionDto>,
+    detail: Option<Box<TaskDto>>,
+    capi_session: Option<Box<CapiSessionDto>>,
 }
 
 /// The conditional-request and hydration state carried from poll to poll.
 #[derive(Debug, Default)]
 pub struct TaskSync {
-    known: HashMap<String, Known>,
+    known: HashMap<String, Box<Known>>,
     /// Full pass: page → (ETag, the ids that page listed).
     page_etags: BTreeMap<u32, (String, Vec<String>)>,
     /// Incremental passes ask for tasks updated at or after this: the newest update seen by the
@@ -76,6 +80,8 @@ pub struct TaskSync {
     missing_pull_requests: HashSet<String>,
     repository_names: HashMap<u64, String>,
     sessions_unavailable: Option<String>,
+    /// The task list of the last snapshot built, shared with the published one.
+    last_tasks: Option<Arc<[Task]>>,
     options: SyncOptions,
 }
 
@@ -135,8 +141,21 @@ impl TaskSync {
         let pacing = pending.pacing;
         let skipped = pending.skipped;
         self.commit(pending, &changed_ids, full, now);
+        // Nothing changed: the tasks normalise to the same list as last time, so share it rather
+        // than rebuild 1,000 tasks at every idle poll.
+        let snapshot = match &self.last_tasks {
+            Some(tasks) if !changed => Snapshot {
+                tasks: tasks.clone(),
+                fetched_at: Some(now),
+            },
+            _ => {
+                let snapshot = self.snapshot(client.endpoints().web.as_str(), now);
+                self.last_tasks = Some(snapshot.tasks.clone());
+                snapshot
+            }
+        };
         Ok(SyncOutcome {
-            snapshot: self.snapshot(client.endpoints().web.as_str(), now),
+            snapshot,
             changed,
             pacing,
             sessions_unavailable: self.sessions_unavailable.clone(),
@@ -377,11 +396,11 @@ impl TaskSync {
             }
             self.known.insert(
                 entry.id.clone(),
-                Known {
+                Box::new(Known {
                     entry,
-                    detail,
-                    capi_session,
-                },
+                    detail: detail.map(Box::new),
+                    capi_session: capi_session.map(Box::new),
+                }),
             );
         }
         if full {
@@ -420,8 +439,8 @@ impl TaskSync {
                 normalize::task(
                     &known.entry,
                     Extras {
-                        detail: known.detail.as_ref(),
-                        capi_session: known.capi_session.as_ref(),
+                        detail: known.detail.as_deref(),
+                        capi_session: known.capi_session.as_deref(),
                         pull_request: pr,
                         repository: repository.as_deref(),
                     },

@@ -1,14 +1,19 @@
 //! A snapshot of the task list, its counts, and the health of the process that keeps it fresh.
 
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 use super::state::Bucket;
 use super::task::{Task, sort_tasks};
 
 /// Everything known about the user's tasks at one moment, in SPEC order.
+///
+/// The task list is shared, immutable once built: a poll that finds nothing new publishes the
+/// same list with a newer `fetched_at`, and every reader (snapshot writer, API, tray) holds the
+/// one list instead of a copy each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    pub tasks: Vec<Task>,
+    pub tasks: Arc<[Task]>,
     /// When upstream last answered for this list (`None` for an empty start).
     pub fetched_at: Option<DateTime<Utc>>,
 }
@@ -18,9 +23,14 @@ impl Snapshot {
     pub fn new(mut tasks: Vec<Task>, fetched_at: DateTime<Utc>) -> Snapshot {
         sort_tasks(&mut tasks);
         Snapshot {
-            tasks,
+            tasks: tasks.into(),
             fetched_at: Some(fetched_at),
         }
+    }
+
+    /// Whether both hold the very same task list (no comparison of the tasks themselves).
+    pub fn shares_tasks_with(&self, other: &Snapshot) -> bool {
+        Arc::ptr_eq(&self.tasks, &other.tasks)
     }
 
     pub fn counts(&self) -> Counts {

@@ -22,7 +22,7 @@ use crate::app::{Command, Core};
 use crate::diff::Transition;
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
-use crate::wire::{WireCounts, WireHealth, WireTaskList};
+use crate::wire::{WireCounts, WireHealth, WireTaskListView};
 use encoding::{GzipDemand, Representation};
 pub use endpoint::Endpoint;
 pub use error::ApiError;
@@ -80,11 +80,17 @@ impl Rendered {
         demands: &GzipDemands,
     ) -> Rendered {
         let now = chrono::Utc::now();
-        let list = WireTaskList::from_overview(&overview, now, STALE_AFTER_SECONDS);
+        // Serialised straight from the model, without an owned copy of every task.
+        let list = WireTaskListView::of(&overview, now, STALE_AFTER_SECONDS);
         // Sized like the last body, so a large list is not grown by doubling and copying.
         let mut list_body = Vec::with_capacity(previous.map_or(0, |p| p.list.identity().len()));
         let list_body = match serde_json::to_writer(&mut list_body, &list) {
-            Ok(()) => Bytes::from(list_body),
+            // `Bytes` keeps the whole allocation: trim the spare room a grown list left, or it
+            // stays resident until the next render.
+            Ok(()) => {
+                list_body.shrink_to_fit();
+                Bytes::from(list_body)
+            }
             Err(e) => {
                 // Serialising plain data cannot fail; if it ever does, say so on the wire.
                 tracing::error!(error = %e, "cannot serialise the task list");

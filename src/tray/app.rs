@@ -306,13 +306,13 @@ impl TrayApp {
         match followup {
             Followup::Nothing => {}
             Followup::Stop(task_id) => match &self.link {
-                Some(link) => super::spawn_stop(link, self.proxy.clone(), task_id),
+                Some(link) => super::event_loop::spawn_stop(link, self.proxy.clone(), task_id),
                 None => self.view.notice = Some(("agentbar is still starting".into(), Utc::now())),
             },
             Followup::Quit => {
                 tracing::info!("quit from the tray");
                 self.quitting = true;
-                super::spawn_quit_watchdog(self.proxy.clone());
+                super::event_loop::spawn_quit_watchdog(self.proxy.clone());
             }
         }
     }

@@ -12,35 +12,32 @@
 //! Invariant: nothing here imports `github`; the tray knows the core only through `app::Core`'s
 //! channels.
 
-pub mod app;
-pub mod desktop;
 pub mod icon;
 pub mod menu;
+// The desktop side: tao, tray-icon and (on Linux) GTK, only with the `tray` feature. Without it
+// the binary links no GUI library at all and `run` is headless mode (see `run` below).
+#[cfg(feature = "tray")]
+pub mod app;
+#[cfg(feature = "tray")]
+pub mod desktop;
+#[cfg(feature = "tray")]
+mod event_loop;
+#[cfg(feature = "tray")]
 mod native;
+#[cfg(feature = "tray")]
 pub mod platform;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tao::event::{Event, StartCause};
-use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
-use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use crate::app::{AppError, Command, Core, StopError, StopOutcome, Upstream};
+use crate::app::{AppError, Command, StopOutcome, Upstream};
 use crate::auth::SignInPrompt;
 use crate::config::Config;
 use crate::model::Overview;
-
-/// How often the tray redraws while nothing happens, so ages ("updated 12 s ago") move.
-/// tao's `WaitUntil` does not wake on Linux (PLATFORM.md), so the worker sends ticks.
-const TICK: Duration = Duration::from_secs(5);
-/// How long the runtime may take to stop its last tasks once the core has shut down.
-const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(500);
-/// After Quit, the loop exits at the latest this much later even if the core has not finished,
-/// so quitting always takes less than 2 s.
-const QUIT_DEADLINE: Duration = Duration::from_millis(1500);
+#[cfg(feature = "tray")]
+pub use event_loop::run;
 
 /// Everything that reaches the event loop: from the worker, from muda's menu handler, and from
 /// the quit watchdog. A closed set, so the loop handles every case.
@@ -92,75 +89,11 @@ pub enum TrayError {
     Thread(std::io::Error),
 }
 
-/// Runs agentbar with a tray until Quit or a signal; falls back to headless (with one log line
-/// saying why) where no tray can exist. Returns after the shutdown sequence has run.
+/// Built without the `tray` feature there is no tray to show: this is headless mode, said once.
+#[cfg(not(feature = "tray"))]
 pub fn run(config: Config, upstream: Upstream) -> Result<(), TrayError> {
-    if let Err(reason) = platform::tray_support() {
-        tracing::warn!("no tray: {reason}; running headless");
-        return run_headless(config, upstream);
-    }
-    // tao has no fallible constructor; a display that disappears between the check above and
-    // here would panic inside GTK. Catch that one case and run headless instead.
-    let built = std::panic::catch_unwind(|| EventLoopBuilder::<UiEvent>::with_user_event().build());
-    let mut event_loop = match built {
-        Ok(event_loop) => event_loop,
-        Err(_) => {
-            tracing::warn!(
-                "no tray: the windowing system could not be initialised; running headless"
-            );
-            return run_headless(config, upstream);
-        }
-    };
-    platform::prepare_event_loop(&mut event_loop);
-
-    let proxy = event_loop.create_proxy();
-    let menu_proxy = proxy.clone();
-    tray_icon::menu::MenuEvent::set_event_handler(Some(
-        move |event: tray_icon::menu::MenuEvent| {
-            // The loop may already be gone while quitting; nothing is lost then.
-            let _ = menu_proxy.send_event(UiEvent::Menu(event.id.0));
-        },
-    ));
-
-    // The worker's own stop signal: Quit must work even before the core has started.
-    let quit = CancellationToken::new();
-    let worker = {
-        let proxy = proxy.clone();
-        let quit = quit.clone();
-        let config = config.clone();
-        std::thread::Builder::new()
-            .name("agentbar-runtime".into())
-            .spawn(move || run_worker(config, upstream, proxy, quit))
-            .map_err(TrayError::Thread)?
-    };
-
-    let mut app = app::TrayApp::new(&config, quit.clone(), proxy);
-    event_loop.run_return(|event, _target, control_flow| {
-        *control_flow = ControlFlow::Wait;
-        match event {
-            // macOS wants the status item created once the loop runs; do it so everywhere.
-            Event::NewEvents(StartCause::Init) => app.create_tray(),
-            Event::UserEvent(event) => {
-                *control_flow = if app.handle(event) {
-                    ControlFlow::Exit
-                } else {
-                    ControlFlow::Wait
-                };
-            }
-            _ => {}
-        }
-    });
-    tray_icon::menu::MenuEvent::set_event_handler(None::<fn(tray_icon::menu::MenuEvent)>);
-    let outcome = app.finish();
-    quit.cancel();
-    if outcome.worker_stopped {
-        // The worker has already shut its runtime down with a bound; this returns at once.
-        let _ = worker.join();
-    }
-    match outcome.failure {
-        Some(message) => Err(TrayError::Core(message)),
-        None => Ok(()),
-    }
+    tracing::warn!("no tray: this agentbar was built without the `tray` feature; running headless");
+    run_headless(config, upstream)
 }
 
 /// The core without a tray, until a signal or `Quit`.
@@ -179,135 +112,11 @@ pub fn run_headless(config: Config, upstream: Upstream) -> Result<(), TrayError>
     Ok(result?)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, TrayError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, TrayError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("agentbar-worker")
         .enable_all()
         .build()
         .map_err(TrayError::Runtime)
-}
-
-/// The worker thread: starts the core, forwards overviews and ticks to the loop, and runs the
-/// shutdown sequence when the loop asks (`quit`), the core quits, or a signal arrives.
-fn run_worker(
-    config: Config,
-    upstream: Upstream,
-    proxy: EventLoopProxy<UiEvent>,
-    quit: CancellationToken,
-) {
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            let _ = proxy.send_event(UiEvent::Failed(e.to_string()));
-            return;
-        }
-    };
-    let handle = runtime.handle().clone();
-    runtime.block_on(async {
-        let core = tokio::select! {
-            () = quit.cancelled() => return,
-            started = crate::app::start_with_api(&config, upstream) => match started {
-                Ok(core) => core,
-                Err(e) => {
-                    let _ = proxy.send_event(UiEvent::Failed(e.to_string()));
-                    return;
-                }
-            },
-        };
-        let link = CoreLink {
-            commands: core.commands.clone(),
-            web_url: core.web_url.clone(),
-            runtime: handle,
-        };
-        forward(&core, link, &proxy, &quit).await;
-        core.shutdown().await;
-    });
-    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
-    let _ = proxy.send_event(UiEvent::Stopped);
-}
-
-/// Sends the loop what it needs until it is time to stop.
-async fn forward(
-    core: &Core,
-    link: CoreLink,
-    proxy: &EventLoopProxy<UiEvent>,
-    quit: &CancellationToken,
-) {
-    // A closed loop means the UI is gone: stop the core too.
-    let send = |event| proxy.send_event(event).is_ok();
-    let mut overview = core.overview.clone();
-    let mut sign_in = core.sign_in.clone();
-    let first = overview.borrow_and_update().clone();
-    if !send(UiEvent::Ready(link)) || !send(UiEvent::Overview(first)) {
-        return;
-    }
-    let signal = crate::app::shutdown_signal();
-    tokio::pin!(signal);
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-            () = quit.cancelled() => return,
-            () = core.cancel.cancelled() => return,
-            result = &mut signal => {
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "cannot wait for a signal; stopping");
-                }
-                return;
-            }
-            changed = overview.changed() => {
-                let sent = changed.is_ok() && send(UiEvent::Overview(overview.borrow_and_update().clone()));
-                if !sent {
-                    return;
-                }
-            }
-            changed = sign_in.changed() => {
-                let sent = changed.is_ok() && send(UiEvent::SignIn(sign_in.borrow_and_update().clone()));
-                if !sent {
-                    return;
-                }
-            }
-            _ = tick.tick() => {
-                if !send(UiEvent::Tick) {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Asks the core to stop a task and reports the outcome to the loop, off the UI thread.
-pub(crate) fn spawn_stop(link: &CoreLink, proxy: EventLoopProxy<UiEvent>, task_id: String) {
-    let commands = link.commands.clone();
-    link.runtime.spawn(async move {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let result = match commands
-            .send(Command::StopTask {
-                task_id: task_id.clone(),
-                reply,
-            })
-            .await
-        {
-            Ok(()) => match answer.await {
-                Ok(result) => result.map_err(|e| e.to_string()),
-                Err(_) => Err(StopError::ShuttingDown.to_string()),
-            },
-            Err(_) => Err(StopError::ShuttingDown.to_string()),
-        };
-        let _ = proxy.send_event(UiEvent::StopFinished { task_id, result });
-    });
-}
-
-/// Exits the loop after [`QUIT_DEADLINE`] whatever the core is doing.
-pub(crate) fn spawn_quit_watchdog(proxy: EventLoopProxy<UiEvent>) {
-    let spawned = std::thread::Builder::new()
-        .name("agentbar-quit".into())
-        .spawn(move || {
-            std::thread::sleep(QUIT_DEADLINE);
-            let _ = proxy.send_event(UiEvent::QuitDeadline);
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the quit watchdog; waiting for the core");
-    }
 }
