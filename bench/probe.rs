@@ -4,7 +4,8 @@
 //!   its pid, the milliseconds from launch to the first `200` of `GET /v1/tasks` (the URL and
 //!   bearer token are read from ENDPOINT_FILE, the discovery file's shape), and the milliseconds
 //!   to the first answer listing at least MIN_TASKS tasks (`counts.total`). Polls every
-//!   millisecond with a raw HTTP/1.1 request, so the probe adds no client start-up of its own.
+//!   millisecond with a raw HTTP/1.1 request, so the probe adds no client start-up of its own;
+//!   an answer counts when its last byte has arrived (the probe's own parsing comes after).
 //! - `bench-probe watcher LOG` stands in for a tray host's StatusNotifierWatcher on the session
 //!   bus and appends a line per event to LOG: `register UNIX_NS PID ITEM` when an item
 //!   registers, `icon UNIX_NS PID ITEM` once the item's icon can be read over D-Bus (a non-empty
@@ -115,8 +116,7 @@ fn probe_api(endpoint_file: &Path, min_tasks: u64, cmd: &[String]) -> Result<(),
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("{} exited early: {status}", cmd[0]));
         }
-        if let Some(total) = tasks_total(endpoint_file) {
-            let at = started.elapsed();
+        if let Some((total, at)) = tasks_total(endpoint_file, started) {
             let first = *first_answer.get_or_insert(at);
             if total >= min_tasks {
                 println!("{} {} {}", child.id(), ms(first), ms(at));
@@ -130,8 +130,9 @@ fn probe_api(endpoint_file: &Path, min_tasks: u64, cmd: &[String]) -> Result<(),
     ))
 }
 
-/// `counts.total` of `GET /v1/tasks` (0 when the answer has no counts), if it answers 200.
-fn tasks_total(endpoint_file: &Path) -> Option<u64> {
+/// `counts.total` of `GET /v1/tasks` (0 when the answer has no counts), if it answers 200, and
+/// when the whole answer had arrived (before the probe's own parsing of it).
+fn tasks_total(endpoint_file: &Path, started: Instant) -> Option<(u64, Duration)> {
     let text = std::fs::read_to_string(endpoint_file).ok()?;
     let endpoint: serde_json::Value = serde_json::from_str(&text).ok()?;
     let url = endpoint["url"].as_str()?;
@@ -146,13 +147,14 @@ fn tasks_total(endpoint_file: &Path) -> Option<u64> {
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
+    let arrived = started.elapsed();
     let text = String::from_utf8_lossy(&response);
     let (head, body) = text.split_once("\r\n\r\n")?;
     if !head.starts_with("HTTP/1.1 200") {
         return None;
     }
     let body: serde_json::Value = serde_json::from_str(body).ok()?;
-    Some(body["counts"]["total"].as_u64().unwrap_or(0))
+    Some((body["counts"]["total"].as_u64().unwrap_or(0), arrived))
 }
 
 fn probe_tray(log: &Path, cmd: &[String]) -> Result<(), String> {

@@ -112,7 +112,7 @@ pub fn run_headless(config: Config, upstream: Upstream) -> Result<(), TrayError>
     Ok(result?)
 }
 
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, TrayError> {
+fn runtime() -> Result<tokio::runtime::Runtime, TrayError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("agentbar-worker")
