@@ -121,3 +121,47 @@ idle_window() {
   printf -v "${prefix}_wakeups" '%s' "$(sed -n 1p "$WORK/wakeups")"
   printf -v "${prefix}_by_thread" '%s' "$(sed -n 2p "$WORK/wakeups")"
 }
+
+# start_demo COUNT KIND: the demo with COUNT tasks of kind idle|busy|bulk, headless.
+start_demo() {
+  STATE="$(mktemp -d)"
+  "$SCENARIO_BIN" "$1" "$2" >"$STATE/scenario.json"
+  trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$STATE"; cleanup' EXIT
+  launch_demo
+}
+
+# restart_demo: SIGTERM the demo, wait for it, and launch it again over the same state dir (the
+# cached snapshot is there now).
+restart_demo() {
+  kill -TERM "$PID"
+  wait "$PID" || true
+  FIRST_ANSWER_SECONDS=""
+  launch_demo
+}
+
+launch_demo() {
+  local started
+  started=$(date +%s.%N)
+  AGENTBAR_STATE_DIR="$STATE" AGENTBAR_CONFIG_DIR="$STATE/config" AGENTBAR_PORT=0 \
+    DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent RUST_LOG=agentbar=warn \
+    "$BIN" demo --headless --scenario "$STATE/scenario.json" >"$STATE/demo.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 1500); do
+    if [ -s "$STATE/endpoint.json" ]; then
+      URL=$(sed -n 's/.*"url": *"\([^"]*\)".*/\1/p' "$STATE/endpoint.json")
+      TOKEN=$(sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' "$STATE/endpoint.json")
+      health=$(curl -sf -H "Authorization: Bearer $TOKEN" "$URL/v1/health" || true)
+      if [ -n "$health" ] && [ -z "${FIRST_ANSWER_SECONDS:-}" ]; then
+        FIRST_ANSWER_SECONDS=$(echo "$(date +%s.%N) - $started" | bc)
+      fi
+      if echo "$health" | grep -q '"status":"ok"'; then
+        FIRST_OK_SECONDS=$(echo "$(date +%s.%N) - $started" | bc)
+        return 0
+      fi
+    fi
+    sleep 0.02
+  done
+  echo "the demo never became healthy; its log:" >&2
+  cat "$STATE/demo.log" >&2
+  exit 1
+}
