@@ -9,7 +9,7 @@
 
 mod common;
 
-use agentbar::sim::{Scenario, SimOptions, Simulator};
+use agentbar::sim::Scenario;
 use rand::Rng;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -161,20 +161,7 @@ fn announced(log: &str) -> Vec<(String, String)> {
 async fn kills_never_make_a_later_life_announce_again() {
     // The built-in scenario at 30×: a six-minute cycle every 12 s, so each life sees a few
     // transitions.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let stop = tokio_util::sync::CancellationToken::new();
-    let shutdown = stop.clone();
-    let simulator = Simulator::new(
-        Scenario::builtin(),
-        SimOptions {
-            speed: 30.0,
-            ..SimOptions::default()
-        },
-    );
-    tokio::spawn(agentbar::sim::serve(listener, simulator, async move {
-        shutdown.cancelled().await
-    }));
+    let sim = common::start_sim_at_speed(Scenario::builtin(), 30.0).await;
 
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().to_owned();
@@ -192,12 +179,10 @@ async fn kills_never_make_a_later_life_announce_again() {
     for life in 1..=RUN_KILLS {
         let log_path = dir.join("life.log");
         let log = std::fs::File::create(&log_path).unwrap();
-        let mut child = agentbar(&dir, &["run", "--headless"])
-            .env("AGENTBAR_GITHUB_API_URL", &base)
-            .env("AGENTBAR_GITHUB_WEB_URL", format!("{base}/web"))
-            .env("AGENTBAR_TOKEN", "gho_kill00000000000000000000000000000000")
-            .env("AGENTBAR_NO_KEYCHAIN", "1")
+        let mut child = sim
+            .run_headless(&dir)
             .env("RUST_LOG", "agentbar::notify=info,agentbar=warn")
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -218,7 +203,6 @@ async fn kills_never_make_a_later_life_announce_again() {
         }
         assert_parses(&dir, "notifications.json", life);
     }
-    stop.cancel();
     eprintln!(
         "{RUN_KILLS} kills of run --headless: {} announcements, none twice",
         first_life.len()

@@ -11,6 +11,7 @@
 
 mod common;
 
+use agentbar::server::Endpoint;
 use agentbar::sim::Scenario;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -21,7 +22,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentbar");
 /// Simulated seconds per step, and steps in the day.
 const STEP_SECONDS: f64 = 60.0;
 const STEPS: u32 = 24 * 60;
@@ -36,21 +36,11 @@ const SAMPLES: usize = 7;
 /// Allowed growth from after warm-up to the end of the day.
 const GROWTH: f64 = 1.10;
 
-/// The process's resident set, from /proc.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// The median of a few samples a little apart, so one allocation burst does not decide.
 async fn rss_median(pid: u32) -> u64 {
     let mut samples = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
-        samples.push(rss_kib(pid));
+        samples.push(common::rss_kib(pid));
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     samples.sort_unstable();
@@ -82,7 +72,7 @@ fn random_fault(rng: &mut StdRng) -> Value {
     fault
 }
 
-fn spawn_agent(state: &Path, sim_base: &str) -> Child {
+fn spawn_agent(state: &Path, sim: &common::SimServer) -> Child {
     let config = state.join("config");
     std::fs::create_dir_all(&config).unwrap();
     // Fast polls and a full pass every few seconds, so a simulated day is also many polls and
@@ -93,19 +83,7 @@ fn spawn_agent(state: &Path, sim_base: &str) -> Child {
          backoff_max_seconds = 2\nfull_resync_seconds = 5\nrequest_timeout_seconds = 2\n",
     )
     .unwrap();
-    Command::new(BIN)
-        .args(["run", "--headless"])
-        .env("AGENTBAR_STATE_DIR", state)
-        .env("AGENTBAR_CONFIG_DIR", &config)
-        .env("AGENTBAR_GITHUB_API_URL", sim_base)
-        .env("AGENTBAR_GITHUB_WEB_URL", format!("{sim_base}/web"))
-        .env("AGENTBAR_TOKEN", "gho_soak0000000000000000000000000000000")
-        .env("AGENTBAR_NO_KEYCHAIN", "1")
-        .env("AGENTBAR_PORT", "0")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/agentbar-test-bus",
-        )
+    sim.run_headless(state)
         .env("RUST_LOG", "agentbar=warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -136,12 +114,10 @@ impl Api {
     async fn wait_for(state: &Path) -> Api {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(text) = std::fs::read_to_string(state.join("endpoint.json"))
-                && let Ok(value) = serde_json::from_str::<Value>(&text)
-            {
+            if let Some(endpoint) = Endpoint::read(state) {
                 return Api {
-                    url: value["url"].as_str().unwrap().to_owned(),
-                    token: value["token"].as_str().unwrap().to_owned(),
+                    url: endpoint.url,
+                    token: endpoint.token,
                     http: reqwest::Client::builder()
                         .timeout(Duration::from_secs(10))
                         .build()
@@ -267,7 +243,7 @@ fn spawn_clients(
 async fn a_simulated_day_with_random_faults_keeps_memory_flat() {
     let sim = common::start_sim(Scenario::builtin()).await;
     let state = tempfile::tempdir().unwrap();
-    let mut agent = Agent(spawn_agent(state.path(), &sim.base));
+    let mut agent = Agent(spawn_agent(state.path(), &sim));
     let pid = agent.0.id();
     let api = Arc::new(Api::wait_for(state.path()).await);
     let stop = Arc::new(AtomicBool::new(false));

@@ -97,14 +97,30 @@ impl Rendered {
                 Bytes::from_static(b"{\"error\":{\"code\":\"internal\",\"message\":\"cannot serialise the task list\"}}")
             }
         };
-        let cc_xml = Bytes::from(cctray::render(&overview.snapshot.tasks));
+        // cc.xml depends on the tasks alone: the very same list (an idle poll republishes it)
+        // keeps the previous feed without rendering it again; an equal feed keeps its tag too.
         let cc_xml = match previous {
-            Some(previous) if *previous.cc_xml.identity() == cc_xml => previous.cc_xml.clone(),
-            _ => Arc::new(Representation::new(
-                "application/xml; charset=utf-8",
-                cc_xml,
-                demands.cc_xml.clone(),
-            )),
+            Some(previous)
+                if previous
+                    .overview
+                    .snapshot
+                    .shares_tasks_with(&overview.snapshot) =>
+            {
+                previous.cc_xml.clone()
+            }
+            _ => {
+                let cc_xml = Bytes::from(cctray::render(&overview.snapshot.tasks));
+                match previous {
+                    Some(previous) if *previous.cc_xml.identity() == cc_xml => {
+                        previous.cc_xml.clone()
+                    }
+                    _ => Arc::new(Representation::new(
+                        "application/xml; charset=utf-8",
+                        cc_xml,
+                        demands.cc_xml.clone(),
+                    )),
+                }
+            }
         };
         Rendered {
             generated_at: now,

@@ -29,12 +29,17 @@ impl Drop for SimServer {
 
 /// Starts the simulator with its clock frozen (tests move it with [`SimServer::advance`]).
 pub async fn start_sim(scenario: Scenario) -> SimServer {
+    start_sim_at_speed(scenario, 0.0).await
+}
+
+/// Starts the simulator with its clock running at `speed` sim seconds per real second.
+pub async fn start_sim_at_speed(scenario: Scenario, speed: f64) -> SimServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let simulator = Simulator::new(
         scenario,
         SimOptions {
-            speed: 0.0,
+            speed,
             ..SimOptions::default()
         },
     );
@@ -57,6 +62,18 @@ pub async fn start_sim(scenario: Scenario) -> SimServer {
 }
 
 impl SimServer {
+    /// `agentbar run --headless` on `state` (see [`agentbar`]), pointed at this simulator with a
+    /// token of its own and no keychain.
+    pub fn run_headless(&self, state: &std::path::Path) -> std::process::Command {
+        let mut command = agentbar(state, &["run", "--headless"]);
+        command
+            .env("AGENTBAR_GITHUB_API_URL", &self.base)
+            .env("AGENTBAR_GITHUB_WEB_URL", format!("{}/web", self.base))
+            .env("AGENTBAR_TOKEN", "gho_test0000000000000000000000000000000")
+            .env("AGENTBAR_NO_KEYCHAIN", "1");
+        command
+    }
+
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             api: self.base.clone(),
