@@ -45,6 +45,8 @@ pub struct Overrides {
     pub copilot_api_url: Option<String>,
     pub port: Option<u16>,
     pub client_id: Option<String>,
+    /// `Copilot-Integration-Id` for the Copilot API (`AGENTBAR_COPILOT_INTEGRATION_ID`).
+    pub copilot_integration_id: Option<String>,
     /// False keeps the token out of the OS keychain (`AGENTBAR_NO_KEYCHAIN=1`).
     pub use_keychain: Option<bool>,
 }
@@ -66,7 +68,9 @@ struct GithubSection {
     api_url: Option<String>,
     web_url: Option<String>,
     copilot_api_url: Option<String>,
-    integration_id: Option<String>,
+    /// Sent as `Copilot-Integration-Id`; nothing is sent without it.
+    #[serde(alias = "integration_id")]
+    copilot_integration_id: Option<String>,
     /// The OAuth App used for `agentbar login` (device flow enabled).
     client_id: Option<String>,
 }
@@ -228,10 +232,13 @@ impl Config {
                 file.poll.request_timeout_seconds,
                 client_defaults.timeout,
             )?,
-            integration_id: file
-                .github
-                .integration_id
-                .unwrap_or(client_defaults.integration_id),
+            integration_id: overrides
+                .copilot_integration_id
+                .clone()
+                .or(file.github.copilot_integration_id)
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .or(client_defaults.integration_id),
         };
         let n = file.notifications;
         let defaults = NotificationSettings::default();

@@ -170,6 +170,23 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Tasks(args)) if args.archived => {
+            // Archived tasks are never in the snapshot: only the running agent can ask GitHub.
+            let Some(list) = live_list_at(&config, "/v1/tasks?archived=true", 20) else {
+                eprintln!(
+                    "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
+                );
+                return Ok(ExitCode::from(3));
+            };
+            let now = chrono::Utc::now();
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                let snapshot = list.into_snapshot();
+                println!("{}", report::task_table(&snapshot, now));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Tasks(args)) => {
             let Some((snapshot, _)) = latest_snapshot(&config) else {
                 return Ok(ExitCode::from(3));
@@ -269,7 +286,13 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             anyhow::Ok(flow.finish(&code).await?.token)
         })?
     };
-    let source = store.save(&token)?;
+    let source = if args.from_gh {
+        // gh may replace its token (short-lived, refreshable tokens): a refused one is asked
+        // of gh again before agentbar counts as signed out.
+        store.save_from_gh(&token)?
+    } else {
+        store.save(&token)?
+    };
     println!(
         "Signed in to {}; the token is kept in {source}.",
         config.host
@@ -317,6 +340,11 @@ fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String
 
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
 fn live_list(config: &Config) -> Option<WireTaskList> {
+    live_list_at(config, "/v1/tasks", 2)
+}
+
+/// A list from the running agent's API at `path`, if it answers within `timeout_seconds`.
+fn live_list_at(config: &Config, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
     let endpoint = Endpoint::read(&config.state_dir)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -324,10 +352,10 @@ fn live_list(config: &Config) -> Option<WireTaskList> {
         .ok()?;
     runtime.block_on(async move {
         let response = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(2))
+            .timeout(std::time::Duration::from_secs(timeout_seconds))
             .build()
             .ok()?
-            .get(format!("{}/v1/tasks", endpoint.url))
+            .get(format!("{}{path}", endpoint.url))
             .bearer_auth(&endpoint.token)
             .send()
             .await

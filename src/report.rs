@@ -101,7 +101,7 @@ pub fn task_list(snapshot: &Snapshot, now: DateTime<Utc>) -> WireTaskList {
 
 /// `tasks`: a table, one task per line, in SPEC order.
 pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
-    let rows: Vec<[String; 4]> = snapshot
+    let rows: Vec<[String; 5]> = snapshot
         .tasks
         .iter()
         .map(|t| {
@@ -115,11 +115,12 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
                 status,
                 crate::model::clip(&t.title, 60),
                 t.repository.clone().unwrap_or_else(|| "-".into()),
+                work_of(t),
                 age(now.signed_duration_since(t.updated_at).num_seconds()),
             ]
         })
         .collect();
-    let header = ["STATUS", "TITLE", "REPOSITORY", "UPDATED"].map(String::from);
+    let header = ["STATUS", "TITLE", "REPOSITORY", "PR / BRANCH", "UPDATED"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -139,6 +140,24 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Where the work is: "#42", or the branch of a task that opened no pull request
+/// ("copilot/fix → main"); "-" when neither is known.
+pub fn work_of(task: &crate::model::Task) -> String {
+    match (&task.pull_request, &task.branch) {
+        (Some(pr), _) => format!("#{}", pr.number),
+        (None, Some(branch)) => branch_label(branch),
+        (None, None) => "-".into(),
+    }
+}
+
+/// "copilot/fix → main", or the head alone when the base is not known.
+pub fn branch_label(branch: &crate::model::Branch) -> String {
+    match &branch.base_ref {
+        Some(base) => format!("{} → {base}", branch.head_ref),
+        None => branch.head_ref.clone(),
+    }
 }
 
 /// How `agentbar logs` prints one event.
@@ -274,12 +293,18 @@ mod tests {
             code: None,
             message: "Tests did not pass".into(),
         });
+        failed.branch = Some(crate::model::Branch {
+            head_ref: "copilot/fix".into(),
+            base_ref: Some("main".into()),
+        });
         let snapshot = Snapshot::new(vec![failed, task("w", "waiting_for_user", 9)], now());
         let table = task_table(&snapshot, now());
+        assert!(table.contains("PR / BRANCH"));
         let lines: Vec<&str> = table.lines().collect();
         assert!(lines[0].starts_with("STATUS"));
         assert!(lines[1].starts_with("Needs you") && lines[1].contains("Task w"));
         assert!(lines[2].contains("Failed: Tests did not pass"));
+        assert!(lines[2].contains("copilot/fix → main"), "{table}");
         assert!(lines[2].ends_with("5 min"));
     }
 }
