@@ -25,6 +25,8 @@ import {
   PULL_REQUEST_STATES,
   SCHEMA_VERSION,
   SESSION_FIELDS,
+  USAGE_FIELDS,
+  BRANCH_FIELDS,
   STOP_REPLY_FIELDS,
   TASK_FIELDS,
   TASK_KINDS,
@@ -73,6 +75,8 @@ describe("the TypeScript types mirror docs/openapi.json", () => {
     ["TaskList", TASK_LIST_FIELDS],
     ["Endpoint", ENDPOINT_FIELDS],
     ["StopReply", STOP_REPLY_FIELDS],
+    ["Usage", USAGE_FIELDS],
+    ["Branch", BRANCH_FIELDS],
   ] as const)("%s has exactly the schema's properties", (name, fields) => {
     expect(sorted(fields)).toEqual(propertyNames(name));
   });

@@ -66,7 +66,22 @@ describe("the task list", () => {
       icon: { value: { source: "icon:PersonCircle", tintColor: "color:Orange" }, tooltip: "Needs you" },
     });
     expect(waiting.props.keywords).toContain("api-server");
-    expect(waiting.props.accessories).toEqual([{ text: "now", tooltip: expect.stringMatching(/^Updated /) }]);
+    expect(waiting.props.accessories).toEqual([
+      { text: "12.3 credits", tooltip: "Usage: 12.3 AI credits" },
+      { text: "now", tooltip: expect.stringMatching(/^Updated /) },
+    ]);
+
+    // A task that opened no pull request shows its branch, and its custom agent.
+    const branchOnly = item(v, "b002");
+    expect(branchOnly.props.accessories.slice(0, 2)).toEqual([
+      { tag: "copilot/offline-mode", icon: "icon:Switch", tooltip: "copilot/offline-mode → main" },
+      { tag: "prototyper", tooltip: "Custom agent" },
+    ]);
+    // A task whose session detail failed says so, and is listed all the same.
+    expect(item(v, "a003").props.accessories[0]).toEqual({
+      icon: { source: "icon:Info", tintColor: "color:Orange" },
+      tooltip: expect.stringMatching(/^session detail unavailable: /),
+    });
 
     const failed = item(v, "b003");
     expect(failed.props.icon.value.tintColor).toBe("color:Red");
@@ -107,7 +122,7 @@ describe("the task list", () => {
     expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
   });
 
-  it("orders the actions: open, logs, task page, copy link, stop, refresh last; no shortcut twice", async () => {
+  it("orders the actions: open, logs, task page, workflow run, copy link, stop, refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
     const actions = actionsOf(item(v, "a001"));
@@ -115,12 +130,18 @@ describe("the task list", () => {
       "Open Pull Request",
       "Show Logs",
       "Open Task Page",
+      "Open Workflow Run",
       "Copy Link",
       "Stop Task",
       "Refresh",
     ]);
     const byTitle = Object.fromEntries(actions.map((a) => [a.props.title, a.props]));
     expect(byTitle["Copy Link"]).toMatchObject({ content: "http://127.0.0.1:42583/web/octo-org/web-app/pull/101" });
+    expect(byTitle["Open Workflow Run"]).toMatchObject({
+      url: "http://127.0.0.1:42583/web/octo-org/web-app/actions/runs/16697199805",
+    });
+    // Without a known run there is no such action.
+    expect(actionsOf(item(v, "b002")).map((a) => a.props.title)).not.toContain("Open Workflow Run");
     expect(byTitle["Copy Link"].shortcut.macOS).toEqual({ modifiers: ["cmd", "shift"], key: "c" });
     expect(byTitle["Stop Task"].shortcut.macOS).toEqual({ modifiers: ["ctrl"], key: "x" });
     expect(byTitle["Refresh"].shortcut.macOS).toEqual({ modifiers: ["cmd"], key: "r" });
