@@ -832,6 +832,69 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_session_detail_backs_off_doubling_up_to_a_cap_and_restarts_for_a_new_session() {
+        let now = crate::model::fixtures::now();
+        let first = CapiFailure::after(None, "s1", "HTTP 500".into(), now);
+        assert_eq!((first.attempts, first.retry_at), (1, now + CAPI_RETRY_BASE));
+        let second = CapiFailure::after(Some(&first), "s1", "HTTP 500".into(), now);
+        assert_eq!(second.retry_at, now + CAPI_RETRY_BASE * 2);
+        let mut later = second;
+        for _ in 0..20 {
+            later = CapiFailure::after(Some(&later), "s1", "HTTP 500".into(), now);
+        }
+        assert_eq!(later.retry_at, now + CAPI_RETRY_MAX);
+        let new_session = CapiFailure::after(Some(&later), "s2", "HTTP 500".into(), now);
+        assert_eq!(new_session.attempts, 1, "a newer session starts over");
+    }
+
+    #[test]
+    fn health_names_how_many_tasks_lack_their_session_detail() {
+        let now = crate::model::fixtures::now();
+        let mut sync = TaskSync::default();
+        assert_eq!(sync.sessions_problem(), None);
+        sync.capi_failures.insert(
+            "t1".into(),
+            CapiFailure::after(None, "s1", "GET /agents/sessions/s1: HTTP 500".into(), now),
+        );
+        assert_eq!(
+            sync.sessions_problem().as_deref(),
+            Some("session detail unavailable for 1 task: GET /agents/sessions/s1: HTTP 500")
+        );
+        sync.capi_failures.insert(
+            "t2".into(),
+            CapiFailure::after(None, "s2", "timeout".into(), now),
+        );
+        assert!(
+            sync.sessions_problem()
+                .unwrap()
+                .starts_with("session detail unavailable for 2 tasks")
+        );
+        sync.sessions_unavailable = Some("refused".into());
+        assert_eq!(sync.sessions_problem().as_deref(), Some("refused"));
+    }
+
+    #[test]
+    fn the_saved_snapshot_seeds_the_names_of_owners_and_repositories() {
+        let mut named = crate::model::fixtures::task("t", "completed", 5);
+        named.owner_id = Some(583231);
+        named.repository_id = Some(5);
+        let unnamed = crate::model::fixtures::task("u", "completed", 5);
+        let directory = Directory::from_tasks(&[named, unnamed]);
+        assert_eq!(
+            directory.users.get(&583231).map(String::as_str),
+            Some("octocat")
+        );
+        assert_eq!(
+            directory.repositories.get(&5).map(String::as_str),
+            Some("acme/api")
+        );
+        assert_eq!(
+            (directory.users.len(), directory.repositories.len()),
+            (1, 1)
+        );
+    }
+
+    #[test]
     fn repository_comes_out_of_a_pull_request_url() {
         assert_eq!(
             repository_of("https://github.com/acme/api/pull/42"),

@@ -127,7 +127,8 @@ impl Usage {
             (a, b) => a.or(b),
         };
         let add_requests = match (self.premium_requests, other.premium_requests) {
-            (Some(a), Some(b)) => Some(a + b),
+            // Kept finite, so it survives JSON (which has no infinity).
+            (Some(a), Some(b)) => Some((a + b).min(f64::MAX)),
             (a, b) => a.or(b),
         };
         Usage {
