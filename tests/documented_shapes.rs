@@ -89,9 +89,9 @@ async fn every_pull_request_owner_repository_and_branch_is_found_from_thin_rest_
         );
 
         let creator = upstream["creator"]["id"].as_u64().unwrap();
-        if !logins.contains_key(&creator) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = logins.entry(creator) {
             let user = rest(&sim, &format!("/user/{creator}")).await;
-            logins.insert(creator, user["login"].as_str().unwrap().to_owned());
+            slot.insert(user["login"].as_str().unwrap().to_owned());
         }
         assert_eq!(
             task.owner.as_deref(),
