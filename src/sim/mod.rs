@@ -18,7 +18,9 @@ mod device;
 mod faults;
 mod listing;
 mod logs;
+mod node_id;
 mod rate_limit;
+mod requests;
 mod routes;
 mod scenario;
 mod stats;
@@ -42,6 +44,7 @@ pub use scenario::{
 
 use faults::FaultBook;
 use rate_limit::RateLimits;
+use requests::RequestLog;
 use stats::StatsBook;
 use world::{Cancellations, SimSeconds, World};
 
@@ -84,6 +87,8 @@ pub(crate) struct SimState {
     cancellations: Cancellations,
     faults: FaultBook,
     stats: StatsBook,
+    /// The recent requests, for `GET /_sim/requests`.
+    requests: RequestLog,
     rate_limits: RateLimits,
     /// Device-flow codes handed out, with how often each was polled.
     device_grants: device::DeviceGrants,
@@ -97,6 +102,11 @@ impl SimState {
 
     fn world(&self) -> World {
         world::world_at(&self.scenario, self.now(), &self.cancellations)
+    }
+
+    /// Milliseconds since the simulator started (monotonic).
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     fn accepts(&self, token: &str) -> bool {
@@ -126,6 +136,7 @@ impl Simulator {
                 cancellations: Cancellations::new(),
                 faults: FaultBook::default(),
                 stats: StatsBook::default(),
+                requests: RequestLog::default(),
                 rate_limits: RateLimits::default(),
                 device_grants: device::DeviceGrants::default(),
             })),
