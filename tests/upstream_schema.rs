@@ -35,7 +35,9 @@ impl Schemas {
                 )
         };
         Schemas {
-            list: options().build(&schema("rest-task-list.schema.json")).unwrap(),
+            list: options()
+                .build(&schema("rest-task-list.schema.json"))
+                .unwrap(),
             task: options().build(&task).unwrap(),
             detail: options()
                 .build(&json!({
@@ -47,7 +49,12 @@ impl Schemas {
     }
 }
 
-fn check(validator: &jsonschema::Validator, what: &str, instance: &Value, problems: &mut Vec<String>) {
+fn check(
+    validator: &jsonschema::Validator,
+    what: &str,
+    instance: &Value,
+    problems: &mut Vec<String>,
+) {
     for error in validator.iter_errors(instance) {
         problems.push(format!("{what}: {error} at {}", error.instance_path));
     }
@@ -73,9 +80,11 @@ impl Sim {
         let stop = tokio_util::sync::CancellationToken::new();
         let shutdown = stop.clone();
         tokio::spawn(async move {
-            agentbar::sim::serve(listener, simulator, async move {
-                shutdown.cancelled().await
-            })
+            agentbar::sim::serve(
+                listener,
+                simulator,
+                async move { shutdown.cancelled().await },
+            )
             .await
             .unwrap();
         });
@@ -144,7 +153,12 @@ fn links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
 
 /// Walks every page of a list from `first`, checking each page and its `Link` header;
 /// returns the tasks.
-async fn walk_list(sim: &Sim, schemas: &Schemas, first: &str, problems: &mut Vec<String>) -> Vec<Value> {
+async fn walk_list(
+    sim: &Sim,
+    schemas: &Schemas,
+    first: &str,
+    problems: &mut Vec<String>,
+) -> Vec<Value> {
     let mut tasks = Vec::new();
     let mut url = first.to_owned();
     let mut pages = 0;
@@ -195,41 +209,64 @@ async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
                 seen_states.insert(task["state"].as_str().unwrap_or_default().to_owned());
                 let (status, _, detail) = sim.get(&format!("/agents/tasks/{id}")).await;
                 assert_eq!(status, StatusCode::OK);
-                check(&schemas.detail, &format!("task {id}"), &detail, &mut problems);
+                check(
+                    &schemas.detail,
+                    &format!("task {id}"),
+                    &detail,
+                    &mut problems,
+                );
                 answers += 1;
                 for artifact in detail["artifacts"].as_array().into_iter().flatten() {
                     let kind = artifact["type"].as_str().unwrap_or_default();
                     let global = artifact["data"].get("global_id").is_some();
-                    seen_artifacts.insert(format!("{kind}{}", if global { "+global_id" } else { "" }));
+                    seen_artifacts
+                        .insert(format!("{kind}{}", if global { "+global_id" } else { "" }));
                 }
                 for session in detail["sessions"].as_array().into_iter().flatten() {
-                    seen_usage.insert(session["usage"]["type"].as_str().unwrap_or_default().to_owned());
+                    seen_usage.insert(
+                        session["usage"]["type"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
                 }
 
                 // The same task through its repository's routes.
                 let repository_id = task["repository"]["id"].as_u64().unwrap();
-                if !repositories.contains_key(&repository_id) {
+                if let std::collections::hash_map::Entry::Vacant(entry) =
+                    repositories.entry(repository_id)
+                {
                     let (status, _, repository) =
                         sim.get(&format!("/repositories/{repository_id}")).await;
                     assert_eq!(status, StatusCode::OK);
-                    repositories.insert(
-                        repository_id,
-                        repository["full_name"].as_str().unwrap().to_owned(),
-                    );
+                    entry.insert(repository["full_name"].as_str().unwrap().to_owned());
                 }
                 let full_name = &repositories[&repository_id];
                 let (status, _, in_repo) = sim
                     .get(&format!("/agents/repos/{full_name}/tasks/{id}"))
                     .await;
                 assert_eq!(status, StatusCode::OK);
-                check(&schemas.detail, &format!("repo task {id}"), &in_repo, &mut problems);
-                check(&schemas.task, &format!("repo task {id}"), &in_repo, &mut problems);
+                check(
+                    &schemas.detail,
+                    &format!("repo task {id}"),
+                    &in_repo,
+                    &mut problems,
+                );
+                check(
+                    &schemas.task,
+                    &format!("repo task {id}"),
+                    &in_repo,
+                    &mut problems,
+                );
                 answers += 1;
             }
         }
         // Each repository's list, and a filtered, sorted one.
         for full_name in repositories.values() {
-            for query in ["per_page=3", "per_page=2&is_archived=true&sort=created_at&direction=asc"] {
+            for query in [
+                "per_page=3",
+                "per_page=2&is_archived=true&sort=created_at&direction=asc",
+            ] {
                 let url = format!("/agents/repos/{full_name}/tasks?{query}");
                 walk_list(&sim, &schemas, &url, &mut problems).await;
                 answers += 1;
@@ -246,16 +283,40 @@ async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
         problems.is_empty(),
         "{} schema problems, first ones:\n{}",
         problems.len(),
-        problems.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        problems
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     // The run covered what the schema is about.
-    for state in ["queued", "in_progress", "waiting_for_user", "idle", "completed", "failed", "timed_out", "cancelled", "stopped"] {
-        assert!(seen_states.contains(state), "never saw {state}: {seen_states:?}");
+    for state in [
+        "queued",
+        "in_progress",
+        "waiting_for_user",
+        "idle",
+        "completed",
+        "failed",
+        "timed_out",
+        "cancelled",
+        "stopped",
+    ] {
+        assert!(
+            seen_states.contains(state),
+            "never saw {state}: {seen_states:?}"
+        );
     }
     for artifact in ["pull", "pull+global_id", "branch"] {
-        assert!(seen_artifacts.contains(artifact), "never saw {artifact}: {seen_artifacts:?}");
+        assert!(
+            seen_artifacts.contains(artifact),
+            "never saw {artifact}: {seen_artifacts:?}"
+        );
     }
-    assert!(seen_usage.contains("ai_credits") && seen_usage.contains("premium_requests"), "{seen_usage:?}");
+    assert!(
+        seen_usage.contains("ai_credits") && seen_usage.contains("premium_requests"),
+        "{seen_usage:?}"
+    );
     assert!(seen_tasks.len() > 20, "{}", seen_tasks.len());
     assert!(answers > 500, "{answers}");
 }
@@ -286,7 +347,15 @@ fn the_schema_refuses_the_shapes_the_documentation_rules_out() {
             "error": {"message": "boom"}, "usage": {"type": "ai_credits", "amount": 1234500000u64}
         }]
     });
-    assert!(schemas.task.is_valid(&good), "{:?}", schemas.task.iter_errors(&good).map(|e| e.to_string()).collect::<Vec<_>>());
+    assert!(
+        schemas.task.is_valid(&good),
+        "{:?}",
+        schemas
+            .task
+            .iter_errors(&good)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
     let broken = |change: &dyn Fn(&mut Value)| {
         let mut task = good.clone();
         change(&mut task);
@@ -297,7 +366,9 @@ fn the_schema_refuses_the_shapes_the_documentation_rules_out() {
         broken(&|t| t["agent_collaborators"] = json!([])),
         broken(&|t| t["creator"]["login"] = json!("someone")),
         broken(&|t| t["repository"]["full_name"] = json!("o/r")),
-        broken(&|t| t["artifacts"][0] = json!({"provider": "github", "type": "github_resource", "data": {"type": "pull", "id": 9}})),
+        broken(
+            &|t| t["artifacts"][0] = json!({"provider": "github", "type": "github_resource", "data": {"type": "pull", "id": 9}}),
+        ),
         broken(&|t| t["artifacts"][1]["data"] = json!({"id": 9})),
         broken(&|t| t["sessions"][0]["workflow_run_id"] = json!(5)),
         broken(&|t| t["sessions"][0]["error"] = json!({"code": "x", "message": "y"})),
@@ -309,7 +380,10 @@ fn the_schema_refuses_the_shapes_the_documentation_rules_out() {
     }
     let mut item = good.clone();
     let list = json!({"tasks": [good], "total_active_count": 1, "total_archived_count": 0});
-    assert!(!schemas.list.is_valid(&list), "list items carry no sessions");
+    assert!(
+        !schemas.list.is_valid(&list),
+        "list items carry no sessions"
+    );
     item.as_object_mut().unwrap().remove("sessions");
     let list = json!({"tasks": [item], "total_active_count": 1, "total_archived_count": 0});
     assert!(schemas.list.is_valid(&list));

@@ -269,10 +269,17 @@ mod tests {
             book.take_for("graphql", &[]).outcome,
             Some(FaultKind::MalformedJson)
         );
-        assert_eq!(book.take_for("graphql", &[]).outcome, Some(FaultKind::Truncated));
+        assert_eq!(
+            book.take_for("graphql", &[]).outcome,
+            Some(FaultKind::Truncated)
+        );
         assert_eq!(book.take_for("graphql", &[]).outcome, None);
 
-        assert_eq!(book.take_for("web", &[]).latency_ms, 0, "web only when named");
+        assert_eq!(
+            book.take_for("web", &[]).latency_ms,
+            0,
+            "web only when named"
+        );
         book.clear();
         assert!(book.list().is_empty());
     }
@@ -288,7 +295,10 @@ mod tests {
         assert!(book.has_session_faults());
         let about = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(book.take_for("session", &about(&["s-2"])).outcome, None);
-        assert_eq!(book.take_for("session_logs", &about(&["s-1"])).outcome, None);
+        assert_eq!(
+            book.take_for("session_logs", &about(&["s-1"])).outcome,
+            None
+        );
         for _ in 0..3 {
             assert_eq!(
                 book.take_for("session", &about(&["s-1"])).outcome,
@@ -298,7 +308,11 @@ mod tests {
         }
         book.add(request(r#"{"kind":"timeout","ms":5,"session":"s-2"}"#))
             .unwrap();
-        assert!(book.take_for("pull_sessions", &about(&["s-3", "s-2"])).outcome.is_some());
+        assert!(
+            book.take_for("pull_sessions", &about(&["s-3", "s-2"]))
+                .outcome
+                .is_some()
+        );
         assert!(book.take_for("tasks", &[]).outcome.is_none());
     }
 

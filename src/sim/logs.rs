@@ -31,7 +31,10 @@ enum Beat {
     /// An assistant message.
     Say(String),
     /// Reasoning text shown between steps; `opaque` adds an unreadable `reasoning_opaque`.
-    Reason { text: String, opaque: bool },
+    Reason {
+        text: String,
+        opaque: bool,
+    },
     /// A tool call issued and then finished, under one id.
     Tool {
         name: &'static str,
@@ -45,7 +48,10 @@ enum Beat {
         name: &'static str,
         arguments: Value,
     },
-    Finished { key: &'static str, output: String },
+    Finished {
+        key: &'static str,
+        output: String,
+    },
     /// The following entries belong to this subagent (`None`: the main agent again).
     Agent(Option<&'static str>),
     /// The closing message and the PR summary; only written when the session completes.
@@ -333,7 +339,9 @@ fn script(name: &str, repository: &str, title: &str) -> Vec<Beat> {
             beats.push(Beat::Tool {
                 name: "grep",
                 arguments: json!({"pattern": "TODO", "path": format!("{root}/src")}),
-                output: format!("{root}/src/middleware/limits.ts:1: // TODO: limit requests per client"),
+                output: format!(
+                    "{root}/src/middleware/limits.ts:1: // TODO: limit requests per client"
+                ),
                 style: Output::Message,
             });
             beats.push(Beat::Reason {
@@ -678,14 +686,21 @@ mod tests {
             .filter(|e| e["role"] == "user")
             .map(|e| e["content"].as_str().unwrap())
             .collect();
-        assert_eq!(users[0], "Fix the redirect", "the task's prompt comes first");
+        assert_eq!(
+            users[0], "Fix the redirect",
+            "the task's prompt comes first"
+        );
         assert_eq!(users[1], "@copilot also handle the edge case");
         assert!(users.len() >= 3, "a follow-up while working: {users:?}");
 
         // Every `role: tool` result answers a call issued before it.
         let issued: Vec<&Value> = all
             .iter()
-            .filter_map(|e| e["choices"][0]["delta"]["tool_calls"][0].as_object().map(|_| e))
+            .filter_map(|e| {
+                e["choices"][0]["delta"]["tool_calls"][0]
+                    .as_object()
+                    .map(|_| e)
+            })
             .collect();
         let results: Vec<&Value> = all.iter().filter(|e| e["role"] == "tool").collect();
         assert!(results.len() >= 3);
@@ -709,8 +724,7 @@ mod tests {
         assert!(all.iter().any(|e| names(e) == "task"));
         let marked: Vec<&Value> = all.iter().filter(|e| e["agentId"] == "explore-1").collect();
         assert!(marked.len() >= 4, "{}", marked.len());
-        let first_args = marked[0]["choices"][0]["delta"]["tool_calls"][0]["function"]
-            ["arguments"]
+        let first_args = marked[0]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
             .as_str()
             .unwrap();
         assert_eq!(names(marked[0]), "run_custom_setup_step");

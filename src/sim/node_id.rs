@@ -28,7 +28,11 @@ fn encode(values: &[u64]) -> String {
     let length = u32::try_from(values.len()).unwrap_or(u32::MAX);
     let written = write_array_len(&mut buffer, length)
         .map(|_| ())
-        .and_then(|()| values.iter().try_for_each(|v| write_uint(&mut buffer, *v).map(|_| ())));
+        .and_then(|()| {
+            values
+                .iter()
+                .try_for_each(|v| write_uint(&mut buffer, *v).map(|_| ()))
+        });
     if let Err(error) = written {
         match error {}
     }

@@ -17,9 +17,9 @@ use super::device::{Decision, PollAnswer};
 use super::faults::{FaultKind, FaultRequest};
 use super::listing::{TaskQuery, link_header};
 use super::logs::render_log;
+use super::node_id::user_node_id;
 use super::rate_limit::unix_seconds_after;
 use super::requests::RecordedRequest;
-use super::node_id::user_node_id;
 use super::scenario::Viewer;
 use super::wire::{
     WireContext, capi_session_json, capi_task_json, organization_account_json, pull_node_json,
@@ -311,7 +311,11 @@ async fn upstream_about(
         None if api == Api::Capi
             && integration.as_deref().is_some_and(|id| {
                 !KNOWN_INTEGRATIONS.contains(&id)
-                    && !state.scenario.copilot_integration_ids.iter().any(|k| k == id)
+                    && !state
+                        .scenario
+                        .copilot_integration_ids
+                        .iter()
+                        .any(|k| k == id)
             }) =>
         {
             Reply {
@@ -491,19 +495,13 @@ async fn list_repo_tasks(
     Path((owner, repo)): Path<(String, String)>,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(
-        sim,
-        "repo_tasks",
-        Api::Rest,
-        incoming,
-        |state, origin| {
-            if !scenario_has_repository(state, &owner, &repo) {
-                return Reply::not_found();
-            }
-            let path = format!("/agents/repos/{owner}/{repo}/tasks");
-            task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
-        },
-    )
+    upstream(sim, "repo_tasks", Api::Rest, incoming, |state, origin| {
+        if !scenario_has_repository(state, &owner, &repo) {
+            return Reply::not_found();
+        }
+        let path = format!("/agents/repos/{owner}/{repo}/tasks");
+        task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
+    })
     .await
 }
 
@@ -527,23 +525,17 @@ async fn one_repo_task(
     incoming: Incoming,
     Path((owner, repo, task_id)): Path<(String, String, String)>,
 ) -> Response {
-    upstream(
-        sim,
-        "repo_task",
-        Api::Rest,
-        incoming,
-        |state, origin| {
-            let world = state.world();
-            match world
-                .tasks
-                .iter()
-                .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
-            {
-                Some(task) => Reply::ok(task_json(&wire(state, origin), task, true)),
-                None => Reply::not_found(),
-            }
-        },
-    )
+    upstream(sim, "repo_task", Api::Rest, incoming, |state, origin| {
+        let world = state.world();
+        match world
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
+        {
+            Some(task) => Reply::ok(task_json(&wire(state, origin), task, true)),
+            None => Reply::not_found(),
+        }
+    })
     .await
 }
 
@@ -552,27 +544,21 @@ async fn one_repository(
     incoming: Incoming,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(
-        sim,
-        "repository",
-        Api::Rest,
-        incoming,
-        |state, origin| {
-            let Ok(id) = id.parse::<u64>() else {
-                return Reply::not_found();
-            };
-            let found = state
-                .scenario
-                .tasks
-                .iter()
-                .map(|t| repository_of(t, &state.scenario))
-                .find(|r| r.id == id);
-            match found {
-                Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
-                None => Reply::not_found(),
-            }
-        },
-    )
+    upstream(sim, "repository", Api::Rest, incoming, |state, origin| {
+        let Ok(id) = id.parse::<u64>() else {
+            return Reply::not_found();
+        };
+        let found = state
+            .scenario
+            .tasks
+            .iter()
+            .map(|t| repository_of(t, &state.scenario))
+            .find(|r| r.id == id);
+        match found {
+            Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
+            None => Reply::not_found(),
+        }
+    })
     .await
 }
 
@@ -654,11 +640,7 @@ async fn cancel_run(
     .await
 }
 
-async fn graphql(
-    State(sim): State<Simulator>,
-    incoming: Incoming,
-    body: Bytes,
-) -> Response {
+async fn graphql(State(sim): State<Simulator>, incoming: Incoming, body: Bytes) -> Response {
     upstream(sim, "graphql", Api::Graphql, incoming, |state, origin| {
         let Ok(request) = serde_json::from_slice::<Value>(&body) else {
             return Reply::json(
@@ -1052,11 +1034,7 @@ async fn device_code(State(sim): State<Simulator>, incoming: Incoming) -> Respon
 
 /// GitHub's token route for the device flow: HTTP 200 with an `error` while the user has not
 /// decided, `slow_down` when polled too fast, then the token, a denial or an expiry.
-async fn access_token(
-    State(sim): State<Simulator>,
-    incoming: Incoming,
-    body: Bytes,
-) -> Response {
+async fn access_token(State(sim): State<Simulator>, incoming: Incoming, body: Bytes) -> Response {
     let reply_headers = incoming.headers.clone();
     upstream(
         sim,

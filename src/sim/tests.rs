@@ -564,7 +564,9 @@ async fn thin_objects_resolve_through_user_repositories_and_computed_node_ids() 
     let mut tasks: Vec<Value> = Vec::new();
     for archived in ["false", "true"] {
         let list = sim
-            .json(&format!("/agents/tasks?per_page=100&is_archived={archived}"))
+            .json(&format!(
+                "/agents/tasks?per_page=100&is_archived={archived}"
+            ))
             .await;
         tasks.extend(list["tasks"].as_array().unwrap().iter().cloned());
     }
@@ -613,13 +615,18 @@ async fn thin_objects_resolve_through_user_repositories_and_computed_node_ids() 
             }
         }
     }
-    assert!(with_global_id > 0 && computed > 0, "{with_global_id} {computed}");
+    assert!(
+        with_global_id > 0 && computed > 0,
+        "{with_global_id} {computed}"
+    );
     assert!(branches > 0 && teammates > 0, "{branches} {teammates}");
     assert!(tasks.iter().any(|t| t["name"].is_null()));
     assert!(tasks.iter().any(|t| t["state"] == "stopped"));
     assert!(tasks.iter().any(|t| t["custom_agent"]["id"].is_string()));
     // Organizations resolve as accounts too.
-    let organization = sim.json(&format!("/user/{}", tasks[0]["owner"]["id"])).await;
+    let organization = sim
+        .json(&format!("/user/{}", tasks[0]["owner"]["id"]))
+        .await;
     assert!(organization["type"] == "Organization" || organization["type"] == "User");
     assert_eq!(
         sim.get("/user/1").send().await.unwrap().status(),
@@ -669,10 +676,14 @@ async fn rest_sessions_carry_usage_and_thin_errors_and_capi_keeps_its_shapes() {
     let mut kinds = std::collections::HashSet::new();
     for archived in ["false", "true"] {
         let list = sim
-            .json(&format!("/agents/tasks?per_page=100&is_archived={archived}"))
+            .json(&format!(
+                "/agents/tasks?per_page=100&is_archived={archived}"
+            ))
             .await;
         for task in list["tasks"].as_array().unwrap() {
-            let detail = sim.json(&format!("/agents/tasks/{}", task["id"].as_str().unwrap())).await;
+            let detail = sim
+                .json(&format!("/agents/tasks/{}", task["id"].as_str().unwrap()))
+                .await;
             assert!(detail["html_url"].is_string());
             for session in detail["sessions"].as_array().unwrap() {
                 assert!(session.get("workflow_run_id").is_none());
@@ -694,7 +705,9 @@ async fn rest_sessions_carry_usage_and_thin_errors_and_capi_keeps_its_shapes() {
     assert_eq!(kinds.len(), 2, "{kinds:?}");
 
     // The Copilot API's copy of the list: `type: "pull"` inside `data`, `status`, the agent.
-    let capi = sim.json("/copilot/agents/tasks?sort=updated_at&direction=desc").await;
+    let capi = sim
+        .json("/copilot/agents/tasks?sort=updated_at&direction=desc")
+        .await;
     assert!(capi["has_next_page"].is_boolean());
     let first = &capi["tasks"][0];
     assert!(first["status"].is_string());
@@ -711,7 +724,11 @@ async fn rest_sessions_carry_usage_and_thin_errors_and_capi_keeps_its_shapes() {
         .json("/copilot/agents/sessions?page_size=100&page_number=1")
         .await;
     let sessions = sessions["sessions"].as_array().unwrap();
-    assert!(sessions.iter().any(|s| s.get("resource_global_id").is_some()));
+    assert!(
+        sessions
+            .iter()
+            .any(|s| s.get("resource_global_id").is_some())
+    );
     assert!(
         sessions
             .iter()
@@ -740,7 +757,12 @@ async fn capi_refuses_unknown_integrations_and_requests_are_recorded() {
         refused.text().await.unwrap().trim(),
         "bad request: unknown integration"
     );
-    for id in [None, Some("copilot-4-cli"), Some("copilot-raycast"), Some("my-tool")] {
+    for id in [
+        None,
+        Some("copilot-4-cli"),
+        Some("copilot-raycast"),
+        Some("my-tool"),
+    ] {
         assert_eq!(status(id).await.status(), StatusCode::OK, "{id:?}");
     }
     // REST does not care about the header.

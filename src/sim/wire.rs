@@ -141,7 +141,7 @@ fn rest_artifacts(task: &TaskNow) -> Vec<Value> {
 
 /// Whether a list answer carries `html_url` for this task: often not, so stable per task.
 fn list_has_html_url(task: &TaskNow) -> bool {
-    stable_hash(&[&task.id, "html_url"]) % 3 == 0
+    stable_hash(&[&task.id, "html_url"]).is_multiple_of(3)
 }
 
 /// A task as the agent tasks REST API answers it: thin `{id}` objects, no `status` and no
