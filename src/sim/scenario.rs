@@ -804,6 +804,9 @@ mod tests {
         let scenario = Scenario::from_file(&example_path()).unwrap();
         assert!(!scenario.tasks.is_empty());
         assert!(scenario.tasks.iter().any(|t| t.thin_repository));
+        assert!(scenario.tasks.iter().any(|t| t.branch_only));
+        assert_eq!(scenario.users.len(), 1);
+        scenario.check().unwrap();
     }
 
     #[test]
@@ -873,6 +876,16 @@ mod tests {
             Scenario::from_file(&dir.path().join("missing.toml")),
             Err(ScenarioError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn unknown_creators_and_branch_tasks_with_pulls_are_refused() {
+        let mut scenario = Scenario::builtin();
+        scenario.tasks[0].creator = Some("nobody".into());
+        assert!(scenario.check().unwrap_err().contains("nobody"));
+        let mut scenario = Scenario::builtin();
+        scenario.tasks[0].branch_only = true;
+        assert!(scenario.check().unwrap_err().contains("branch_only"));
     }
 
     #[test]
