@@ -51,6 +51,46 @@ async fn rest_tasks(sim: &SimServer) -> Vec<Value> {
     tasks
 }
 
+/// A pull request's node id as UPSTREAM §2 describes it, written out here independently of the
+/// client: `PR_` + base64url (no padding) of MessagePack `[0, repository_id, pr_id]`.
+fn pull_request_node_id(repository_id: u64, pr_id: u64) -> String {
+    use base64::Engine;
+    let mut packed = vec![0x93, 0x00];
+    for n in [repository_id, pr_id] {
+        match n {
+            0..=0x7f => packed.push(n as u8),
+            0x80..=0xff => packed.extend([0xcc, n as u8]),
+            0x100..=0xffff => packed.extend([&[0xcd][..], &(n as u16).to_be_bytes()].concat()),
+            0x1_0000..=0xffff_ffff => {
+                packed.extend([&[0xce][..], &(n as u32).to_be_bytes()].concat())
+            }
+            _ => packed.extend([&[0xcf][..], &n.to_be_bytes()].concat()),
+        }
+    }
+    format!(
+        "PR_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
+    )
+}
+
+/// The pull request node GraphQL answers for `id` (null for a deleted one).
+async fn graphql_node(sim: &SimServer, id: &str) -> Value {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", sim.base))
+        .bearer_auth(TOKEN)
+        .json(&json!({
+            "query": "query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on PullRequest { id number title } } }",
+            "variables": {"ids": [id]},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["data"]["nodes"][0].clone()
+}
+
 /// The artifact of `kind`, found the documented way (its own `type`), else the Copilot API's.
 fn artifact<'a>(task: &'a Value, kind: &str) -> Option<&'a Value> {
     task["artifacts"]
@@ -76,7 +116,7 @@ async fn every_pull_request_owner_repository_and_branch_is_found_from_thin_rest_
     let listed = rest_tasks(&sim).await;
     let tasks = synced(&sim).await;
     assert_eq!(tasks.len(), listed.len(), "every listed task is shown");
-    let (mut with_global_id, mut without_global_id, mut branches) = (0, 0, 0);
+    let (mut with_global_id, mut without_global_id, mut branches, mut deleted) = (0, 0, 0, 0);
     let mut logins: HashMap<u64, String> = HashMap::new();
     for upstream in &listed {
         let id = upstream["id"].as_str().unwrap();
@@ -107,14 +147,26 @@ async fn every_pull_request_owner_repository_and_branch_is_found_from_thin_rest_
         );
 
         if let Some(pull) = artifact(upstream, "pull") {
+            let given = pull["data"]["global_id"].as_str().map(str::to_owned);
+            let node_id = given.clone().unwrap_or_else(|| {
+                pull_request_node_id(repo_id, pull["data"]["id"].as_u64().unwrap())
+            });
+            let node = graphql_node(&sim, &node_id).await;
+            if node.is_null() {
+                // A deleted pull request: the task is listed without one.
+                assert!(task.pull_request.is_none(), "{id}");
+                deleted += 1;
+                continue;
+            }
             let pr = task
                 .pull_request
                 .as_ref()
                 .unwrap_or_else(|| panic!("no pull request for {id}: {pull}"));
-            assert_eq!(pr.database_id, pull["data"]["id"].as_u64(), "{id}");
+            assert_eq!(Some(pr.number), node["number"].as_u64(), "{id}");
+            assert_eq!(pr.node_id.as_deref(), Some(node_id.as_str()));
             assert!(pr.url.contains("/pull/"), "{}", pr.url);
             assert_eq!(task.title, pr.title);
-            if pull["data"].get("global_id").is_some_and(|g| !g.is_null()) {
+            if given.is_some() {
                 with_global_id += 1;
             } else {
                 without_global_id += 1;
@@ -141,7 +193,7 @@ async fn every_pull_request_owner_repository_and_branch_is_found_from_thin_rest_
     assert!(
         with_global_id > 0 && without_global_id > 0 && branches > 0,
         "the scenario has PRs with ({with_global_id}) and without ({without_global_id}) \
-         global_id, and branch-only tasks ({branches})"
+         global_id, and branch-only tasks ({branches}); {deleted} deleted"
     );
 }
 
