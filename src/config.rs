@@ -367,6 +367,30 @@ mod tests {
     }
 
     #[test]
+    fn no_copilot_integration_id_unless_the_file_or_the_environment_sets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(config.client.integration_id, None);
+        for (file, expected) in [
+            ("[github]\ncopilot_integration_id = \"copilot-raycast\"\n", "copilot-raycast"),
+            // The older key still works.
+            ("[github]\nintegration_id = \"copilot-4-cli\"\n", "copilot-4-cli"),
+        ] {
+            std::fs::write(dir.path().join(CONFIG_FILE), file).unwrap();
+            let config = Config::load(&dirs(dir.path()), None).unwrap();
+            assert_eq!(config.client.integration_id.as_deref(), Some(expected));
+        }
+        let mut overrides = dirs(dir.path());
+        overrides.copilot_integration_id = Some("from-env".into());
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.client.integration_id.as_deref(), Some("from-env"));
+        overrides.copilot_integration_id = Some("  ".into());
+        std::fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.client.integration_id, None, "blank means none");
+    }
+
+    #[test]
     fn flags_beat_the_file_which_beats_the_host_defaults() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
