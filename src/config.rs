@@ -372,9 +372,15 @@ mod tests {
         let config = Config::load(&dirs(dir.path()), None).unwrap();
         assert_eq!(config.client.integration_id, None);
         for (file, expected) in [
-            ("[github]\ncopilot_integration_id = \"copilot-raycast\"\n", "copilot-raycast"),
+            (
+                "[github]\ncopilot_integration_id = \"copilot-raycast\"\n",
+                "copilot-raycast",
+            ),
             // The older key still works.
-            ("[github]\nintegration_id = \"copilot-4-cli\"\n", "copilot-4-cli"),
+            (
+                "[github]\nintegration_id = \"copilot-4-cli\"\n",
+                "copilot-4-cli",
+            ),
         ] {
             std::fs::write(dir.path().join(CONFIG_FILE), file).unwrap();
             let config = Config::load(&dirs(dir.path()), None).unwrap();
