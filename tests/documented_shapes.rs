@@ -449,3 +449,73 @@ fn the_tasks_command_lists_archived_tasks_from_the_running_agent() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+/// Names learned once are kept in the snapshot: a restart over the same state directory asks
+/// neither `GET /user` nor `GET /repositories/{id}` again.
+#[tokio::test]
+async fn a_restart_names_owners_and_repositories_from_the_snapshot_without_asking() {
+    use agentbar::app::{Core, Upstream};
+    use agentbar::config::{Config, Overrides};
+    let sim = start_sim(Scenario::builtin()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.2\n",
+    )
+    .unwrap();
+    let overrides = Overrides {
+        config_dir: Some(dir.path().to_owned()),
+        state_dir: Some(dir.path().join("state")),
+        api_url: Some(sim.base.clone()),
+        web_url: Some(format!("{}/web", sim.base)),
+        ..Overrides::default()
+    };
+    let config = Config::load(&overrides, agentbar::github::Token::new(TOKEN)).unwrap();
+    let lookups = |requests: &[(String, Option<String>)]| -> usize {
+        requests
+            .iter()
+            .filter(|(path, _)| {
+                path == "/user" || path.starts_with("/user/") || path.starts_with("/repositories/")
+            })
+            .count()
+    };
+    let loaded = async |core: &Core| {
+        let mut overview = core.overview.clone();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while overview.borrow().health.status != agentbar::model::HealthStatus::Ok {
+            assert!(Instant::now() < deadline, "never loaded");
+            let _ = tokio::time::timeout(Duration::from_millis(200), overview.changed()).await;
+        }
+        overview.borrow().snapshot.tasks.clone()
+    };
+
+    let first = Core::start(&config, Upstream::GitHub).await.unwrap();
+    let tasks = loaded(&first).await;
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t.owner.is_some() && t.repository.is_some())
+    );
+    first.shutdown().await;
+    assert!(
+        lookups(&recorded(&sim).await) > 0,
+        "the first life named them"
+    );
+
+    sim.control(reqwest::Method::DELETE, "requests", None).await;
+    let second = Core::start(&config, Upstream::GitHub).await.unwrap();
+    // The saved snapshot first, then a fresh poll: both fully named.
+    let tasks = loaded(&second).await;
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t.owner.is_some() && t.repository.is_some())
+    );
+    let requests = recorded(&sim).await;
+    assert!(
+        requests.iter().any(|(p, _)| p.starts_with("/agents/tasks")),
+        "it polled"
+    );
+    assert_eq!(lookups(&requests), 0, "{requests:?}");
+    second.shutdown().await;
+}
