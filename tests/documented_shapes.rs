@@ -332,6 +332,29 @@ async fn the_list_stays_complete_and_fresh_while_one_copilot_session_answers_500
         (1..=2).contains(&asked),
         "the failing session was asked {asked} times"
     );
+
+    // Once the Copilot API answers again, the detail comes back by itself at the next retry.
+    h.sim.clear_faults().await;
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        let (_, list) = h.get_json("/v1/tasks").await;
+        let task = list["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == task_id.as_str())
+            .cloned()
+            .unwrap();
+        if task["note"].is_null() && list["health"]["sessions_unavailable"].is_null() {
+            assert!(task["workflow_run_url"].is_string(), "{task}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the detail never came back: {task}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     h.stop().await;
 }
 
