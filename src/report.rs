@@ -366,6 +366,140 @@ mod tests {
         assert_eq!(json["seq"], 3);
     }
 
+    fn log_json(value: serde_json::Value) -> crate::logs::wire::LogEventJson {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_message_is_printed_once_not_as_title_and_body() {
+        let today = chrono::DateTime::parse_from_rfc3339("2026-11-22T18:00:00Z").unwrap();
+        let plain = LogStyle::Readable { colour: false };
+        let message = log_json(serde_json::json!({
+            "seq": 1, "kind": "message", "title": "Let me look.", "body": "Let me look.",
+            "at": "2026-11-22T10:11:12Z"
+        }));
+        assert_eq!(
+            log_event(&message, plain, &today),
+            "10:11:12 ● Let me look."
+        );
+        let long = "word ".repeat(40);
+        let shortened = log_json(serde_json::json!({
+            "seq": 2, "kind": "message", "title": format!("Prompt: {}…", &long[..80]),
+            "body": format!("{long}\n\nSecond paragraph."), "at": null, "user": "prompt"
+        }));
+        let printed = log_event(&shortened, plain, &today);
+        assert_eq!(
+            printed,
+            format!("--:--:-- › Prompt: {}…\n    Second paragraph.", &long[..80]),
+        );
+        // A tool's body is not its title.
+        let tool = log_json(serde_json::json!({
+            "seq": 3, "kind": "tool", "title": "Bash: ls", "body": "Bash: ls\nsrc", "at": null
+        }));
+        assert_eq!(
+            log_event(&tool, plain, &today),
+            "--:--:-- ▸ Bash: ls\n    src"
+        );
+        assert!(!repeats_title("Bash: ls", "$ ls"));
+        assert!(!repeats_title("x", ""));
+    }
+
+    #[test]
+    fn dates_show_when_not_today_and_a_subagent_is_indented_under_its_name() {
+        let today = chrono::DateTime::parse_from_rfc3339("2026-11-23T09:00:00+01:00").unwrap();
+        let plain = LogStyle::Readable { colour: false };
+        let event = log_json(serde_json::json!({
+            "seq": 1, "kind": "tool", "title": "View a.rs", "body": "fn a() {}",
+            "at": "2026-11-22T22:30:00Z", "agent": {"id": "agent-7", "name": "reviewer"}
+        }));
+        // 22:30 UTC is 23:30 the day before in UTC+1.
+        assert_eq!(
+            log_event(&event, plain, &today),
+            "2026-11-22 23:30:00   ▸ [reviewer] View a.rs\n      fn a() {}"
+        );
+        let same_day = log_json(serde_json::json!({
+            "seq": 2, "kind": "setup", "title": "Set up", "body": "",
+            "at": "2026-11-23T07:00:00Z", "agent": {"id": "agent-7", "name": null}
+        }));
+        assert_eq!(
+            log_event(&same_day, plain, &today),
+            "08:00:00   ⚙ [agent-7] Set up"
+        );
+    }
+
+    #[test]
+    fn a_finished_log_ends_on_its_state_and_error() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T18:00:00Z").unwrap();
+        let at = Some("2026-11-22T17:00:00Z".parse().unwrap());
+        let plain = LogStyle::Readable { colour: false };
+        assert_eq!(
+            log_end("failed", Some("Tests did not pass"), at, plain, &now).as_deref(),
+            Some("17:00:00 ✗ Failed: Tests did not pass")
+        );
+        assert_eq!(
+            log_end("timed_out", None, at, plain, &now).as_deref(),
+            Some("17:00:00 ✗ Timed out")
+        );
+        assert_eq!(
+            log_end("completed", Some(" "), at, LogStyle::Raw, &now).as_deref(),
+            Some("Ready for review")
+        );
+        assert!(
+            log_end(
+                "cancelled",
+                None,
+                at,
+                LogStyle::Readable { colour: true },
+                &now
+            )
+            .unwrap()
+            .contains("\x1b[1;33m■ Cancelled")
+        );
+        assert_eq!(log_end("in_progress", None, at, plain, &now), None);
+        assert_eq!(log_end("failed", None, at, LogStyle::Json, &now), None);
+    }
+
+    #[test]
+    fn sessions_are_listed_first_to_last_with_their_numbers() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T18:00:00Z").unwrap();
+        let session =
+            |id: &str, state: &str, at: &str, error: Option<&str>| crate::wire::WireSession {
+                id: id.into(),
+                name: Some(format!("Run {id}")),
+                state: state.into(),
+                created_at: Some(at.parse().unwrap()),
+                updated_at: None,
+                completed_at: None,
+                prompt: None,
+                head_ref: None,
+                base_ref: None,
+                model: None,
+                error: error.map(|m| crate::wire::WireError {
+                    code: None,
+                    message: m.into(),
+                }),
+                workflow_run_id: None,
+                premium_requests: None,
+            };
+        let newest_first = [
+            session("s2", "in_progress", "2026-11-22T12:00:00Z", None),
+            session("s1", "failed", "2026-11-21T12:00:00Z", Some("Build broke")),
+        ];
+        let table = session_table(&newest_first, &now);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("#  STATE"), "{table}");
+        assert!(
+            lines[1].starts_with("1  Failed: Build broke  2026-11-21 12:00:00  Run s1  s1"),
+            "{table}"
+        );
+        assert!(lines[2].starts_with("2  Working"), "{table}");
+        assert!(
+            lines[2].contains("  12:00:00") && lines[2].ends_with("s2"),
+            "{table}"
+        );
+        assert!(session_table(&[], &now).ends_with("(no session of this task is known yet)"));
+    }
+
     #[test]
     fn ages_read_naturally() {
         assert_eq!(age(-3), "0 s");

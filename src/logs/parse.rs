@@ -788,4 +788,65 @@ mod tests {
         assert_eq!(summary(&events), vec![(EventKind::Error, "Upstream error")]);
         assert_eq!(events[0].body, "rate limited");
     }
+
+    #[test]
+    fn plain_message_lines_and_opaque_reasoning() {
+        let (events, assembler) = run(&[
+            // A bare entry (no `data:`), content as parts.
+            r#"{"role":"user","content":[{"type":"text","text":"Fix the build"}],"created":"1764495000"}"#,
+            r#"data: {"role":"system","content":"You are a coding agent."}"#,
+            r#"data: {"choices":[{"delta":{"reasoning_opaque":"gAAAA-opaque"}}]}"#,
+            // A result whose call was never seen is shown on its own.
+            r#"data: {"role":"tool","tool_call_id":"lost","content":"exit 0"}"#,
+            r#"data: {"role":"assistant","content":"Done."}"#,
+            r#"data: {"agentId":"a1","role":"user","content":"Check the tests"}"#,
+            "not json at all",
+            r#"data: {"role":"user","content":"And the docs"}"#,
+        ]);
+        assert_eq!(
+            summary(&events),
+            vec![
+                (EventKind::Message, "Prompt: Fix the build"),
+                (EventKind::Tool, "Tool"),
+                (EventKind::Message, "Done."),
+                (EventKind::Message, "Subagent prompt: Check the tests"),
+                (EventKind::Error, "Unreadable log line"),
+                (EventKind::Message, "Follow-up: And the docs"),
+            ]
+        );
+        let users: Vec<_> = events.iter().map(|e| e.user).collect();
+        assert_eq!(
+            users,
+            [
+                Some(UserMessage::Prompt),
+                None,
+                None,
+                None,
+                None,
+                Some(UserMessage::FollowUp)
+            ]
+        );
+        assert_eq!(
+            events[1].tool.as_ref().unwrap().output.as_deref(),
+            Some("exit 0")
+        );
+        assert_eq!(events[1].tool.as_ref().unwrap().id.as_deref(), Some("lost"));
+        assert_eq!(events[3].agent.as_ref().map(|a| a.id.as_str()), Some("a1"));
+        // The subagent's id does not stick to the lines that follow.
+        assert_eq!(events[4].agent, None);
+        assert_eq!(events[5].agent, None);
+        assert_eq!(events[0].at.unwrap().timestamp(), 1764495000);
+        assert_eq!(assembler.malformed, 1);
+    }
+
+    #[test]
+    fn a_subagent_call_keeps_its_agent_when_answered_by_a_plain_line() {
+        let (events, _) = run(&[
+            r#"data: {"agentId":"a1","choices":[{"delta":{"tool_calls":[{"id":"v","function":{"name":"view","arguments":"{\"path\":\"D:\\\\a\\\\r\\\\r\\\\x.rs\"}"}}]}}]}"#,
+            r#"data: {"role":"tool","tool_call_id":"v","content":"fn main() {}"}"#,
+        ]);
+        assert_eq!(summary(&events), vec![(EventKind::Tool, "View x.rs")]);
+        assert_eq!(events[0].agent.as_ref().map(|a| a.id.as_str()), Some("a1"));
+        assert_eq!(events[0].body, "fn main() {}");
+    }
 }

@@ -345,7 +345,15 @@ pub(crate) fn display_path(path: &str) -> String {
     let (rest, separator) = if let Some(rest) = path.strip_prefix(RUNNER_WORK) {
         (rest, '/')
     } else if let Some(rest) = windows_work_rest(path) {
-        (rest, '\\')
+        // `D:\a\…`, or `D:/a/…` as some tools write it.
+        (
+            rest,
+            if path.as_bytes()[2] == b'/' {
+                '/'
+            } else {
+                '\\'
+            },
+        )
     } else {
         return path.to_owned();
     };
@@ -535,6 +543,133 @@ mod tests {
     }
 
     #[test]
+    fn the_newer_tools_read_in_plain_words() {
+        let cases = [
+            (
+                "grep",
+                json!({"pattern": "TODO", "path": "/home/runner/work/w/w/src"}),
+                "Search: TODO in src",
+            ),
+            ("rg", json!({"pattern": "fn main"}), "Search: fn main"),
+            (
+                "glob",
+                json!({"pattern": "**/*.rs", "path": "D:\\a\\w\\w\\src"}),
+                "Find files: **/*.rs in src",
+            ),
+            (
+                "web_fetch",
+                json!({"url": "https://docs.rs/serde"}),
+                "Fetch https://docs.rs/serde",
+            ),
+            (
+                "web_search",
+                json!({"query": "tokio select"}),
+                "Web search: tokio select",
+            ),
+            (
+                "task",
+                json!({"description": "Review the parser", "prompt": "long"}),
+                "Subagent: Review the parser",
+            ),
+            (
+                "task",
+                json!({"agent_type": "reviewer"}),
+                "Subagent: reviewer",
+            ),
+            (
+                "apply_patch",
+                json!({"input": "*** Begin Patch\n*** Update File: /home/runner/work/w/w/src/x.rs\n@@\n-a\n+b\n*** End Patch"}),
+                "Apply patch to src/x.rs",
+            ),
+            (
+                "apply_patch",
+                json!({"patch": "--- a/src/a.rs\n+++ b/src/a.rs\n--- a/b.rs\n+++ b/b.rs\n+++ b/c.rs"}),
+                "Apply patch to src/a.rs and 2 more files",
+            ),
+            ("apply_patch", json!({}), "Apply patch"),
+            (
+                "powershell",
+                json!({"command": "Get-ChildItem D:\\a\\w\\w\\src"}),
+                "PowerShell: Get-ChildItem src",
+            ),
+            (
+                "powershell",
+                json!({"command": "dir", "description": "List files"}),
+                "PowerShell: List files",
+            ),
+            (
+                "read_powershell",
+                json!({"sessionId": "2"}),
+                "Read output of PowerShell session 2",
+            ),
+            ("list_bash", json!({}), "List bash sessions"),
+            ("list_powershell", json!({}), "List PowerShell sessions"),
+            (
+                "edit",
+                json!({"path": "/home/runner/work/w/w/a.rs"}),
+                "Edit a.rs",
+            ),
+            (
+                "str_replace_editor",
+                json!({"command": "view", "path": "/home/runner/work/w/w/a.rs"}),
+                "View a.rs",
+            ),
+            ("skill", json!({"skill": "pdf"}), "Skill: pdf"),
+            (
+                "commit_changes",
+                json!({"message": "Fix it\n\nbody"}),
+                "Commit: Fix it",
+            ),
+            (
+                "create_pull_request",
+                json!({"title": "Add X"}),
+                "Create pull request: Add X",
+            ),
+            ("code_review", json!({}), "Code review"),
+            ("parallel_validation", json!({}), "Parallel validation"),
+            (
+                "store_memory",
+                json!({"subject": "build", "fact": "use make"}),
+                "Remember: build",
+            ),
+            (
+                "reply_to_comment",
+                json!({"reply": "Done.", "comment_id": 5}),
+                "Reply to comment: Done.",
+            ),
+            (
+                "Playwright-browser_click",
+                json!({"element": "Sign in"}),
+                "Browser: click Sign in",
+            ),
+            (
+                "run_custom_setup_step",
+                json!({"name": "Install deps"}),
+                "Set up: Install deps",
+            ),
+            (
+                "run_setup",
+                json!({"name": "▶️ Begin subagent: reviewer"}),
+                "▶️ Begin subagent: reviewer",
+            ),
+            (
+                "run_custom_setup_step",
+                json!({"name": "⏹️ End subagent"}),
+                "⏹️ End subagent",
+            ),
+        ];
+        for (name, args, expected) in cases {
+            assert_eq!(title(name, args), expected, "{name}");
+        }
+        assert_eq!(
+            subagent_marker("▶️ Begin subagent: reviewer"),
+            Some("reviewer")
+        );
+        assert_eq!(subagent_marker("▶️ Begin subagent…"), Some(""));
+        assert_eq!(subagent_marker("Start 'playwright' MCP server"), None);
+    }
+
+    #[test]
     fn unknown_tools_get_a_readable_fallback() {
         assert_eq!(
             title(
@@ -603,6 +738,34 @@ mod tests {
             ),
             "cd sub && cat x"
         );
+    }
+
+    #[test]
+    fn windows_runner_paths_and_diff_headers_are_stripped() {
+        assert_eq!(
+            display_path("D:\\a\\widgets\\widgets\\src\\x.rs"),
+            "src/x.rs"
+        );
+        assert_eq!(display_path("C:/a/widgets/widgets/src/x.rs"), "src/x.rs");
+        assert_eq!(display_path("D:\\a\\widgets\\widgets"), ".");
+        assert_eq!(display_path("D:\\data\\x"), "D:\\data\\x");
+        assert_eq!(
+            strip_runner_paths("cd D:\\a\\w\\w\\src; type D:\\a\\w\\w\\README.md"),
+            "cd src; type README.md"
+        );
+        // A drive letter inside a word is not a runner path.
+        assert_eq!(strip_runner_paths("xD:\\a\\w\\w\\y"), "xD:\\a\\w\\w\\y");
+        assert_eq!(
+            strip_runner_paths(
+                "diff --git a/home/runner/work/w/w/src/x.rs b/home/runner/work/w/w/src/x.rs\n--- a/home/runner/work/w/w/src/x.rs\n+++ b/home/runner/work/w/w/src/x.rs"
+            ),
+            "diff --git a/src/x.rs b/src/x.rs\n--- a/src/x.rs\n+++ b/src/x.rs"
+        );
+        assert_eq!(
+            strip_runner_paths("both /home/runner/work/w/w/a and E:\\a\\w\\w\\b, done"),
+            "both a and b, done"
+        );
+        assert_eq!(strip_runner_paths("nothing here"), "nothing here");
     }
 
     #[test]

@@ -219,6 +219,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn without_a_session_the_answer_says_why_and_is_not_a_retry_later() {
+        use crate::model::fixtures::task;
+        let queued = task("q", "queued", 1);
+        let error = choose_session(&queued, &[], None).unwrap_err();
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::NOT_FOUND, "no_session")
+        );
+        assert!(
+            error.message.contains("not started a session yet"),
+            "{}",
+            error.message
+        );
+        let failed = task("f", "failed", 1);
+        let error = choose_session(&failed, &[], Some("1")).unwrap_err();
+        assert!(
+            error.message.contains("lists no session"),
+            "{}",
+            error.message
+        );
+        let ids = ["new".to_owned(), "old".to_owned()];
+        assert_eq!(choose_session(&failed, &ids, None).unwrap(), "new");
+        assert_eq!(choose_session(&failed, &ids, Some("1")).unwrap(), "old");
+        assert_eq!(choose_session(&failed, &ids, Some("old")).unwrap(), "old");
+        assert!(choose_session(&failed, &ids, Some("-1")).is_err());
+    }
+
+    #[test]
     fn the_follow_signal_is_recent_only_after_a_read() {
         let signal = FollowSignal::default();
         assert!(!signal.recent(std::time::Duration::from_secs(30)));
