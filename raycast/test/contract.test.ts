@@ -159,7 +159,14 @@ describe("the other documents", () => {
   it("the logs page as served, with a subagent's event and the user's follow-up", () => {
     const served = {
       events: [
-        { seq: 1, kind: "message", title: "Prompt: Find TODOs", body: "Find TODOs", at: "2026-11-30T10:00:00Z", user: "prompt" },
+        {
+          seq: 1,
+          kind: "message",
+          title: "Prompt: Find TODOs",
+          body: "Find TODOs",
+          at: "2026-11-30T10:00:00Z",
+          user: "prompt",
+        },
         {
           seq: 2,
           kind: "tool",
@@ -185,15 +192,20 @@ describe("the other documents", () => {
     const page = decodeLogPage(served, "", { strict: true });
     expect(page.events[0].user).toBe("prompt");
     expect(page.events[1].agent).toEqual({ id: "agent-7", name: "reviewer" });
-    expect(page.events[1].tool).toEqual({ name: "web_fetch", input: '{\n  "url": "https://example.com"\n}', output: "page" });
+    expect(page.events[1].tool).toEqual({
+      name: "web_fetch",
+      input: '{\n  "url": "https://example.com"\n}',
+      output: "page",
+    });
     expect(page.events[2].tool).toEqual({ name: "view", input: "{oops", output: "" });
     expect(page.reset).toBe(false);
-    expect(() => decodeLogPage({ ...served, events: [{ ...served.events[0], user: "someone" }] }, "", { strict: true })).toThrow(
-      /events\[0\]\.user/,
-    );
+    expect(() =>
+      decodeLogPage({ ...served, events: [{ ...served.events[0], user: "someone" }] }, "", { strict: true }),
+    ).toThrow(/events\[0\]\.user/);
     // The OpenAPI document names every field the decoder reads.
     const event = flatten(schemas.LogEvent).properties;
-    for (const key of ["seq", "kind", "title", "body", "at", "tool", "agent", "user"]) expect(event).toHaveProperty(key);
+    for (const key of ["seq", "kind", "title", "body", "at", "tool", "agent", "user"])
+      expect(event).toHaveProperty(key);
     expect(flatten(schemas.LogPage).properties).toHaveProperty("reset");
   });
 

@@ -126,7 +126,11 @@ describe("the logs view", () => {
             { ...event(1), title: "Prompt: Find the TODOs", user: "prompt", at: "2026-11-30T10:00:00Z" },
             { ...event(2, "tool"), tool: { id: "t", name: "task", input: { description: "Review" }, output: "ok" } },
             { ...event(3, "setup"), title: "▶️ Begin subagent: reviewer", agent: reviewer },
-            { ...event(4, "tool"), agent: reviewer, tool: { id: "f", name: "web_fetch", input: "{oops", input_unparsed: true, output: null } },
+            {
+              ...event(4, "tool"),
+              agent: reviewer,
+              tool: { id: "f", name: "web_fetch", input: "{oops", input_unparsed: true, output: null },
+            },
             { ...event(5), title: "Follow-up: Also FIXME", user: "follow_up" },
           ],
           cursor: "c1.0.5",

@@ -329,11 +329,7 @@ export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions
       // The arguments are a JSON value (a string holding the raw text when they were not JSON).
       const input = t.obj.input;
       const shown =
-        input === undefined || input === null
-          ? ""
-          : typeof input === "string"
-            ? input
-            : JSON.stringify(input, null, 2);
+        input === undefined || input === null ? "" : typeof input === "string" ? input : JSON.stringify(input, null, 2);
       return { name: t.string("name"), input: shown, output: t.optionalString("output") ?? "" };
     });
   }
