@@ -151,7 +151,7 @@ impl LogFollowers {
         };
         let mut sessions = value.sessions;
         // Newest first, as the snapshot holds them; upstream order is not promised.
-        sessions.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         let ids: Vec<String> = sessions.into_iter().map(|s| s.id).collect();
         if !ids.is_empty() {
             self.fetched_sessions
