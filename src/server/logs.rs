@@ -123,9 +123,7 @@ impl LogFollowers {
         }
         Ok(LogPageJson::from(&followed.follower.events_after(after)))
     }
-}
 
-impl LogFollowers {
     /// The task's session ids, newest first: from the snapshot, else fetched once from the
     /// task's detail (the list alone does not carry them).
     async fn sessions_of(
