@@ -130,6 +130,8 @@ pub struct Core {
     pub web_url: String,
     /// Where the snapshot and the discovery file live.
     pub state_dir: PathBuf,
+    /// Whether this core plays the simulator's world (its data is labelled as demo data).
+    pub demo: bool,
     /// The GitHub client in use, `None` while signed out (the poller's source sends it).
     pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     /// Touched when a client reads a session log; the poller polls fast while it is recent.
@@ -320,6 +322,7 @@ impl Core {
             commands: commands_tx,
             web_url,
             state_dir: config.state_dir.clone(),
+            demo,
             clients: clients_rx,
             follow,
             sign_in: prompt_rx,
@@ -605,8 +608,12 @@ pub async fn stop_task(
 pub async fn start_with_api(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
     // The API's port first: if it is taken, fail before starting anything else.
     let listener = crate::server::bind(config.port).await?;
+    let feed_token = match &config.feed_token_file {
+        Some(path) => Some(crate::server::endpoint::feed_token(path, true)?),
+        None => None,
+    };
     let core = Core::start(config, upstream).await?;
-    if let Err(e) = crate::server::start(&core, listener, config.api_limits.clone()) {
+    if let Err(e) = crate::server::start(&core, listener, config.api_limits.clone(), feed_token) {
         core.shutdown().await;
         return Err(e.into());
     }

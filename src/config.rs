@@ -89,6 +89,8 @@ struct ApiSection {
     /// How long a client may take over a request head (and may leave a kept-alive connection
     /// idle) before it is closed.
     header_timeout_seconds: Option<f64>,
+    /// A file holding a stable token for `/cc.xml` (generated on first start when missing).
+    feed_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +123,9 @@ pub struct Config {
     pub port: u16,
     /// The loopback API's connection limits.
     pub api_limits: crate::server::Limits,
+    /// `[api] feed_token_file`, relative to the config directory: a stable token that
+    /// CI-status clients may present for `/cc.xml` only.
+    pub feed_token_file: Option<PathBuf>,
     pub poll: PollPolicy,
     pub sync: SyncOptions,
     pub client: ClientOptions,
@@ -260,6 +265,7 @@ impl Config {
                 defaults.burst_window,
             )?,
         };
+        let feed_token_file = file.api.feed_token_file.map(|f| config_dir.join(f));
         Ok(Config {
             client_id: overrides.client_id.clone().or(file.github.client_id),
             use_keychain: overrides.use_keychain.unwrap_or(true),
@@ -270,6 +276,7 @@ impl Config {
             state_dir,
             port: overrides.port.or(file.api.port).unwrap_or(DEFAULT_PORT),
             api_limits,
+            feed_token_file,
             poll,
             sync,
             client,

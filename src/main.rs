@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
-use agentbar::cli::{AuthCommand, Cli, Command, LoginArgs, LogsArgs, StatusFormat};
+use agentbar::cli::{
+    AuthCommand, Cli, Command, EndpointArgs, LoginArgs, LogsArgs, StatusFormat, exit,
+};
 use agentbar::config::Config;
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
@@ -17,26 +19,52 @@ use agentbar::sim::{Scenario, SimOptions, Simulator};
 use agentbar::store::SnapshotStore;
 use agentbar::wire::WireTaskList;
 
-/// Exit codes: 0 success, 1 a failure while running, 2 bad usage or configuration, 3 no data
-/// (no snapshot, or no running agent for `endpoint`).
+/// Exit codes (README "Exit codes", `agentbar --help`): 0 success; 1 a failure while running;
+/// 2 bad usage or configuration; 3 nothing current to show (no snapshot yet, the agent not
+/// running, signed out).
 fn main() -> ExitCode {
     agentbar::allocator::tune();
     let cli = Cli::parse();
+    if cli.command.as_ref().is_some_and(Command::prints_and_exits) {
+        agentbar::terminal::die_quietly_on_closed_pipe();
+    }
     init_logging(cli.global.verbose);
     let config = match Config::load(&cli.overrides(), token_from_env()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("agentbar: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(exit::USAGE);
         }
     };
     match dispatch(cli.command, config) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("agentbar: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code_of(&e))
         }
     }
+}
+
+/// A usage or configuration problem found while running a command (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+/// 2 for what the user must fix in how agentbar is called or configured, 1 for the rest.
+fn exit_code_of(error: &anyhow::Error) -> u8 {
+    let usage = error.chain().any(|e| {
+        e.is::<Usage>()
+            || e.is::<agentbar::sim::ScenarioError>()
+            || matches!(
+                e.downcast_ref::<agentbar::auth::SignInError>(),
+                Some(agentbar::auth::SignInError::NoClientId)
+            )
+            || matches!(
+                e.downcast_ref::<agentbar::app::AppError>(),
+                Some(agentbar::app::AppError::Scenario(_))
+            )
+    });
+    if usage { exit::USAGE } else { exit::FAILURE }
 }
 
 fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode> {
@@ -104,7 +132,7 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
         Some(Command::Auth(AuthCommand::Status)) => {
             let Some((token, source)) = config.credentials().load() else {
                 println!("Not signed in to {}. Run `agentbar login`.", config.host);
-                return Ok(ExitCode::from(3));
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             let client = GitHubClient::new(config.endpoints.clone(), token, config.client.clone())?;
             let viewer = runtime()?.block_on(client.viewer());
@@ -130,73 +158,181 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 }
             }
         }
-        Some(Command::Endpoint) => {
-            let Some(endpoint) = Endpoint::read(&config.state_dir) else {
-                eprintln!(
-                    "agentbar: not running (no endpoint.json in {})",
-                    config.state_dir.display()
-                );
-                return Ok(ExitCode::from(3));
-            };
-            println!("{}", serde_json::to_string_pretty(&endpoint)?);
-            if live_list(&config).is_none() {
-                eprintln!(
-                    "agentbar: nothing answers at {} — the file was left by a process that did not exit cleanly",
-                    endpoint.url
-                );
-                return Ok(ExitCode::from(3));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Endpoint(args)) => endpoint(&config, &args),
         Some(Command::Status(args)) => {
-            let Some((snapshot, source)) = latest_snapshot(&config) else {
-                return Ok(ExitCode::from(3));
-            };
+            let reading = read_state(&config);
             let now = chrono::Utc::now();
             let format = if args.json {
                 StatusFormat::Json
             } else {
                 args.format
             };
-            match format {
-                StatusFormat::Text => println!(
-                    "{}",
-                    report::status_line(&snapshot.counts(), report::seconds_since(&snapshot, now))
-                ),
-                StatusFormat::Json => {
-                    println!("{}", report::status_json(&snapshot, &source, now));
+            let Some(reading) = reading else {
+                // A status bar is never left blank: it says "not running" like any other state.
+                if format == StatusFormat::Waybar {
+                    println!(
+                        "{}",
+                        report::status_waybar(&report::Reading::nothing(), now)
+                    );
+                    return Ok(ExitCode::SUCCESS);
                 }
-                StatusFormat::Waybar => println!("{}", report::status_waybar(&snapshot, now)),
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
+            };
+            match format {
+                StatusFormat::Text => println!("{}", reading.status_text(now)),
+                StatusFormat::Json => println!("{}", report::status_json(&reading, now)),
+                StatusFormat::Waybar => {
+                    println!("{}", report::status_waybar(&reading, now));
+                    // waybar hides a module whose command fails; the class says the state.
+                    return Ok(ExitCode::SUCCESS);
+                }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit_for(&reading))
         }
         Some(Command::Tasks(args)) => {
-            let Some((snapshot, _)) = latest_snapshot(&config) else {
-                return Ok(ExitCode::from(3));
+            let Some(reading) = read_state(&config) else {
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             let now = chrono::Utc::now();
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&report::task_list(&snapshot, now))?
+                    serde_json::to_string_pretty(&report::task_list(&reading, now))?
                 );
             } else {
-                println!("{}", report::task_table(&snapshot, now));
+                if reading.condition() != report::Condition::Ok || reading.demo {
+                    eprintln!("agentbar: {}", reading.status_text(now));
+                }
+                println!(
+                    "{}",
+                    report::task_table(&reading.snapshot, now, agentbar::terminal::width())
+                );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit_for(&reading))
         }
+        Some(Command::Stop(args)) => stop(&config, &args.task),
     }
+}
+
+/// 0 while the data shown is the agent's current knowledge, else 3.
+fn exit_for(reading: &report::Reading) -> ExitCode {
+    if reading.condition().is_current() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::NOT_CURRENT)
+    }
+}
+
+/// `agentbar endpoint [--feed]`: the discovery file, or the cc.xml address for CI-status
+/// clients; a file left by an agent that is gone is reported as such.
+fn endpoint(config: &Config, args: &EndpointArgs) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+        eprintln!(
+            "agentbar: not running (no endpoint.json in {})",
+            config.state_dir.display()
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    if !agentbar::instance::process_alive(endpoint.pid) {
+        eprintln!(
+            "agentbar: not running: {} is stale (pid {} is gone; the agent did not exit cleanly)",
+            Endpoint::path(&config.state_dir).display(),
+            endpoint.pid
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    }
+    if args.feed {
+        return feed(config, &endpoint);
+    }
+    println!("{}", serde_json::to_string_pretty(&endpoint)?);
+    if live_list(&endpoint).is_none() {
+        eprintln!(
+            "agentbar: nothing answers at {} — the file was left by a process that did not exit cleanly",
+            endpoint.url
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentbar endpoint --feed`: what to type into a CI-status client's "add feed" dialog.
+fn feed(config: &Config, endpoint: &Endpoint) -> anyhow::Result<ExitCode> {
+    let (password, lasting) = match &config.feed_token_file {
+        Some(path) => (agentbar::server::endpoint::feed_token(path, false)?, true),
+        None => (endpoint.token.clone(), false),
+    };
+    println!("URL:      {}/cc.xml", endpoint.url);
+    println!("User:     agentbar (any name is accepted)");
+    println!("Password: {password}");
+    if !lasting {
+        eprintln!(
+            "agentbar: this password is the API token, new at every start; set `[api] feed_token_file` in config.toml for one that lasts"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentbar stop TASK`: asks the running agent to stop a task.
+fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let id = resolve_task(&endpoint, reference)?;
+    runtime()?.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!("{}/v1/tasks/{id}/stop", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        if !response.status().is_success() {
+            return Err(refusal("the task cannot be stopped", response).await);
+        }
+        println!("Asked GitHub to stop task {id}.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// An API error answer in words: `what (status): the answer's message`.
+async fn refusal(what: &str, response: reqwest::Response) -> anyhow::Error {
+    let status = response.status();
+    let error: serde_json::Value = response.json().await.unwrap_or_default();
+    let message = error["error"]["message"].as_str().unwrap_or("no details");
+    anyhow::anyhow!("{what} ({status}): {message}")
+}
+
+/// The running agent's endpoint, or `None` after saying that nothing runs.
+fn running_endpoint(config: &Config) -> Option<Endpoint> {
+    let endpoint =
+        Endpoint::read(&config.state_dir).filter(|e| agentbar::instance::process_alive(e.pid));
+    if endpoint.is_none() {
+        eprintln!(
+            "agentbar: agentbar is not running; start `agentbar run` or `agentbar demo` first"
+        );
+    }
+    endpoint
+}
+
+/// The id of the task `reference` names (an id, a unique prefix, owner/repo#N or a PR URL),
+/// looked up in the running agent's list.
+fn resolve_task(endpoint: &Endpoint, reference: &str) -> anyhow::Result<String> {
+    let list = live_list(endpoint)
+        .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+    let snapshot = list.into_snapshot();
+    Ok(agentbar::task_ref::resolve(reference, &snapshot.tasks)?
+        .id
+        .clone())
 }
 
 /// `agentbar logs ID`: the task's session log through the running agent's API, followed until the
 /// session ends with `--follow`.
 fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
-        eprintln!(
-            "agentbar: agentbar is not running; `logs` reads it (start `agentbar run` or `agentbar demo`)"
-        );
-        return Ok(ExitCode::from(3));
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
     };
+    let id = resolve_task(&endpoint, &args.id)?;
     let style = if args.json {
         report::LogStyle::Json
     } else if args.raw {
@@ -213,7 +349,7 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         let mut cursor: Option<String> = None;
         loop {
             let mut request = http
-                .get(format!("{}/v1/tasks/{}/logs", endpoint.url, args.id))
+                .get(format!("{}/v1/tasks/{id}/logs", endpoint.url))
                 .bearer_auth(&endpoint.token);
             if let Some(cursor) = &cursor {
                 request = request.query(&[("after", cursor)]);
@@ -223,10 +359,7 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
             if !response.status().is_success() {
-                let status = response.status();
-                let error: serde_json::Value = response.json().await.unwrap_or_default();
-                let message = error["error"]["message"].as_str().unwrap_or("no details");
-                anyhow::bail!("the log cannot be shown ({status}): {message}");
+                return Err(refusal("the log cannot be shown", response).await);
             }
             let page: agentbar::logs::wire::LogPageJson = response.json().await?;
             if page.reset && cursor.is_some() {
@@ -283,6 +416,8 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result<ExitCode> {
+    // Held until the process ends: one agent per state directory.
+    let _instance = agentbar::instance::InstanceLock::acquire(&config.state_dir)?;
     if headless {
         agentbar::tray::run_headless(config, upstream)?;
     } else {
@@ -292,21 +427,48 @@ fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// The freshest data for `status`/`tasks`: the running agent's API when it answers, else the
-/// snapshot file, saying plainly when there is neither.
-fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String)> {
-    if let Some(list) = live_list(config) {
-        return Some((list.into_snapshot(), "live".into()));
+/// What `status`/`tasks` show: the running agent's list and health when its API answers,
+/// else the saved snapshot marked "not running"; `None` (after saying why) when there is
+/// neither.
+fn read_state(config: &Config) -> Option<report::Reading> {
+    let endpoint = Endpoint::read(&config.state_dir);
+    if let Some(endpoint) = &endpoint {
+        if let Some(list) = live_list(endpoint) {
+            let health = list.health.clone();
+            return Some(report::Reading {
+                snapshot: list.into_snapshot(),
+                source: "live".into(),
+                demo: endpoint.demo,
+                agent: report::Agent::Running(health),
+            });
+        }
+        if agentbar::instance::process_alive(endpoint.pid) {
+            eprintln!(
+                "agentbar: the agent (pid {}) does not answer at {}",
+                endpoint.pid, endpoint.url
+            );
+        } else {
+            eprintln!(
+                "agentbar: {} is stale: pid {} is gone (the agent did not exit cleanly)",
+                Endpoint::path(&config.state_dir).display(),
+                endpoint.pid
+            );
+        }
     }
     let store = SnapshotStore::new(&config.state_dir);
     let loaded = store.load();
     match loaded.stored {
-        Some(stored) => Some((stored.snapshot, stored.source)),
+        Some(stored) => Some(report::Reading {
+            demo: stored.source == app::DEMO_SOURCE,
+            snapshot: stored.snapshot,
+            source: stored.source,
+            agent: report::Agent::NotRunning,
+        }),
         None => {
             match loaded.note {
                 Some(note) => eprintln!("agentbar: {note}"),
                 None => eprintln!(
-                    "agentbar: no snapshot yet in {} — start `agentbar run` or `agentbar demo` first",
+                    "agentbar: not running, and no snapshot yet in {} — start `agentbar run` or `agentbar demo` first",
                     config.state_dir.display()
                 ),
             }
@@ -316,8 +478,7 @@ fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String
 }
 
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
-fn live_list(config: &Config) -> Option<WireTaskList> {
-    let endpoint = Endpoint::read(&config.state_dir)?;
+fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -38,6 +38,11 @@ pub enum ServerError {
     Bind { port: u16, source: std::io::Error },
     #[error("cannot write the discovery file: {0}")]
     Endpoint(#[from] crate::store::StoreError),
+    #[error("cannot read the feed token in {}: {source}", .path.display())]
+    FeedToken {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Binds the API's listener on loopback. Port 0 picks a free one and so never collides.
@@ -212,12 +217,21 @@ pub fn spawn_renderer(
 
 /// Serves the API on `listener` until the core is cancelled; writes `endpoint.json` first and
 /// removes it after the server has stopped.
-pub fn start(core: &Core, listener: TcpListener, limits: Limits) -> Result<Endpoint, ServerError> {
+/// `feed_token` is the stable token `/cc.xml` also accepts ([`endpoint::feed_token`]).
+pub fn start(
+    core: &Core,
+    listener: TcpListener,
+    limits: Limits,
+    feed_token: Option<String>,
+) -> Result<Endpoint, ServerError> {
     let port = listener
         .local_addr()
         .map_err(|source| ServerError::Bind { port: 0, source })?
         .port();
-    let endpoint = Endpoint::new(format!("http://127.0.0.1:{port}"), endpoint::new_token());
+    let endpoint = Endpoint {
+        demo: core.demo,
+        ..Endpoint::new(format!("http://127.0.0.1:{port}"), endpoint::new_token())
+    };
     endpoint.write(&core.state_dir)?;
     let (rendered, renderer) = spawn_renderer(core.overview.clone(), GzipDemands::default());
     core.spawn(renderer);
@@ -229,7 +243,13 @@ pub fn start(core: &Core, listener: TcpListener, limits: Limits) -> Result<Endpo
         clients: core.clients.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
     };
-    let app = routes::router(state, port, endpoint.token.clone(), limits.header_timeout);
+    let guard = guard::Guard {
+        port,
+        token: endpoint.token.clone(),
+        feed_token,
+        body_timeout: limits.header_timeout,
+    };
+    let app = routes::router(state, guard);
     let cancel = core.cancel.clone();
     let state_dir = core.state_dir.clone();
     let ours = endpoint.clone();

@@ -35,14 +35,9 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest `limit` accepted.
 const MAX_LIMIT: usize = 10_000;
 
-/// The API's routes behind the guard; `body_timeout` bounds how long a request body may take to
-/// arrive.
-pub fn router(state: ApiState, port: u16, token: String, body_timeout: Duration) -> Router {
-    let guard = Arc::new(Guard {
-        port,
-        token,
-        body_timeout,
-    });
+/// The API's routes behind `guard`.
+pub fn router(state: ApiState, guard: Guard) -> Router {
+    let guard = Arc::new(guard);
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/tasks", get(list_tasks))
