@@ -63,6 +63,12 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
                 e.downcast_ref::<agentbar::app::AppError>(),
                 Some(agentbar::app::AppError::Scenario(_))
             )
+            || matches!(
+                e.downcast_ref::<agentbar::tray::TrayError>(),
+                Some(agentbar::tray::TrayError::App(
+                    agentbar::app::AppError::Scenario(_)
+                ))
+            )
     });
     if usage { exit::USAGE } else { exit::FAILURE }
 }
@@ -440,6 +446,7 @@ fn read_state(config: &Config) -> Option<report::Reading> {
                 source: "live".into(),
                 demo: endpoint.demo,
                 agent: report::Agent::Running(health),
+                read_at: chrono::Utc::now(),
             });
         }
         if agentbar::instance::process_alive(endpoint.pid) {
@@ -463,6 +470,7 @@ fn read_state(config: &Config) -> Option<report::Reading> {
             snapshot: stored.snapshot,
             source: stored.source,
             agent: report::Agent::NotRunning,
+            read_at: chrono::Utc::now(),
         }),
         None => {
             match loaded.note {

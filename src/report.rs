@@ -67,6 +67,9 @@ pub struct Reading {
     /// The built-in simulator's world, not the user's tasks.
     pub demo: bool,
     pub agent: Agent,
+    /// When it was read: an agent whose last success is older than [`STALE_AFTER_SECONDS`] by
+    /// then is stale however healthy it says it is (a stuck poller, a machine that slept).
+    pub read_at: DateTime<Utc>,
 }
 
 /// One word for the agent's state, the same on every surface of the command line.
@@ -83,14 +86,17 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub fn of(agent: &Agent) -> Condition {
+    pub fn of(agent: &Agent, now: DateTime<Utc>) -> Condition {
         let Agent::Running(health) = agent else {
             return Condition::NotRunning;
         };
+        let old = health.last_success_at.is_some_and(|at| {
+            now.signed_duration_since(at).num_seconds() > STALE_AFTER_SECONDS as i64
+        });
         match HealthStatus::parse(&health.status) {
             Some(HealthStatus::SignedOut) => Condition::SignedOut,
             Some(HealthStatus::Starting) => Condition::Starting,
-            Some(HealthStatus::Ok) if health.stale => Condition::Stale,
+            Some(HealthStatus::Ok) if health.stale || old => Condition::Stale,
             Some(HealthStatus::Ok) => Condition::Ok,
             Some(HealthStatus::Degraded) | None => Condition::Offline,
         }
@@ -142,11 +148,12 @@ impl Reading {
             source: "none".into(),
             demo: false,
             agent: Agent::NotRunning,
+            read_at: Utc::now(),
         }
     }
 
     pub fn condition(&self) -> Condition {
-        Condition::of(&self.agent)
+        Condition::of(&self.agent, self.read_at)
     }
 
     /// The agent's health as `/v1/health` says it; when it is not running, `not_running` with
@@ -469,6 +476,7 @@ mod tests {
             source: "live".into(),
             demo,
             agent,
+            read_at: now(),
         }
     }
 

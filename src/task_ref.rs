@@ -70,13 +70,21 @@ fn pull_request_of(reference: &str) -> Option<(String, u64)> {
     let rest = reference
         .strip_prefix("https://")
         .or_else(|| reference.strip_prefix("http://"))?;
-    let mut parts = rest.split(['/', '?', '#']);
-    let _host = parts.next()?;
-    let (owner, name, pull, number) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if owner.is_empty() || name.is_empty() || pull != "pull" {
+    let path = rest.split(['?', '#']).next()?;
+    // `HOST[/base]/owner/repo/pull/N[/…]`: the web base may carry a path of its own.
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let at = segments
+        .iter()
+        .position(|s| *s == "pull")
+        .filter(|&i| i >= 2)?;
+    let (owner, name) = (segments[at - 2], segments[at - 1]);
+    if owner.is_empty() || name.is_empty() {
         return None;
     }
-    Some((format!("{owner}/{name}"), number.parse().ok()?))
+    Some((
+        format!("{owner}/{name}"),
+        segments.get(at + 1)?.parse().ok()?,
+    ))
 }
 
 /// How many leading characters tell every id in `tasks` apart (at least [`MIN_SHORT_ID`]).
@@ -131,6 +139,10 @@ mod tests {
         assert_eq!(id("OCTO/App#12"), Ok("a1b2c3d4e5".into()));
         assert_eq!(
             id("https://github.com/octo/lib/pull/8/agent-sessions/x"),
+            Ok("zz99".into())
+        );
+        assert_eq!(
+            id("http://127.0.0.1:9/web/octo/lib/pull/8?tab=files"),
             Ok("zz99".into())
         );
         assert_eq!(
