@@ -123,6 +123,19 @@ impl Command {
     pub fn prints_and_exits(&self) -> bool {
         !matches!(self, Command::Run(_) | Command::Demo(_) | Command::Sim(_))
     }
+
+    /// Commands that still run, with a warning, when config.toml cannot be parsed: they read
+    /// state or forget a token, and a typo in the file must not stop them.
+    pub fn works_without_config_file(&self) -> bool {
+        matches!(
+            self,
+            Command::Status(_)
+                | Command::Tasks(_)
+                | Command::Endpoint(_)
+                | Command::Logout
+                | Command::Auth(_)
+        )
+    }
 }
 
 /// How a command names a task.

@@ -31,6 +31,23 @@ fn main() -> ExitCode {
     init_logging(cli.global.verbose);
     let config = match Config::load(&cli.overrides(), token_from_env()) {
         Ok(config) => config,
+        // What reads state or forgets a token must work while the file is being fixed.
+        Err(e)
+            if !matches!(e, agentbar::config::ConfigError::NoHome(_))
+                && cli
+                    .command
+                    .as_ref()
+                    .is_some_and(Command::works_without_config_file) =>
+        {
+            eprintln!("agentbar: warning: ignoring the configuration file: {e}");
+            match Config::load_ignoring_file(&cli.overrides(), token_from_env()) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("agentbar: {e}");
+                    return ExitCode::from(exit::USAGE);
+                }
+            }
+        }
         Err(e) => {
             eprintln!("agentbar: {e}");
             return ExitCode::from(exit::USAGE);

@@ -183,7 +183,7 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
 }
 
 #[test]
-fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
+fn a_bad_config_file_is_a_usage_error_in_words_but_status_and_logout_still_work() {
     let state = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(state.path().join("config")).unwrap();
     std::fs::write(
@@ -191,11 +191,34 @@ fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
         "[poll]\nfast = 1\n",
     )
     .unwrap();
-    let output = agentbar(state.path(), &["status"]).output().unwrap();
+    let output = agentbar(state.path(), &["demo", "--headless"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("config.toml") && stderr.contains("fast"),
+        stderr.contains("config.toml") && stderr.contains("unknown key `fast`"),
         "{stderr}"
     );
+    assert!(stderr.contains("did you mean `fast_seconds`?"), "{stderr}");
+
+    for args in [&["status"][..], &["logout"], &["auth", "status"]] {
+        let output = agentbar(state.path(), args)
+            .env("AGENTBAR_NO_KEYCHAIN", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("ignoring the configuration file").count(),
+            1,
+            "{args:?} warns once: {stderr}"
+        );
+    }
+    let logout = agentbar(state.path(), &["logout"])
+        .env("AGENTBAR_NO_KEYCHAIN", "1")
+        .output()
+        .unwrap();
+    assert_eq!(logout.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&logout.stdout).contains("No token was stored"));
 }
