@@ -365,13 +365,8 @@ async fn spawn_simulator(
         .await
         .map_err(AppError::SimulatorBind)?;
     let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
-    let simulator = Simulator::new(
-        scenario,
-        SimOptions {
-            speed,
-            ..SimOptions::default()
-        },
-    );
+    // The speed compresses the scenario; the clock keeps wall time, so no date is in the future.
+    let simulator = Simulator::new(scenario.compressed(speed), SimOptions::default());
     let stop = cancel.clone();
     tracker.spawn(async move {
         if let Err(e) =

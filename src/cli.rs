@@ -215,7 +215,8 @@ pub struct WorldArgs {
     /// A scenario file (.toml or .json) instead of the built-in one
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Simulated seconds per real second
+    /// Play the scenario this many times as fast (its waits are shortened; the clock keeps
+    /// wall time, so nothing is ever dated in the future)
     #[arg(long, default_value_t = 1.0, value_parser = positive_speed)]
     pub speed: f64,
 }

@@ -118,13 +118,9 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                     "  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot"
                 );
                 println!("  control: http://{address}/_sim/stats, /_sim/faults, /_sim/clock");
-                let simulator = Simulator::new(
-                    scenario,
-                    SimOptions {
-                        speed: args.world.speed,
-                        ..SimOptions::default()
-                    },
-                );
+                // Like the demo: the speed compresses the scenario, the clock keeps wall time.
+                let simulator =
+                    Simulator::new(scenario.compressed(args.world.speed), SimOptions::default());
                 let shutdown = async {
                     if let Err(e) = app::shutdown_signal().await {
                         tracing::error!(error = %e, "cannot wait for a signal; stopping");

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,19 +38,63 @@ const MAX_LIMIT: usize = 10_000;
 /// The API's routes behind `guard`.
 pub fn router(state: ApiState, guard: Guard) -> Router {
     let guard = Arc::new(guard);
+    // Each route names the query parameters it takes; anything else is a mistake worth a 400.
+    let takes =
+        |known: &'static [&'static str]| middleware::from_fn_with_state(Known(known), known_query);
     Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/tasks", get(list_tasks))
-        .route("/v1/tasks/{id}", get(task_detail))
-        .route("/v1/tasks/{id}/logs", get(task_logs))
-        .route("/v1/tasks/{id}/stop", post(stop_task))
-        .route("/v1/refresh", post(refresh))
-        .route("/v1/events", get(events))
-        .route("/cc.xml", get(cc_xml))
+        .route("/v1/health", get(health).route_layer(takes(&[])))
+        .route(
+            "/v1/tasks",
+            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit"])),
+        )
+        .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
+        .route(
+            "/v1/tasks/{id}/logs",
+            get(task_logs).route_layer(takes(&["after"])),
+        )
+        .route(
+            "/v1/tasks/{id}/stop",
+            post(stop_task).route_layer(takes(&[])),
+        )
+        .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
+        .route("/v1/events", get(events).route_layer(takes(&[])))
+        .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(Arc::new(state))
         .layer(middleware::from_fn_with_state(guard, guard::guard))
+}
+
+/// The query parameter names a route takes.
+#[derive(Clone, Copy)]
+struct Known(&'static [&'static str]);
+
+/// Refuses a query parameter the route does not take, naming the ones it does: a typo such as
+/// `?buckets=running` would otherwise be ignored and the whole list served.
+async fn known_query(State(Known(known)): State<Known>, request: Request, next: Next) -> Response {
+    let unknown: Vec<&str> = request
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name))
+        .filter(|name| !name.is_empty() && !known.contains(name))
+        .collect();
+    if unknown.is_empty() {
+        return next.run(request).await;
+    }
+    let takes = if known.is_empty() {
+        "this route takes no query parameters".to_owned()
+    } else {
+        format!("this route takes {}", known.join(", "))
+    };
+    let names: Vec<String> = unknown.iter().map(|n| format!("{n:?}")).collect();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "unknown_parameter",
+        format!("unknown query parameter {}; {takes}", names.join(", ")),
+    )
+    .into_response()
 }
 
 fn current(state: &ApiState) -> Arc<Rendered> {
