@@ -62,6 +62,19 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         state.path().join("snapshot.json.unreadable").exists(),
         "the corrupt file was kept aside, not lost"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(state.path().join("snapshot.json.unreadable"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "kept private, whatever mode it was written with"
+        );
+    }
 
     let output = agentbar(state.path(), &["tasks", "--json"])
         .output()

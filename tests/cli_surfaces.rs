@@ -445,3 +445,106 @@ fn tasks_show_short_ids_fit_the_width_and_every_way_of_naming_a_task_works() {
         stderr(&none)
     );
 }
+
+#[test]
+fn the_demo_keeps_wall_time_at_any_speed_and_lists_each_title_once() {
+    let demo = Demo::start(&["--speed", "60"], "");
+    // At 60 times the speed the six-minute cycle takes six seconds: wait for replays.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let list = loop {
+        let output = run(demo.state.path(), &["tasks", "--json"]);
+        let list = json_of(&output);
+        let replayed = list["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["title"].as_str().unwrap().ends_with("(run 3)"));
+        if replayed {
+            break list;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no third run within 60 s: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let now = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    let tasks = list["tasks"].as_array().unwrap();
+    let mut titles = Vec::new();
+    for task in tasks {
+        for field in ["created_at", "updated_at", "completed_at"] {
+            if let Some(at) = task[field].as_str() {
+                let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+                assert!(at <= now, "{field} in the future: {task}");
+            }
+        }
+        titles.push(task["title"].as_str().unwrap().to_owned());
+    }
+    let count = titles.len();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), count, "a title listed twice: {titles:?}");
+    let recent_failures = tasks.iter().filter(|t| t["bucket"] == "failed").count();
+    assert_eq!(
+        list["counts"]["failed"].as_u64().unwrap() as usize,
+        recent_failures,
+        "every failure here is from the last 24 h"
+    );
+}
+
+#[test]
+fn state_is_private_and_the_api_refuses_unknown_parameters_in_json() {
+    let root = tempfile::tempdir().unwrap();
+    let state = root.path().join("new/state");
+    let mut child = Running(
+        agentbar(&state, &["demo", "--headless"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(state.join("snapshot.json").exists() && state.join("endpoint.json").exists()) {
+        assert!(Instant::now() < deadline, "no snapshot within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state), 0o700);
+        for entry in std::fs::read_dir(&state).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+    }
+    let endpoint = agentbar::server::Endpoint::read(&state).unwrap();
+    let address = endpoint.url.trim_start_matches("http://").to_owned();
+    let get = |path: &str| {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            endpoint.token
+        );
+        let answer = String::from_utf8(common::exchange(&address, request.as_bytes())).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        (head.to_owned(), body.to_owned())
+    };
+    let (head, body) = get("/v1/tasks?buckets=running");
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], "unknown_parameter");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"buckets\"") && message.contains("bucket, repo, q, limit"),
+        "{message}"
+    );
+    let (head, body) = get("/v1/health?verbose=1");
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(body.contains("takes no query parameters"), "{body}");
+    let (head, _) = get("/v1/tasks?bucket=running&limit=3");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let _ = child.0.kill();
+}
