@@ -10,16 +10,16 @@ pub mod guard;
 mod listen;
 pub mod logs;
 mod routes;
+pub mod transitions;
 
 use axum::body::Bytes;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{Command, Core};
-use crate::diff::Transition;
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
 use crate::wire::{WireCounts, WireHealth, WireTaskListView};
@@ -148,8 +148,8 @@ pub struct ApiState {
     /// Re-rendered on every overview the poller publishes (the sender lives in
     /// [`spawn_renderer`]'s task).
     pub rendered: watch::Receiver<Arc<Rendered>>,
-    /// Subscribed per `/v1/events` connection; the poller holds the sending side.
-    pub transitions: broadcast::Sender<Transition>,
+    /// Numbered transitions for `/v1/events`, with the last few kept for `Last-Event-ID`.
+    pub transitions: transitions::TransitionLog,
     /// Into the core's command loop.
     pub commands: mpsc::Sender<Command>,
     /// Ends server-sent event streams so graceful shutdown does not wait on them forever.
@@ -235,9 +235,12 @@ pub fn start(
     endpoint.write(&core.state_dir)?;
     let (rendered, renderer) = spawn_renderer(core.overview.clone(), GzipDemands::default());
     core.spawn(renderer);
+    let (transitions, numbering) =
+        transitions::TransitionLog::spawn(&core.transitions, core.cancel.clone());
+    core.spawn(numbering);
     let state = ApiState {
         rendered,
-        transitions: core.transitions.clone(),
+        transitions,
         commands: core.commands.clone(),
         cancel: core.cancel.clone(),
         clients: core.clients.clone(),

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::ApiError;
 use super::guard::{self, Guard};
+use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{Command, StopError};
 use crate::model::Bucket;
@@ -376,22 +377,53 @@ fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
 struct EventCursor {
     rendered: watch::Receiver<Arc<Rendered>>,
     cancel: CancellationToken,
-    transitions: tokio::sync::broadcast::Receiver<crate::diff::Transition>,
+    log: TransitionLog,
+    transitions: tokio::sync::broadcast::Receiver<Numbered>,
     last_counts: Option<WireCounts>,
+    /// Transitions missed while disconnected (`Last-Event-ID`), sent after the snapshot.
+    replay: std::collections::VecDeque<Numbered>,
+    /// The newest transition sent, so the live feed does not repeat the replayed ones.
+    sent_seq: u64,
 }
 
-async fn events(State(state): Shared) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
+    let body = WireTransition::from_transition(&numbered.transition, chrono::Utc::now());
+    json_event("transition", &body).id(log.id(numbered.seq))
+}
+
+async fn events(
+    State(state): Shared,
+    request: Request,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // Subscribed before the kept ones are read, so none falls between the two.
+    let transitions = state.transitions.subscribe();
+    let last_event_id = request
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok());
+    let replay = match last_event_id.map(|id| state.transitions.since(id.trim())) {
+        Some(Since::Missed(missed)) => missed.into(),
+        // Unknown or absent: the snapshot event that opens every stream is the truth.
+        Some(Since::Unknown) | None => Default::default(),
+    };
     let cursor = EventCursor {
         rendered: state.rendered.clone(),
         cancel: state.cancel.clone(),
-        transitions: state.transitions.subscribe(),
+        log: state.transitions.clone(),
+        transitions,
         last_counts: None,
+        replay,
+        sent_seq: 0,
     };
     let stream = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.last_counts.is_none() {
             let rendered = c.rendered.borrow_and_update().clone();
             c.last_counts = Some(rendered.counts);
             return Some((Ok(snapshot_event(&rendered)), c));
+        }
+        if let Some(missed) = c.replay.pop_front() {
+            c.sent_seq = missed.seq;
+            return Some((Ok(transition_event(&c.log, &missed)), c));
         }
         loop {
             tokio::select! {
@@ -408,9 +440,10 @@ async fn events(State(state): Shared) -> Sse<impl Stream<Item = Result<Event, In
                     }
                 }
                 received = c.transitions.recv() => match received {
-                    Ok(t) => {
-                        let body = WireTransition::from_transition(&t, chrono::Utc::now());
-                        return Some((Ok(json_event("transition", &body)), c));
+                    Ok(numbered) if numbered.seq <= c.sent_seq => {}
+                    Ok(numbered) => {
+                        c.sent_seq = numbered.seq;
+                        return Some((Ok(transition_event(&c.log, &numbered)), c));
                     }
                     Err(RecvError::Lagged(missed)) => {
                         let note = Event::default().comment(format!("{missed} transitions were missed"));
