@@ -206,7 +206,9 @@ impl Core {
                     );
                     let forgetter = store.clone();
                     let _ = tokio::task::spawn_blocking(move || forgetter.forget()).await;
-                    tracing::warn!("demo: signed out; use Sign in… to go through the device flow");
+                    tracing::warn!(
+                        "demo: signed out; sign in with the tray's \"Sign in…\" or `agentbar login` in another terminal"
+                    );
                     (endpoints, None, DEMO_SOURCE.to_owned(), Some(store))
                 } else {
                     (

@@ -203,7 +203,8 @@ pub struct RunArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Start signed out, to try the sign-in (the tray's "Sign in…") against the simulator
+    /// Start signed out, to try the sign-in against the simulator (the tray's "Sign in…", or
+    /// `agentbar login` in another terminal)
     #[arg(long)]
     pub signed_out: bool,
     #[command(flatten)]

@@ -396,19 +396,34 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input.
+/// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input;
+/// a token is stored only once GitHub has said whose it is. Against a running signed-out demo,
+/// the demo's own sign-in (its simulator, its token store).
 fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    if !args.from_gh
+        && !args.with_token
+        && let Some(endpoint) = Endpoint::read(&config.state_dir)
+            .filter(|e| e.demo && agentbar::instance::process_alive(e.pid))
+    {
+        return login_through_agent(&endpoint, args);
+    }
     let store = config.credentials();
-    let token = if args.from_gh {
-        agentbar::auth::token_from_gh(&config.host)?
+    let (token, checked) = if args.from_gh {
+        (agentbar::auth::token_from_gh(&config.host)?, true)
     } else if args.with_token {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("cannot read the token from standard input")?;
-        Token::new(text).context("standard input held no token")?
+        (token_from_stdin()?, true)
     } else {
+        if config.client_id.is_none() {
+            let mut message = agentbar::auth::SignInError::NoClientId.to_string();
+            if agentbar::auth::token_from_gh(&config.host).is_ok() {
+                message.push_str(
+                    ".\nThe GitHub CLI is signed in on this machine: `agentbar login --from-gh` uses its token.",
+                );
+            }
+            return Err(Usage(message).into());
+        }
         let flow = DeviceFlow::new(&config.endpoints.web, config.client_id.as_deref())?;
-        runtime()?.block_on(async {
+        let token = runtime()?.block_on(async {
             let code = flow.start().await?;
             println!("First copy your one-time code: {}", code.user_code);
             println!("Then open {} and enter it.", code.verification_uri);
@@ -419,11 +434,44 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             }
             println!("Waiting for you to approve agentbar on GitHub…");
             anyhow::Ok(flow.finish(&code).await?.token)
-        })?
+        })?;
+        (token, false)
+    };
+    // GitHub says whose token it is; one it refuses is never stored. A token GitHub just
+    // issued through the device flow is stored even when this check cannot be made.
+    let client = GitHubClient::new(
+        config.endpoints.clone(),
+        token.clone(),
+        config.client.clone(),
+    )?;
+    let who = match runtime()?.block_on(client.user()) {
+        Ok(who) => Some(who),
+        Err(agentbar::github::ClientError::Unauthorized { message, .. }) => {
+            anyhow::bail!(
+                "GitHub refused this token ({message}); nothing was stored. Check that it is complete and not expired or revoked"
+            )
+        }
+        Err(e) if checked => {
+            anyhow::bail!("cannot check the token with GitHub ({e}); nothing was stored")
+        }
+        Err(e) => {
+            eprintln!("agentbar: could not ask GitHub who signed in: {e}");
+            None
+        }
     };
     let source = store.save(&token)?;
+    let name = who
+        .as_ref()
+        .and_then(|w| w.login.as_deref())
+        .map(|login| format!(" as {login}"))
+        .unwrap_or_default();
+    let scopes = match who.and_then(|w| w.scopes) {
+        Some(scopes) if scopes.is_empty() => " (no scopes)".to_owned(),
+        Some(scopes) => format!(" (scopes {})", scopes.join(", ")),
+        None => " (a fine-grained token: permissions instead of scopes)".to_owned(),
+    };
     println!(
-        "Signed in to {}; the token is kept in {source}.",
+        "Signed in to {}{name}{scopes}; the token is kept in {source}.",
         config.host
     );
     if store.has_environment_token() {
@@ -432,6 +480,74 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The token for `login --with-token`: one line typed at a prompt on a terminal, else all of
+/// standard input (`< token.txt`, a pipe).
+fn token_from_stdin() -> anyhow::Result<Token> {
+    let mut text = String::new();
+    let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        eprint!("Paste a GitHub token and press Enter (it is checked with GitHub, then stored): ");
+        stdin
+            .read_line(&mut text)
+            .context("cannot read the token")?;
+    } else {
+        std::io::Read::read_to_string(&mut stdin.lock(), &mut text)
+            .context("cannot read the token from standard input")?;
+    }
+    Token::new(text).context("no token was given")
+}
+
+/// `agentbar login` while a signed-out demo runs: the demo signs in against its simulator
+/// (`POST /v1/sign-in`), this prints the code and waits until the demo reports itself signed in.
+fn login_through_agent(endpoint: &Endpoint, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()?;
+        let response = http
+            .post(format!("{}/v1/sign-in", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .send()
+            .await
+            .with_context(|| format!("the demo does not answer at {}", endpoint.url))?;
+        if response.status() == reqwest::StatusCode::CONFLICT {
+            println!("The running demo is already signed in.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !response.status().is_success() {
+            return Err(refusal("the demo cannot start a sign-in", response).await);
+        }
+        let prompt: serde_json::Value = response.json().await?;
+        let (code, page) = (
+            prompt["user_code"].as_str().unwrap_or_default(),
+            prompt["verification_uri"].as_str().unwrap_or_default(),
+        );
+        println!("Signing in the running demo (against its built-in simulator).");
+        println!("First copy your one-time code: {code}");
+        println!("Then open {page} and enter it.");
+        if !args.no_browser
+            && let Err(e) = open::that(page)
+        {
+            eprintln!("agentbar: could not open a browser ({e}); open the page yourself");
+        }
+        println!("Waiting for you to approve agentbar on the simulator's page…");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15 * 60);
+        while std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let health: serde_json::Value =
+                match http.get(format!("{}/v1/health", endpoint.url)).send().await {
+                    Ok(answer) => answer.json().await.unwrap_or_default(),
+                    Err(e) => anyhow::bail!("the demo stopped answering: {e}"),
+                };
+            if matches!(health["status"].as_str(), Some("ok" | "degraded")) {
+                println!("Signed in: the demo shows its tasks now.");
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        anyhow::bail!("the code expired before it was approved; run `agentbar login` again")
+    })
 }
 
 fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result<ExitCode> {

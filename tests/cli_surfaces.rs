@@ -21,6 +21,20 @@ impl Drop for Running {
     }
 }
 
+/// `demo --headless ARGS` on `state`, its output discarded.
+fn quiet_demo(state: &Path, args: &[&str]) -> Running {
+    let mut all = vec!["demo", "--headless"];
+    all.extend_from_slice(args);
+    Running(
+        agentbar(state, &all)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 fn run(state: &Path, args: &[&str]) -> Output {
     agentbar(state, args).stdin(Stdio::null()).output().unwrap()
 }
@@ -496,14 +510,7 @@ fn the_demo_keeps_wall_time_at_any_speed_and_lists_each_title_once() {
 fn state_is_private_and_the_api_refuses_unknown_parameters_in_json() {
     let root = tempfile::tempdir().unwrap();
     let state = root.path().join("new/state");
-    let mut child = Running(
-        agentbar(&state, &["demo", "--headless"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = quiet_demo(&state, &[]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !(state.join("snapshot.json").exists() && state.join("endpoint.json").exists()) {
         assert!(Instant::now() < deadline, "no snapshot within 60 s");
@@ -547,4 +554,131 @@ fn state_is_private_and_the_api_refuses_unknown_parameters_in_json() {
     let (head, _) = get("/v1/tasks?bucket=running&limit=3");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let _ = child.0.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_stores_only_a_token_github_accepts_and_names_its_owner() {
+    const GOOD: &str = "gho_accepted0000000000000000000000000000";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let simulator = agentbar::sim::Simulator::new(
+        agentbar::sim::Scenario::builtin(),
+        agentbar::sim::SimOptions {
+            accepted_tokens: Some(vec![GOOD.to_owned()]),
+            ..agentbar::sim::SimOptions::default()
+        },
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let shutdown = stop.clone();
+    tokio::spawn(agentbar::sim::serve(listener, simulator, async move {
+        shutdown.cancelled().await
+    }));
+    let viewer = agentbar::sim::Scenario::builtin().viewer.login;
+    let state = tempfile::tempdir().unwrap();
+    let login = |token: &str| {
+        let mut child = agentbar(state.path(), &["login", "--with-token"])
+            .env("AGENTBAR_GITHUB_API_URL", &base)
+            .env("AGENTBAR_NO_KEYCHAIN", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{token}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = tokio::task::block_in_place(|| login("garbage"));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("GitHub refused this token"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!stdout(&refused).contains("Signed in"));
+    assert!(
+        !state.path().join("config/credentials.json").exists(),
+        "nothing stored"
+    );
+
+    let accepted = tokio::task::block_in_place(|| login(GOOD));
+    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+    let said = stdout(&accepted);
+    assert!(
+        said.starts_with(&format!(
+            "Signed in to github.com as {viewer} (scopes repo, read:org, workflow); the token is kept in"
+        )),
+        "{said}"
+    );
+    assert_eq!(said.matches("kept in").count(), 1, "the place is said once");
+    assert!(state.path().join("config/credentials.json").exists());
+    stop.cancel();
+}
+
+#[test]
+fn the_signed_out_demo_signs_in_from_another_terminal() {
+    let state = tempfile::tempdir().unwrap();
+    let _demo = quiet_demo(state.path(), &["--signed-out"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let output = run(state.path(), &["status", "--json"]);
+        if !output.stdout.is_empty() && json_of(&output)["state"] == "signed_out" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never signed out: {}",
+            stdout(&output)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut login = agentbar(state.path(), &["login", "--no-browser"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(login.stdout.take().unwrap()));
+    let mut said = String::new();
+    let page = loop {
+        let line = lines.next().expect("login ended early").unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if let Some(rest) = line.strip_prefix("Then open ") {
+            break rest.trim_end_matches(" and enter it.").to_owned();
+        }
+    };
+    let code = said
+        .lines()
+        .find_map(|l| l.strip_prefix("First copy your one-time code: "))
+        .expect("a code")
+        .to_owned();
+    // What the user does on the simulator's page: press "Authorize" for that code.
+    let address = page
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = page
+        .trim_start_matches("http://")
+        .trim_start_matches(&address);
+    let body = format!("user_code={code}&action=approve");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer =
+        String::from_utf8_lossy(&common::exchange(&address, request.as_bytes())).into_owned();
+    assert!(answer.contains("is authorized"), "{answer}");
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = login.wait().unwrap();
+    assert!(status.success(), "{said}{rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("Signed in")), "{rest:?}");
+    let status = json_of(&run(state.path(), &["status", "--json"]));
+    assert_eq!(status["health"]["status"], "ok", "{status}");
 }

@@ -158,6 +158,8 @@ pub struct ApiState {
     pub clients: watch::Receiver<Option<Arc<crate::github::GitHubClient>>>,
     /// One log follower per followed task.
     pub logs: logs::LogFollowers,
+    /// The code of a sign-in started here, while it is pending.
+    pub sign_in: watch::Receiver<Option<crate::auth::SignInPrompt>>,
 }
 
 /// Renders each overview the poller publishes, until the overview channel closes. Rendering and
@@ -245,6 +247,7 @@ pub fn start(
         cancel: core.cancel.clone(),
         clients: core.clients.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
+        sign_in: core.sign_in.clone(),
     };
     let guard = guard::Guard {
         port,

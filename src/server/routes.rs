@@ -58,6 +58,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
             post(stop_task).route_layer(takes(&[])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
+        .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
         .route("/v1/events", get(events).route_layer(takes(&[])))
         .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
@@ -287,6 +288,59 @@ async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(serde_json::json!({ "status": "refresh requested" })),
+    )
+        .into_response())
+}
+
+/// How long `POST /v1/sign-in` waits for the device code from upstream.
+const SIGN_IN_START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `POST /v1/sign-in`: starts the device flow the tray's "Sign in…" starts (or reuses the
+/// pending one) and answers its code and page, so a terminal can sign in a running agent.
+async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
+    if current(&state).health.status != "signed_out" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_signed_in",
+            "agentbar is signed in; sign out first to sign in again",
+        ));
+    }
+    let mut prompt = state.sign_in.clone();
+    let pending = prompt
+        .borrow_and_update()
+        .clone()
+        .filter(|p| p.expires_at > chrono::Utc::now());
+    let prompt = match pending {
+        Some(pending) => pending,
+        None => {
+            send(&state, Command::SignIn).await?;
+            tokio::time::timeout(SIGN_IN_START_TIMEOUT, async {
+                loop {
+                    prompt.changed().await.ok()?;
+                    if let Some(started) = prompt.borrow_and_update().clone() {
+                        return Some(started);
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "sign_in_unavailable",
+                    "the sign-in could not start (no OAuth client id, or GitHub did not answer); agentbar's log says why",
+                )
+            })?
+        }
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({
+            "user_code": prompt.user_code,
+            "verification_uri": prompt.verification_uri,
+            "expires_at": prompt.expires_at,
+        })),
     )
         .into_response())
 }
