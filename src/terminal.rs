@@ -48,9 +48,3 @@ fn terminal_width() -> Option<usize> {
 fn terminal_width() -> Option<usize> {
     None
 }
-
-/// Whether to colour output on a stream: it is a terminal and `NO_COLOR` is not set
-/// (https://no-color.org: any non-empty value).
-pub fn colour(stream_is_terminal: bool) -> bool {
-    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
