@@ -272,14 +272,32 @@ fn a_reader_that_closes_early_ends_printing_commands_quietly() {
 #[test]
 fn a_second_agent_on_the_same_state_directory_is_refused() {
     let demo = Demo::start(&[], "");
-    let second = run(demo.state.path(), &["demo", "--headless"]);
+    // Refused at once; one that is not would run until killed here.
+    let refused = |args: &[&str]| {
+        let mut child = agentbar(demo.state.path(), args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?} was not refused: it runs next to the first agent");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    let second = refused(&["demo", "--headless"]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let err = stderr(&second);
     assert!(
         err.contains(&format!("pid {}", demo.pid())) && err.contains(&demo.endpoint.url),
         "names the first one's pid and URL: {err}"
     );
-    let second = run(demo.state.path(), &["run", "--headless"]);
+    let second = refused(&["run", "--headless"]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let endpoint = run(demo.state.path(), &["endpoint"]);
     assert_eq!(
