@@ -74,13 +74,20 @@ struct Known(&'static [&'static str]);
 /// Refuses a query parameter the route does not take, naming the ones it does: a typo such as
 /// `?buckets=running` would otherwise be ignored and the whole list served.
 async fn known_query(State(Known(known)): State<Known>, request: Request, next: Next) -> Response {
-    let unknown: Vec<&str> = request
+    let names: Option<Vec<String>> = request
         .uri()
         .query()
         .unwrap_or("")
         .split('&')
         .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name))
-        .filter(|name| !name.is_empty() && !known.contains(name))
+        .filter(|name| !name.is_empty())
+        .map(percent_decoded)
+        .collect();
+    // A name that is not UTF-8 once decoded gets the handler's own, more precise, refusal.
+    let unknown: Vec<String> = names
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| !known.contains(&name.as_str()))
         .collect();
     if unknown.is_empty() {
         return next.run(request).await;
@@ -97,6 +104,31 @@ async fn known_query(State(Known(known)): State<Known>, request: Request, next: 
         format!("unknown query parameter {}; {takes}", names.join(", ")),
     )
     .into_response()
+}
+
+/// A query name as form decoding reads it (`%XX` escapes, `+` for a space); `None` when the
+/// bytes are not UTF-8.
+fn percent_decoded(raw: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (first, tail) {
+            (b'%', [high, low, after @ ..]) if hex(*high).is_some() && hex(*low).is_some() => {
+                bytes.push((hex(*high)? * 16 + hex(*low)?) as u8);
+                rest = after;
+            }
+            (b'+', _) => {
+                bytes.push(b' ');
+                rest = tail;
+            }
+            _ => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn current(state: &ApiState) -> Arc<Rendered> {
@@ -532,6 +564,13 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn query_names_are_read_as_form_decoding_reads_them() {
+        assert_eq!(percent_decoded("%62ucket").as_deref(), Some("bucket"));
+        assert_eq!(percent_decoded("a+b%2").as_deref(), Some("a b%2"));
+        assert_eq!(percent_decoded("%ff"), None);
     }
 
     #[test]
