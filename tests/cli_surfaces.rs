@@ -571,6 +571,16 @@ fn state_is_private_and_the_api_refuses_unknown_parameters_in_json() {
     assert!(body.contains("takes no query parameters"), "{body}");
     let (head, _) = get("/v1/tasks?bucket=running&limit=3");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // Heads the HTTP layer refuses before any route still get the JSON error shape.
+    let huge = format!(
+        "GET /v1/tasks HTTP/1.1\r\nHost: {address}\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    let answer = String::from_utf8(common::exchange(&address, huge.as_bytes())).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 431"), "{head}");
+    let error: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(error["error"]["code"], "header_too_large");
     let _ = child.0.kill();
 }
 

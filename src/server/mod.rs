@@ -2,6 +2,7 @@
 //! read. Bound to 127.0.0.1 only, guarded by [`guard`], served from bodies rendered once per
 //! published overview rather than per request.
 
+mod auto_reply;
 pub mod cctray;
 pub mod encoding;
 pub mod endpoint;
