@@ -51,7 +51,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
             "/v1/tasks/{id}/logs",
-            get(task_logs).route_layer(takes(&["after"])),
+            get(task_logs).route_layer(takes(&["after", "session"])),
         )
         .route(
             "/v1/tasks/{id}/stop",
@@ -310,7 +310,12 @@ async fn task_logs(
     let client = state.clients.borrow().clone();
     let page = state
         .logs
-        .page(client, task, params.get("after").map(String::as_str))
+        .page(
+            client,
+            task,
+            params.get("after").map(String::as_str),
+            params.get("session").map(String::as_str),
+        )
         .await?;
     Ok(axum::Json(page).into_response())
 }
