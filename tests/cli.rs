@@ -43,7 +43,9 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
 
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = status_json(state.path()).filter(|s| s["source"] == "live") {
+        if let Some(status) =
+            status_json(state.path()).filter(|s| s["source"] == "live" && s["state"] == "ok")
+        {
             break status;
         }
         assert!(Instant::now() < deadline, "no status within 15 s");
