@@ -93,7 +93,8 @@ describe("sections and order", () => {
 
 describe("links and search", () => {
   it("opens the pull request when there is one, else the task page", () => {
-    expect(primaryUrl(byId("a002"))).toBe("http://127.0.0.1:42583/web/octo-org/api-server/pull/57");
+    expect(primaryUrl(byId("a002"))).toBe(byId("a002").pull_request!.url);
+    expect(byId("a002").pull_request!.url).toMatch(/\/octo-org\/api-server\/pull\/57$/);
     expect(primaryUrl(byId("b002"))).toBe(byId("b002").url);
     expect(byId("b002").pull_request).toBeNull();
   });
@@ -219,6 +220,25 @@ describe("logs", () => {
     expect(mergeLogPage(state, { events: [], cursor: null, done: true }).cursor).toBe("c3");
   });
 
+  it("replaces what it showed when a page says the log was rewritten", () => {
+    const shown = mergeLogPage(INITIAL_LOGS_STATE, {
+      events: [event(1), event(2), event(3)],
+      cursor: "c3",
+      done: false,
+    });
+    const rewritten = mergeLogPage(shown, {
+      events: [event(1, { title: "new 1" }), event(2, { title: "new 2" })],
+      cursor: "d2",
+      done: false,
+      reset: true,
+    });
+    expect(rewritten.events.map((e) => [e.seq, e.title])).toEqual([
+      [1, "new 1"],
+      [2, "new 2"],
+    ]);
+    expect(rewritten.cursor).toBe("d2");
+  });
+
   it("follows the newest event only when the newest was selected", () => {
     expect(followSelection(undefined, undefined, "event-1")).toBe("event-1");
     expect(followSelection("event-3", "event-3", "event-5")).toBe("event-5");
@@ -240,6 +260,17 @@ describe("logs", () => {
         "\n\n",
       ),
     );
+    // What the server sends: the arguments as JSON, and no output yet.
+    expect(
+      eventMarkdown(
+        event(8, {
+          kind: "tool",
+          title: "View README.md",
+          body: "",
+          tool: { id: "t", name: "view", input: { path: "README.md" }, output: null },
+        }),
+      ),
+    ).toBe(["### View README.md", "**view**", "Input", '```\n{\n  "path": "README.md"\n}\n```'].join("\n\n"));
     expect(eventMarkdown(event(1, { body: "Plain *prose*" }))).toBe("### Event 1\n\nPlain *prose*");
     expect(eventMarkdown(event(2, { kind: "setup", body: "$ npm ci" }))).toBe("### Event 2\n\n```\n$ npm ci\n```");
   });

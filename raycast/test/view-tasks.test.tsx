@@ -10,10 +10,17 @@ import { TaskLogs } from "../src/components/TaskLogs";
 import ViewTasks from "../src/view-tasks";
 import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { setPreferences, toasts } from "./mocks/raycast-api";
+import { shippedCommonShortcuts } from "./raycast-shipped";
 import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } from "./render";
 
-const tasksExample = example("v1-tasks") as { tasks: { id: string }[]; health: Record<string, unknown> };
-const PR_57 = "http://127.0.0.1:42583/web/octo-org/api-server/pull/57";
+const tasksExample = example("v1-tasks") as {
+  generated_at: string;
+  tasks: { id: string; url: string; pull_request: { url: string } | null }[];
+  health: Record<string, unknown>;
+};
+/** An example task by the end of its id; its links carry whatever port the simulator had. */
+const exampleTask = (suffix: string) => tasksExample.tasks.find((t) => t.id.endsWith(suffix))!;
+const PR_57 = exampleTask("a002").pull_request!.url;
 
 let fake: FakeAgentbar | undefined;
 let view: ReactTestRenderer | undefined;
@@ -22,7 +29,7 @@ beforeEach(() => {
   toasts.length = 0;
   vi.mocked(confirmAlert).mockClear();
   // Pin "now" to the example's time so the sections are the same on every day.
-  vi.spyOn(Date, "now").mockReturnValue(Date.parse("2026-11-22T04:36:58.274Z"));
+  vi.spyOn(Date, "now").mockReturnValue(Date.parse(tasksExample.generated_at));
 });
 
 afterEach(async () => {
@@ -90,7 +97,7 @@ describe("the task list", () => {
     const [noPr] = actionsOf(item(v, "b002"));
     expect(noPr.props).toMatchObject({
       title: "Open Task Page",
-      url: "http://127.0.0.1:42583/web/acme/mobile-app/tasks/b1a7c0de-0102-4000-8000-00000000b002",
+      url: exampleTask("b002").url,
     });
   });
 
@@ -120,10 +127,13 @@ describe("the task list", () => {
       "Refresh",
     ]);
     const byTitle = Object.fromEntries(actions.map((a) => [a.props.title, a.props]));
-    expect(byTitle["Copy Link"]).toMatchObject({ content: "http://127.0.0.1:42583/web/octo-org/web-app/pull/101" });
-    expect(byTitle["Copy Link"].shortcut.macOS).toEqual({ modifiers: ["cmd", "shift"], key: "c" });
-    expect(byTitle["Stop Task"].shortcut.macOS).toEqual({ modifiers: ["ctrl"], key: "x" });
-    expect(byTitle["Refresh"].shortcut.macOS).toEqual({ modifiers: ["cmd"], key: "r" });
+    expect(byTitle["Copy Link"]).toMatchObject({ content: exampleTask("a001").pull_request!.url });
+    // Raycast's own values (read from what its packages ship), not a copy kept here.
+    const common = shippedCommonShortcuts();
+    expect(byTitle["Open Task Page"].shortcut).toEqual(common.Open);
+    expect(byTitle["Copy Link"].shortcut).toEqual(common.Copy);
+    expect(byTitle["Stop Task"].shortcut).toEqual(common.Remove);
+    expect(byTitle["Refresh"].shortcut).toEqual(common.Refresh);
     for (const platform of ["macOS", "Windows"] as const) {
       const keys = actions.filter((a) => a.props.shortcut).map((a) => JSON.stringify(a.props.shortcut[platform]));
       expect(new Set(keys).size).toBe(keys.length);

@@ -13,7 +13,10 @@ import {
   ENDPOINT_FIELDS,
   HEALTH_INFO_FIELDS,
   HEALTH_STATUSES,
+  LOG_EVENT_FIELDS,
   LOG_EVENT_KINDS,
+  LOG_PAGE_FIELDS,
+  LOG_TOOL_FIELDS,
   PULL_REQUEST_FIELDS,
   PULL_REQUEST_STATES,
   SESSION_FIELDS,
@@ -28,6 +31,7 @@ import {
   type HealthInfo,
   type LogEvent,
   type LogPage,
+  type LogTool,
   type Problem,
   type PullRequest,
   type Session,
@@ -313,25 +317,33 @@ export function decodeApiError(value: unknown): { code: string; message: string 
   }
 }
 
+export function decodeLogTool(value: unknown, path = "", options: DecodeOptions = {}): LogTool {
+  const t = Fields.of(value, path, options, LOG_TOOL_FIELDS);
+  // The arguments are any JSON value (an object, usually), so only their presence is checked.
+  if (!("input" in t.obj)) throw new DecodeError(t.at("input"), "a value");
+  const tool: LogTool = { name: t.string("name"), input: t.obj.input, output: t.nullableString("output") };
+  const id = t.optionalString("id");
+  if (id !== undefined) tool.id = id;
+  if (t.has("input_unparsed")) tool.input_unparsed = t.boolean("input_unparsed");
+  return tool;
+}
+
 export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions = {}): LogEvent {
-  const f = Fields.of(value, path, options, ["seq", "kind", "title", "body", "tool"]);
+  const f = Fields.of(value, path, options, LOG_EVENT_FIELDS);
   const event: LogEvent = {
     seq: f.integer("seq"),
     kind: f.oneOf("kind", LOG_EVENT_KINDS, "message"),
     title: f.string("title"),
     body: f.string("body"),
   };
-  if (f.has("tool")) {
-    event.tool = f.nullable("tool", (v, p, o) => {
-      const t = Fields.of(v, p, o, ["name", "input", "output"]);
-      return { name: t.string("name"), input: t.string("input"), output: t.string("output") };
-    });
-  }
+  const at = f.optionalString("at");
+  if (at !== undefined) event.at = at;
+  if (f.has("tool")) event.tool = f.nullable("tool", decodeLogTool);
   return event;
 }
 
 export function decodeLogPage(value: unknown, path = "", options: DecodeOptions = {}): LogPage {
-  const f = Fields.of(value, path, options, ["events", "cursor", "done"]);
+  const f = Fields.of(value, path, options, LOG_PAGE_FIELDS);
   // The cursor is opaque; a server that sends a number is read as its text.
   const raw = f.obj.cursor;
   let cursor: string | null;
@@ -339,5 +351,7 @@ export function decodeLogPage(value: unknown, path = "", options: DecodeOptions 
   else if (typeof raw === "string") cursor = raw;
   else if (typeof raw === "number" && Number.isFinite(raw)) cursor = String(raw);
   else throw new DecodeError(f.at("cursor"), "a string, a number or null");
-  return { events: f.array("events", decodeLogEvent), cursor, done: f.boolean("done") };
+  const page: LogPage = { events: f.array("events", decodeLogEvent), cursor, done: f.boolean("done") };
+  if (f.has("reset")) page.reset = f.boolean("reset");
+  return page;
 }
