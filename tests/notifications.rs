@@ -591,7 +591,10 @@ async fn a_kill_while_the_desktop_is_slow_to_answer_never_shows_a_notice_twice()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         while recorded(&server_log).len() == before {
-            assert!(Instant::now() < deadline, "life {life} showed nothing in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "life {life} showed nothing in 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // The notice is on the server, whose answer is still SLOW_ANSWER away: kill now.

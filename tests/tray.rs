@@ -272,7 +272,10 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         if std::env::var_os("AGENTBAR_REQUIRE_TRAY_TEST").is_some() {
             panic!("the tray test must run here, but {why}");
         }
-        skipped::skip("tray", &format!("{why} (it needs a display and a session bus)"));
+        skipped::skip(
+            "tray",
+            &format!("{why} (it needs a display and a session bus)"),
+        );
         return;
     }
     let dirs = dirs();

@@ -7,32 +7,12 @@ mod skipped;
 
 use std::io::Write;
 
-/// Whether process `pid` still runs (a record of a `cargo` that has exited is stale).
-fn alive(pid: &str) -> bool {
-    std::path::Path::new("/proc").join(pid).exists()
-}
-
 #[test]
 fn print_the_component_tests_this_run_skipped() {
-    let Ok(entries) = std::fs::read_dir(skipped::records_dir()) else {
-        return; // nothing was ever skipped here
-    };
-    let prefix = skipped::run_prefix();
-    let mut lines = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name.split('-').next().unwrap_or_default();
-        if name.starts_with(&prefix) {
-            lines.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
-        } else if alive(pid) {
-            continue; // another cargo test running at the same time: its own summary shows it
-        }
-        let _ = std::fs::remove_file(entry.path());
-    }
+    let lines = skipped::take_records(&skipped::records_dir(), skipped::run_id());
     if lines.is_empty() {
         return;
     }
-    lines.sort();
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,
@@ -46,4 +26,30 @@ fn print_the_component_tests_this_run_skipped() {
         stderr,
         "  scripts/test.sh runs them (dbus-run-session, gnome-keyring, xvfb-run)\n"
     );
+}
+
+/// The summary shows exactly this run's skips, once: a record of an earlier run whose `cargo`
+/// has exited is dropped, one of a run still going is left to it.
+#[test]
+fn a_recorded_skip_reaches_this_runs_summary_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let this_run = skipped::run_id();
+    let line = skipped::record(dir.path(), this_run, "tray", "DISPLAY is not set");
+    assert_eq!(line, "SKIPPED tray: DISPLAY is not set");
+    // pid_max is at most 2^22 on Linux: this `cargo` cannot exist.
+    skipped::record(dir.path(), 4_194_304 + 1, "keychain", "an old run");
+    // Our own process stands for another `cargo test` still running.
+    let other = std::process::id();
+    skipped::record(dir.path(), other, "notifications", "another run");
+
+    assert_eq!(skipped::take_records(dir.path(), this_run), [line]);
+    assert!(
+        skipped::take_records(dir.path(), this_run).is_empty(),
+        "once"
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, [format!("{other}-notifications")]);
 }
