@@ -168,6 +168,9 @@ async fn no_secret_in_the_simulators_logs_is_served_or_printed() {
         assert!(!printed.contains(secret), "agentbar logs printed {secret}");
         // JSON escapes nothing in these markers, so both forms hold them verbatim.
         assert!(served.contains(marker), "the API shows no {marker:?}");
-        assert!(printed.contains(marker), "agentbar logs shows no {marker:?}");
+        assert!(
+            printed.contains(marker),
+            "agentbar logs shows no {marker:?}"
+        );
     }
 }
