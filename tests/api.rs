@@ -662,10 +662,13 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
         });
         let example: Value = serde_json::from_str(&text).unwrap();
         assert_valid(schema, &example);
-        assert_eq!(
-            shape(&example),
-            shape(live),
-            "{name} has drifted from the live answer; rewrite it with AGENTBAR_UPDATE_EXAMPLES={name}"
+        let (example, live) = (shape(&example), shape(live));
+        assert!(
+            example == live,
+            "{name} has drifted from the live answer; rewrite it with \
+             AGENTBAR_UPDATE_EXAMPLES={name}.\nOnly in the example: {:?}\nOnly live: {:?}",
+            example.difference(&live).collect::<Vec<_>>(),
+            live.difference(&example).collect::<Vec<_>>()
         );
     }
     h.stop().await;

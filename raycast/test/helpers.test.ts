@@ -41,9 +41,9 @@ describe("sections and order", () => {
   it("puts the example list into Needs you, Running, Recent (≤ 24 h) and Earlier", () => {
     const sections = groupTasks(list.tasks, NOW);
     expect(sections.map((s) => [s.title, s.tasks.map((t) => t.id.slice(-4))])).toEqual([
-      ["Needs you", ["a002"]],
-      ["Running", ["a001"]],
-      ["Recent", ["a003", "b002", "b001", "b007", "b003"]],
+      ["Needs you", ["a002", "b009"]],
+      ["Running", ["a001", "b008"]],
+      ["Recent", ["a003", "b002", "b001", "b010", "b007", "b011", "b003"]],
       ["Earlier", ["b004", "b005"]],
     ]);
   });
@@ -127,9 +127,12 @@ describe("ages and times", () => {
   });
 
   it("counts a row's age from when it finished, else from its last update", () => {
-    expect(rowTime(byId("a003"))).toEqual({ iso: "2026-11-22T04:33:37Z", verb: "Finished" });
-    expect(rowTime(byId("a001"))).toEqual({ iso: "2026-11-22T04:36:47Z", verb: "Updated" });
-    expect(rowTime(byId("b004"))).toEqual({ iso: "2026-11-20T22:36:57Z", verb: "Updated" });
+    expect(byId("a003").completed_at).toBeTruthy();
+    expect(rowTime(byId("a003"))).toEqual({ iso: byId("a003").completed_at, verb: "Finished" });
+    expect(rowTime(byId("a001"))).toEqual({ iso: byId("a001").updated_at, verb: "Updated" });
+    // Cancelled without a completion time: its last update.
+    expect(byId("b004").completed_at).toBeNull();
+    expect(rowTime(byId("b004"))).toEqual({ iso: byId("b004").updated_at, verb: "Updated" });
   });
 
   it("says durations in words", () => {

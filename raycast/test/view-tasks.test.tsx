@@ -54,12 +54,12 @@ const item = (renderer: ReactTestRenderer, idSuffix: string) =>
 describe("the task list", () => {
   it("shows the tasks in sections with icon, repository, error and age", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const sections = all(v, "List.Section").map((s) => [s.props.title, s.props.subtitle]);
     expect(sections).toEqual([
-      ["Needs you", "1"],
-      ["Running", "1"],
-      ["Recent", "5"],
+      ["Needs you", "2"],
+      ["Running", "2"],
+      ["Recent", "7"],
       ["Earlier", "2"],
     ]);
     const list = one(v, "List");
@@ -88,7 +88,7 @@ describe("the task list", () => {
 
   it("opens the pull request first, and the task page when there is none", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const first = all(v, "List.Item")[0];
     const [enter] = actionsOf(first);
     expect(enter.type).toBe("Action.OpenInBrowser");
@@ -103,7 +103,7 @@ describe("the task list", () => {
 
   it("pushes the logs view on ⌘L (Ctrl+L on Windows)", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const push = actionsOf(all(v, "List.Item")[0]).find((a) => a.props.title === "Show Logs")!;
     expect(push.type).toBe("Action.Push");
     expect(push.props.shortcut).toEqual({
@@ -116,7 +116,7 @@ describe("the task list", () => {
 
   it("orders the actions: open, logs, task page, copy link, stop, refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
     expect(actions.map((a) => a.props.title)).toEqual([
       "Open Pull Request",
@@ -150,7 +150,7 @@ describe("the task list", () => {
         body: { error: { code: "not_active", message: "the task has no run to cancel" } },
       },
     });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const stop = actionTitled(item(v, "a001"), "Stop Task");
 
     vi.mocked(confirmAlert).mockResolvedValueOnce(false);
@@ -174,7 +174,7 @@ describe("the task list", () => {
         body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
       },
     });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     await press(actionTitled(item(v, "a002"), "Stop Task"));
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Stop requested" });
     await waitFor(() => expect(fake!.requests.filter((r) => r.path === "/v1/tasks").length).toBeGreaterThanOrEqual(2));
@@ -182,7 +182,7 @@ describe("the task list", () => {
 
   it("refreshes: asks agentbar to poll, then reads the list again", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") }, "POST /v1/refresh": { status: 202 } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     await press(actionTitled(item(v, "a003"), "Refresh"));
     await waitFor(() =>
       expect(fake!.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -282,6 +282,6 @@ describe("the empty views when agentbar cannot help", () => {
     expect(empty.props.title).toBe("agentbar had a problem");
     fake!.routes["GET /v1/tasks"] = { body: example("v1-tasks") };
     await press(actionTitled(empty, "Try Again"));
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
   });
 });
