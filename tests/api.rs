@@ -315,8 +315,12 @@ async fn detail_logs_refresh_and_stop_do_what_they_say() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let (_, done) = h.get_json("/v1/tasks?bucket=completed&limit=1").await;
-    let done_id = done["tasks"][0]["id"].as_str().unwrap();
+    // The oldest finished task: the newest one may have a follow-up session starting upstream
+    // that this core has not polled yet (the clock moved 40 s above).
+    let (_, done) = h.get_json("/v1/tasks?bucket=completed").await;
+    let done_id = done["tasks"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap();
     let r = h
         .request(Method::POST, &format!("/v1/tasks/{done_id}/stop"))
         .send()
