@@ -1,6 +1,6 @@
 // The ⌘L logs view against a fake agentbar: events as items with markdown detail, following new
 // events with the cursor while the task is active, a selection that only follows the tail when
-// it was on the tail, and the "not available" view on 501 (what agentbar serves today).
+// it was on the tail, and the "not available" view on 501 (what an older agentbar answers).
 import { afterEach, describe, expect, it } from "vitest";
 import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
