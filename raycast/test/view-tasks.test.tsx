@@ -10,10 +10,17 @@ import { TaskLogs } from "../src/components/TaskLogs";
 import ViewTasks from "../src/view-tasks";
 import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { setPreferences, toasts } from "./mocks/raycast-api";
+import { shippedCommonShortcuts } from "./raycast-shipped";
 import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } from "./render";
 
-const tasksExample = example("v1-tasks") as { tasks: { id: string }[]; health: Record<string, unknown> };
-const PR_57 = "http://127.0.0.1:42583/web/octo-org/api-server/pull/57";
+const tasksExample = example("v1-tasks") as {
+  generated_at: string;
+  tasks: { id: string; url: string; pull_request: { url: string } | null }[];
+  health: Record<string, unknown>;
+};
+/** An example task by the end of its id; its links carry whatever port the simulator had. */
+const exampleTask = (suffix: string) => tasksExample.tasks.find((t) => t.id.endsWith(suffix))!;
+const PR_57 = exampleTask("a002").pull_request!.url;
 
 let fake: FakeAgentbar | undefined;
 let view: ReactTestRenderer | undefined;
@@ -22,7 +29,7 @@ beforeEach(() => {
   toasts.length = 0;
   vi.mocked(confirmAlert).mockClear();
   // Pin "now" to the example's time so the sections are the same on every day.
-  vi.spyOn(Date, "now").mockReturnValue(Date.parse("2026-11-22T04:36:58.274Z"));
+  vi.spyOn(Date, "now").mockReturnValue(Date.parse(tasksExample.generated_at));
 });
 
 afterEach(async () => {
@@ -47,12 +54,12 @@ const item = (renderer: ReactTestRenderer, idSuffix: string) =>
 describe("the task list", () => {
   it("shows the tasks in sections with icon, repository, error and age", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const sections = all(v, "List.Section").map((s) => [s.props.title, s.props.subtitle]);
     expect(sections).toEqual([
-      ["Needs you", "1"],
-      ["Running", "1"],
-      ["Recent", "5"],
+      ["Needs you", "2"],
+      ["Running", "2"],
+      ["Recent", "7"],
       ["Earlier", "2"],
     ]);
     const list = one(v, "List");
@@ -81,7 +88,7 @@ describe("the task list", () => {
 
   it("opens the pull request first, and the task page when there is none", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const first = all(v, "List.Item")[0];
     const [enter] = actionsOf(first);
     expect(enter.type).toBe("Action.OpenInBrowser");
@@ -90,13 +97,13 @@ describe("the task list", () => {
     const [noPr] = actionsOf(item(v, "b002"));
     expect(noPr.props).toMatchObject({
       title: "Open Task Page",
-      url: "http://127.0.0.1:42583/web/acme/mobile-app/tasks/b1a7c0de-0102-4000-8000-00000000b002",
+      url: exampleTask("b002").url,
     });
   });
 
   it("pushes the logs view on ⌘L (Ctrl+L on Windows)", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const push = actionsOf(all(v, "List.Item")[0]).find((a) => a.props.title === "Show Logs")!;
     expect(push.type).toBe("Action.Push");
     expect(push.props.shortcut).toEqual({
@@ -109,7 +116,7 @@ describe("the task list", () => {
 
   it("orders the actions: open, logs, task page, copy link, stop, refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
     expect(actions.map((a) => a.props.title)).toEqual([
       "Open Pull Request",
@@ -120,10 +127,13 @@ describe("the task list", () => {
       "Refresh",
     ]);
     const byTitle = Object.fromEntries(actions.map((a) => [a.props.title, a.props]));
-    expect(byTitle["Copy Link"]).toMatchObject({ content: "http://127.0.0.1:42583/web/octo-org/web-app/pull/101" });
-    expect(byTitle["Copy Link"].shortcut.macOS).toEqual({ modifiers: ["cmd", "shift"], key: "c" });
-    expect(byTitle["Stop Task"].shortcut.macOS).toEqual({ modifiers: ["ctrl"], key: "x" });
-    expect(byTitle["Refresh"].shortcut.macOS).toEqual({ modifiers: ["cmd"], key: "r" });
+    expect(byTitle["Copy Link"]).toMatchObject({ content: exampleTask("a001").pull_request!.url });
+    // Raycast's own values (read from what its packages ship), not a copy kept here.
+    const common = shippedCommonShortcuts();
+    expect(byTitle["Open Task Page"].shortcut).toEqual(common.Open);
+    expect(byTitle["Copy Link"].shortcut).toEqual(common.Copy);
+    expect(byTitle["Stop Task"].shortcut).toEqual(common.Remove);
+    expect(byTitle["Refresh"].shortcut).toEqual(common.Refresh);
     for (const platform of ["macOS", "Windows"] as const) {
       const keys = actions.filter((a) => a.props.shortcut).map((a) => JSON.stringify(a.props.shortcut[platform]));
       expect(new Set(keys).size).toBe(keys.length);
@@ -140,7 +150,7 @@ describe("the task list", () => {
         body: { error: { code: "not_active", message: "the task has no run to cancel" } },
       },
     });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const stop = actionTitled(item(v, "a001"), "Stop Task");
 
     vi.mocked(confirmAlert).mockResolvedValueOnce(false);
@@ -164,7 +174,7 @@ describe("the task list", () => {
         body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
       },
     });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     await press(actionTitled(item(v, "a002"), "Stop Task"));
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Stop requested" });
     await waitFor(() => expect(fake!.requests.filter((r) => r.path === "/v1/tasks").length).toBeGreaterThanOrEqual(2));
@@ -172,7 +182,7 @@ describe("the task list", () => {
 
   it("refreshes: asks agentbar to poll, then reads the list again", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") }, "POST /v1/refresh": { status: 202 } });
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     await press(actionTitled(item(v, "a003"), "Refresh"));
     await waitFor(() =>
       expect(fake!.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -272,6 +282,6 @@ describe("the empty views when agentbar cannot help", () => {
     expect(empty.props.title).toBe("agentbar had a problem");
     fake!.routes["GET /v1/tasks"] = { body: example("v1-tasks") };
     await press(actionTitled(empty, "Try Again"));
-    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(9));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
   });
 });

@@ -501,6 +501,40 @@ impl Scenario {
                     "Add an accessible Tooltip component.",
                     &[(-9.0 * HOUR - 800.0, "queued"), (-9.0 * HOUR - 790.0, "in_progress"), (-9.0 * HOUR, "completed")],
                 ),
+            // With the tasks above, every upstream state is present at start-up: queued, idle,
+            // timed out and one this client cannot know (kept verbatim) are these four. None
+            // changes bucket before 340 s, so the first cycle's notifications stay as they are.
+            task("octo-org/design-system", "Add a DatePicker component")
+                .id("b1a7c0de-0108-4000-8000-00000000b008")
+                .session(
+                    "feature",
+                    "Add an accessible DatePicker component.",
+                    &[(-15.0, "queued"), (25.0, "in_progress"), (340.0, "completed")],
+                ),
+            task("acme/mobile-app", "Tighten the content security policy")
+                .id("b1a7c0de-0109-4000-8000-00000000b009")
+                .pull(231, "Tighten the content security policy", true)
+                .session(
+                    "refactor",
+                    "Drop unsafe-inline from the CSP and fix what breaks.",
+                    &[(-2.0 * HOUR - 600.0, "queued"), (-2.0 * HOUR - 590.0, "in_progress"), (-40.0 * 60.0, "idle")],
+                ),
+            task("octo-org/web-app", "Migrate the e2e tests to Playwright")
+                .id("b1a7c0de-0110-4000-8000-00000000b010")
+                .pull(96, "Migrate the e2e tests to Playwright", true)
+                .session_with_error(
+                    "refactor",
+                    "Port the Cypress suite to Playwright.",
+                    &[(-7.0 * HOUR - 900.0, "queued"), (-7.0 * HOUR - 890.0, "in_progress"), (-6.0 * HOUR, "timed_out")],
+                    StepError::Plain("The agent session exceeded its time limit.".to_owned()),
+                ),
+            task("acme/docs-site", "Translate the install guide")
+                .id("b1a7c0de-0111-4000-8000-00000000b011")
+                .session(
+                    "docs",
+                    "Translate docs/install.md into German.",
+                    &[(-12.0 * HOUR - 300.0, "queued"), (-12.0 * HOUR - 290.0, "in_progress"), (-11.0 * HOUR, "awaiting_review")],
+                ),
         ];
         Scenario {
             viewer: Viewer::default(),
