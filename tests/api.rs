@@ -367,6 +367,59 @@ async fn the_event_stream_sends_a_snapshot_then_transitions() {
         .expect("shutdown with an open event stream");
 }
 
+/// The `id:` of every transition event in `seen`, in order.
+fn transition_ids(seen: &str) -> Vec<String> {
+    seen.split("\n\n")
+        .filter(|event| event.contains("event: transition"))
+        .filter_map(|event| event.lines().find_map(|l| l.strip_prefix("id: ")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_gets_the_transitions_it_missed_by_last_event_id() {
+    let h = Harness::start().await;
+    let mut first = h.request(Method::GET, "/v1/events").send().await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut first, &mut seen, "event: snapshot").await;
+    h.sim.advance(90.0).await;
+    read_until(&mut first, &mut seen, "event: transition").await;
+    read_until(&mut first, &mut seen, "\n\n").await;
+    let last_seen = transition_ids(&seen)[0].clone();
+    drop(first);
+
+    // While it is away, more changes happen; another client watches them go by.
+    let mut watcher = h.request(Method::GET, "/v1/events").send().await.unwrap();
+    let mut watched = String::new();
+    read_until(&mut watcher, &mut watched, "event: snapshot").await;
+    h.sim.advance(120.0).await;
+    read_until(&mut watcher, &mut watched, "event: transition").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    read_until(&mut watcher, &mut watched, "\n\n").await;
+    let newest = transition_ids(&watched).last().unwrap().clone();
+
+    let mut back = h
+        .request(Method::GET, "/v1/events")
+        .header("Last-Event-ID", &last_seen)
+        .send()
+        .await
+        .unwrap();
+    let mut replayed = String::new();
+    read_until(&mut back, &mut replayed, &format!("id: {newest}\n")).await;
+    let ids = transition_ids(&replayed);
+    let (prefix, first_seq) = last_seen.rsplit_once('-').unwrap();
+    let first_seq: u64 = first_seq.parse().unwrap();
+    let expected: Vec<String> = (first_seq + 1..)
+        .take(ids.len())
+        .map(|n| format!("{prefix}-{n}"))
+        .collect();
+    assert_eq!(ids, expected, "every missed one, in order, none twice");
+    assert!(replayed.starts_with("event: snapshot"), "{replayed}");
+    tokio::time::timeout(Duration::from_secs(5), h.stop())
+        .await
+        .expect("shutdown with open event streams");
+}
+
 #[tokio::test]
 async fn cc_xml_has_one_project_per_task() {
     let h = Harness::start().await;

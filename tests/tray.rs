@@ -184,7 +184,9 @@ fn log(dirs: &Dirs) -> String {
 }
 
 /// "2 running · 1 needs you · updated 3 s ago" → "2 running · 1 needs you".
+/// (`status` labels demo data "Demo · …"; the menu's status line does not.)
 fn counts_part(status_line: &str) -> &str {
+    let status_line = status_line.strip_prefix("Demo · ").unwrap_or(status_line);
     status_line
         .split(" · updated")
         .next()

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Route names as used in faults and statistics.
-pub const ROUTE_NAMES: [&str; 15] = [
+pub const ROUTE_NAMES: [&str; 16] = [
+    "user",
     "tasks",
     "task",
     "repo_tasks",

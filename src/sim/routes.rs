@@ -38,6 +38,7 @@ pub(crate) fn router(sim: Simulator) -> Router {
             "/agents/repos/{owner}/{repo}/tasks/{task_id}",
             get(one_repo_task),
         )
+        .route("/user", get(authenticated_user))
         .route("/repositories/{id}", get(one_repository))
         .route(
             "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel",
@@ -452,6 +453,28 @@ async fn one_repo_task(
             }
         },
     )
+    .await
+}
+
+/// `GET /user`: the token's owner; a classic or OAuth token's scopes in `X-OAuth-Scopes`.
+async fn authenticated_user(
+    State(sim): State<Simulator>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    upstream(sim, "user", Api::Rest, method, headers, |state, _| {
+        let viewer = &state.scenario.viewer;
+        Reply::ok(json!({
+            "login": viewer.login,
+            "id": viewer.id,
+            "node_id": user_node_id(viewer),
+            "type": "User",
+        }))
+        .with_header(
+            HeaderName::from_static("x-oauth-scopes"),
+            "repo, read:org, workflow".to_owned(),
+        )
+    })
     .await
 }
 

@@ -295,6 +295,28 @@ impl Scenario {
         Ok(())
     }
 
+    /// This scenario played `speed` times as fast on a clock that keeps wall time: every time
+    /// from the epoch on (and the cycle) is divided by `speed`, while history before the epoch
+    /// stays as written. Speed compresses the scenario's waits; it never moves "now", so a
+    /// demo at `--speed 4` dates nothing in the future.
+    pub fn compressed(mut self, speed: f64) -> Scenario {
+        if !speed.is_finite() || speed <= 0.0 || speed == 1.0 {
+            return self;
+        }
+        self.cycle_seconds = self.cycle_seconds.map(|cycle| cycle / speed);
+        let steps = self
+            .tasks
+            .iter_mut()
+            .flat_map(|task| task.sessions.iter_mut())
+            .flat_map(|session| session.steps.iter_mut());
+        for step in steps {
+            if step.at > 0.0 {
+                step.at /= speed;
+            }
+        }
+        self
+    }
+
     /// The demo: a six-minute cycle across five repositories that repeats with fresh ids,
     /// on top of a few finished tasks from hours and days before.
     pub fn builtin() -> Scenario {
@@ -703,6 +725,55 @@ mod tests {
 
     fn example_path() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/scenarios/example.toml")
+    }
+
+    #[test]
+    fn compression_shortens_waits_and_cycles_but_not_history() {
+        let builtin = Scenario::builtin();
+        let fast = builtin.clone().compressed(4.0);
+        assert_eq!(fast.cycle_seconds, builtin.cycle_seconds.map(|c| c / 4.0));
+        let steps = |s: &Scenario| -> Vec<f64> {
+            s.tasks
+                .iter()
+                .flat_map(|t| &t.sessions)
+                .flat_map(|s| &s.steps)
+                .map(|s| s.at)
+                .collect()
+        };
+        for (was, now) in steps(&builtin).into_iter().zip(steps(&fast)) {
+            let expected = if was > 0.0 { was / 4.0 } else { was };
+            assert_eq!(now, expected);
+        }
+        assert!(fast.check().is_ok());
+        assert_eq!(builtin.clone().compressed(1.0), builtin);
+    }
+
+    #[test]
+    fn replays_of_a_repeating_task_never_share_a_title() {
+        let scenario = Scenario::builtin();
+        let cycle = scenario.cycle_seconds.unwrap();
+        let world = super::super::world::world_at(
+            &scenario,
+            cycle * 5.5,
+            &super::super::world::Cancellations::new(),
+        );
+        let mut titles: Vec<String> = world
+            .tasks
+            .iter()
+            .filter(|t| t.archived_at.is_none())
+            .map(|t| {
+                t.pull
+                    .as_ref()
+                    .map(|p| p.title.clone())
+                    .or_else(|| t.name.clone())
+                    .unwrap_or_else(|| t.id.clone())
+            })
+            .collect();
+        let count = titles.len();
+        titles.sort();
+        titles.dedup();
+        assert_eq!(titles.len(), count, "{titles:?}");
+        assert!(titles.iter().any(|t| t.ends_with("(run 6)")), "{titles:?}");
     }
 
     #[test]

@@ -285,7 +285,7 @@ fn task_at(
         let key = format!("{}#{number}", spec.repository);
         PullNow {
             number,
-            title: p.title.clone(),
+            title: replay_title(&p.title, occurrence.cycle),
             draft: p.draft,
             deleted: p.deleted,
             state: p.state,
@@ -296,7 +296,10 @@ fn task_at(
 
     Some(TaskNow {
         id,
-        name: spec.name.clone(),
+        name: spec
+            .name
+            .as_deref()
+            .map(|n| replay_title(n, occurrence.cycle)),
         state: newest.state.clone(),
         created_at: first.created_at,
         updated_at: newest.updated_at,
@@ -305,6 +308,16 @@ fn task_at(
         repository,
         sessions,
     })
+}
+
+/// A replay of a repeating task is another run of the same work: its title says which, so the
+/// list never shows one title many times over.
+fn replay_title(title: &str, cycle: u64) -> String {
+    if cycle == 0 {
+        title.to_owned()
+    } else {
+        format!("{title} (run {})", cycle + 1)
+    }
 }
 
 /// FNV-1a over the parts (with a separator), stable across runs and platforms so that ids in
@@ -443,12 +456,20 @@ mod tests {
         let login_tasks: Vec<_> = world
             .tasks
             .iter()
-            .filter(|t| t.name.as_deref() == Some("Fix the login redirect loop"))
+            .filter(|t| {
+                t.name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("Fix the login redirect loop"))
+            })
             .collect();
         assert_eq!(login_tasks.len(), 2);
         assert_ne!(login_tasks[0].id, login_tasks[1].id);
         assert_eq!(login_tasks[0].state, "completed");
         assert_eq!(login_tasks[1].state, "in_progress");
+        assert_eq!(
+            login_tasks[1].name.as_deref(),
+            Some("Fix the login redirect loop (run 2)")
+        );
         assert_ne!(
             login_tasks[0].sessions[0].workflow_run_id,
             login_tasks[1].sessions[0].workflow_run_id
@@ -468,7 +489,11 @@ mod tests {
             world
                 .tasks
                 .iter()
-                .filter(|t| t.name.as_deref() == Some("Fix the login redirect loop"))
+                .filter(|t| {
+                    t.name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("Fix the login redirect loop"))
+                })
                 .map(|t| t.id.clone())
                 .collect()
         };

@@ -304,6 +304,8 @@ export function decodeEndpoint(value: unknown, path = "", options: DecodeOptions
     token: f.string("token"),
     pid: f.integer("pid"),
     schema_version: f.integer("schema_version"),
+    // Written by newer agents only.
+    demo: f.has("demo") ? f.boolean("demo") : undefined,
   };
 }
 

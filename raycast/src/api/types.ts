@@ -152,6 +152,8 @@ export interface Endpoint {
   token: string;
   pid: number;
   schema_version: number;
+  /** The agent runs against its built-in simulator: demo data, not the user's tasks. */
+  demo?: boolean;
 }
 
 export const LOG_EVENT_KINDS = ["message", "tool", "thinking", "progress", "setup", "error"] as const;
@@ -298,7 +300,7 @@ const taskListFields = [
 ] as const satisfies readonly (keyof TaskList)[];
 export const TASK_LIST_FIELDS: Covers<TaskList, typeof taskListFields> = taskListFields;
 
-const endpointFields = ["url", "token", "pid", "schema_version"] as const satisfies readonly (keyof Endpoint)[];
+const endpointFields = ["url", "token", "pid", "schema_version", "demo"] as const satisfies readonly (keyof Endpoint)[];
 export const ENDPOINT_FIELDS: Covers<Endpoint, typeof endpointFields> = endpointFields;
 
 const stopReplyFields = ["task_id", "workflow_run_id", "status"] as const satisfies readonly (keyof StopReply)[];
