@@ -90,15 +90,17 @@ mkdir -p "$CARGO_HOME" "$XDG_CACHE_HOME" "$cross/bin"
 # x86_64-pc-windows-msvc: zig has no msvc headers (windows.h, malloc.h), so cargo-zigbuild cannot
 # serve it; C for it is compiled by zig against the mingw-w64 headers instead (the objects are
 # COFF either way, and nothing is linked) and archived with zig's lib.exe-compatible tool.
-cat >"$cross/bin/zig-cc-msvc" <<EOF
-#!/bin/sh
-exec "$venv/bin/python3" -m ziglang cc -target x86_64-windows-gnu "\$@"
-EOF
-cat >"$cross/bin/zig-lib" <<EOF
-#!/bin/sh
-exec "$venv/bin/python3" -m ziglang lib "\$@"
-EOF
-chmod +x "$cross/bin/zig-cc-msvc" "$cross/bin/zig-lib"
+# Written to a new file and renamed, so another run of this script (say, one target at a time in
+# parallel) never executes a half-written wrapper.
+write_wrapper() {
+  local path=$cross/bin/$1
+  shift
+  printf '#!/bin/sh\nexec "%s" -m ziglang %s "$@"\n' "$venv/bin/python3" "$*" >"$path.$$"
+  chmod +x "$path.$$"
+  mv -f "$path.$$" "$path"
+}
+write_wrapper zig-cc-msvc cc -target x86_64-windows-gnu
+write_wrapper zig-lib lib
 
 # --- The checks ---------------------------------------------------------------------------------
 # One command line per target; the same arguments for check and clippy.
