@@ -92,15 +92,17 @@ mkdir -p "$CARGO_HOME" "$XDG_CACHE_HOME" "$cross/bin"
 # COFF either way, and nothing is linked) and archived with zig's lib.exe-compatible tool.
 # Written to a new file and renamed, so another run of this script (say, one target at a time in
 # parallel) never executes a half-written wrapper.
+# cc-rs also passes `--target=x86_64-pc-windows-msvc`, which zig cannot parse: the C compiler's
+# wrapper drops it and names the mingw target instead.
 write_wrapper() {
-  local path=$cross/bin/$1
-  shift
-  printf '#!/bin/sh\nexec "%s" -m ziglang %s "$@"\n' "$venv/bin/python3" "$*" >"$path.$$"
+  local path=$cross/bin/$1 body=$2
+  printf '#!/bin/sh\n%s\n' "$body" >"$path.$$"
   chmod +x "$path.$$"
   mv -f "$path.$$" "$path"
 }
-write_wrapper zig-cc-msvc cc -target x86_64-windows-gnu
-write_wrapper zig-lib lib
+write_wrapper zig-cc-msvc 'for arg in "$@"; do shift; case $arg in --target=*) ;; *) set -- "$@" "$arg" ;; esac; done
+exec "'"$venv"'/bin/python3" -m ziglang cc -target x86_64-windows-gnu "$@"'
+write_wrapper zig-lib 'exec "'"$venv"'/bin/python3" -m ziglang lib "$@"'
 
 # --- The checks ---------------------------------------------------------------------------------
 # One command line per target; the same arguments for check and clippy.
