@@ -110,6 +110,13 @@ pub struct LogsArgs {
     /// Only the events' text, without times, titles or colour
     #[arg(long)]
     pub raw: bool,
+    /// Which session's log: its number (1 is the first, see --sessions) or its id; the newest
+    /// by default
+    #[arg(long, value_name = "N|ID")]
+    pub session: Option<String>,
+    /// List the task's sessions instead of showing a log
+    #[arg(long, conflicts_with_all = ["follow", "raw", "session"])]
+    pub sessions: bool,
 }
 
 #[derive(Debug, Args)]

@@ -188,8 +188,9 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
     }
 }
 
-/// `agentbar logs ID`: the task's session log through the running agent's API, followed until the
-/// session ends with `--follow`.
+/// `agentbar logs ID`: the task's session log through the running agent's API (the newest
+/// session, or `--session N|ID`), followed until the session ends with `--follow`, and closed by
+/// the finished task's end state; `--sessions` lists the sessions.
 fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
     let Some(endpoint) = Endpoint::read(&config.state_dir) else {
         eprintln!(
@@ -203,45 +204,134 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         report::LogStyle::Raw
     } else {
         report::LogStyle::Readable {
-            colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            colour: colour_wanted(std::io::IsTerminal::is_terminal(&std::io::stdout())),
         }
     };
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
         .build()?;
+    let task_url = format!("{}/v1/tasks/{}", endpoint.url, url_path_segment(&args.id));
     runtime()?.block_on(async move {
+        if args.sessions {
+            let task = fetch_task(&http, &task_url, &endpoint).await?;
+            let sessions = task.sessions.unwrap_or_default();
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&sessions)?);
+            } else {
+                println!(
+                    "{}",
+                    report::session_table(&sessions, &chrono::Local::now())
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         let mut cursor: Option<String> = None;
         loop {
             let mut request = http
-                .get(format!("{}/v1/tasks/{}/logs", endpoint.url, args.id))
+                .get(format!("{task_url}/logs"))
                 .bearer_auth(&endpoint.token);
             if let Some(cursor) = &cursor {
                 request = request.query(&[("after", cursor)]);
+            }
+            if let Some(session) = &args.session {
+                request = request.query(&[("session", session)]);
             }
             let response = request
                 .send()
                 .await
                 .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
-            if !response.status().is_success() {
-                let status = response.status();
-                let error: serde_json::Value = response.json().await.unwrap_or_default();
-                let message = error["error"]["message"].as_str().unwrap_or("no details");
-                anyhow::bail!("the log cannot be shown ({status}): {message}");
-            }
-            let page: agentbar::logs::wire::LogPageJson = response.json().await?;
+            let page: agentbar::logs::wire::LogPageJson = api_answer(response, "the log").await?;
             if page.reset && cursor.is_some() {
                 eprintln!("agentbar: the log was rewritten upstream; showing it again");
             }
+            let now = chrono::Local::now();
             for event in &page.events {
-                println!("{}", report::log_event(event, style));
+                println!("{}", report::log_event(event, style, &now));
             }
             if !args.follow || page.done {
-                return Ok(ExitCode::SUCCESS);
+                break;
             }
             cursor = Some(page.cursor);
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
+        // The end state of the task, or of the session asked for, closes a finished log.
+        let task = fetch_task(&http, &task_url, &endpoint).await?;
+        let chosen = args.session.as_deref().and_then(|wanted| {
+            let sessions = task.sessions.as_deref().unwrap_or_default();
+            let count = sessions.len();
+            sessions.iter().find(|s| s.id == wanted).or_else(|| {
+                let number = wanted
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=count).contains(n))?;
+                sessions.get(count - number)
+            })
+        });
+        let (state, error, finished_at) = match chosen {
+            Some(session) => (
+                session.state.as_str(),
+                session.error.as_ref().map(|e| e.message.as_str()),
+                session.completed_at.or(session.updated_at),
+            ),
+            None => (
+                task.state.as_str(),
+                task.error.as_ref().map(|e| e.message.as_str()),
+                task.completed_at.or(Some(task.updated_at)),
+            ),
+        };
+        if let Some(line) = report::log_end(state, error, finished_at, style, &chrono::Local::now())
+        {
+            println!("{line}");
+        }
+        Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `GET /v1/tasks/{id}` from the running agent: the task with its sessions.
+async fn fetch_task(
+    http: &reqwest::Client,
+    task_url: &str,
+    endpoint: &Endpoint,
+) -> anyhow::Result<agentbar::wire::WireTask> {
+    let response = http
+        .get(task_url)
+        .bearer_auth(&endpoint.token)
+        .send()
+        .await
+        .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+    let detail: agentbar::wire::WireTaskDetail = api_answer(response, "the task").await?;
+    Ok(detail.task)
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything (no-color.org).
+fn colour_wanted(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// A task id as one URL path segment (ids are opaque text).
+fn url_path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The JSON of a successful answer, or the API's own error message.
+async fn api_answer<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> anyhow::Result<T> {
+    let status = response.status();
+    if !status.is_success() {
+        let error: serde_json::Value = response.json().await.unwrap_or_default();
+        let message = error["error"]["message"].as_str().unwrap_or("no details");
+        anyhow::bail!("{what} cannot be shown ({status}): {message}");
+    }
+    Ok(response.json().await?)
 }
 
 /// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input.

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use agentbar::logs::{Event, EventKind, LogFollower, ToolInput, parse_log};
+use agentbar::logs::{Event, EventKind, LogFollower, ToolInput, UserMessage, parse_log};
 
 fn real_sample(name: &str) -> Option<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/copilot-logs");
@@ -301,11 +301,7 @@ fn own_fixture_a_complete_session() {
         ]
     );
     assert_eq!(tools_without_output(&events), Vec::<&str>::new());
-    assert!(
-        events[2]
-            .body
-            .starts_with("$ cd /home/runner/work/widget/widget && cargo metadata")
-    );
+    assert!(events[2].body.starts_with("$ cd . && cargo metadata"));
     assert_eq!(events[9].body, "- [x] Add --version\n- [x] Test it");
     assert_eq!(events[11].body, "Adds `--version` via clap.");
     assert_eq!(events[0].at.unwrap().timestamp_millis(), 1760000000123);
@@ -372,4 +368,136 @@ fn own_fixture_a_failed_session_with_breakage_and_secrets() {
     ] {
         assert!(!all.contains(secret), "{secret} leaked");
     }
+}
+
+/// The line kinds GitHub's own log viewer reads besides chunks: the user's prompt and a
+/// follow-up (`role: user`, `created` as a string), `role: tool` results joined to their calls,
+/// a subagent's run (`agentId`, bracketed and named by its setup steps), Windows runner paths,
+/// `reasoning_opaque` (skipped), tools named in plain words, and credentials redacted.
+#[test]
+fn own_fixture_user_follow_ups_tool_results_a_subagent_and_windows_paths() {
+    let body = own_fixture("subagent-followup-windows.txt");
+    let events = parse_log(&body);
+    assert_well_formed(&events);
+    assert_eq!(
+        summary(&events),
+        [
+            (
+                "message",
+                "Prompt: Find the TODO comments in src and list them in TODO.md"
+            ),
+            ("setup", "Set up: Start 'github-mcp-server' MCP server"),
+            ("message", "I'll look at the sources first."),
+            // Its result came on a `role: tool` line of its own.
+            ("tool", "PowerShell: List the sources"),
+            ("tool", "Search: TODO in src"),
+            ("setup", "▶️ Begin subagent: reviewer"),
+            (
+                "message",
+                "Subagent prompt: Review src/parser.rs for edge cases"
+            ),
+            ("message", "Reading the parser now."),
+            (
+                "tool",
+                "Fetch https://doc.rust-lang.org/std/primitive.str.html"
+            ),
+            ("tool", "Apply patch to src/parser.rs"),
+            ("setup", "⏹️ End subagent"),
+            // The main agent's `task` call, answered once the subagent ended.
+            ("tool", "Subagent: Review the parser"),
+            (
+                "message",
+                "Follow-up: Please also handle FIXME comments. My deploy key is [redacted: github token], use it to …"
+            ),
+            ("thinking", "Reasoning"),
+            ("tool", "Create TODO.md"),
+            ("progress", "Progress update: List TODO and FIXME comments"),
+            (
+                "message",
+                "I listed the TODO and FIXME comments in TODO.md."
+            ),
+            ("message", "Pull request: List TODO and FIXME comments"),
+        ]
+    );
+    assert_eq!(tools_without_output(&events), Vec::<&str>::new());
+    assert!(events.iter().all(|e| e.kind != EventKind::Error));
+
+    // The user's own words are marked: the first is the prompt, the later one a follow-up; the
+    // main agent's instructions to its subagent are not the user's.
+    let users: Vec<(u64, Option<UserMessage>)> = events.iter().map(|e| (e.seq, e.user)).collect();
+    assert_eq!(users[0], (1, Some(UserMessage::Prompt)));
+    assert_eq!(users[12], (13, Some(UserMessage::FollowUp)));
+    assert_eq!(
+        users.iter().filter(|(_, user)| user.is_some()).count(),
+        2,
+        "{users:?}"
+    );
+    // `created` given as a string, in seconds and in milliseconds.
+    assert_eq!(events[0].at.unwrap().timestamp(), 1764495000);
+    assert_eq!(events[13].at.unwrap().timestamp(), 1764495101);
+
+    // The subagent's run: every event from its opening step to its closing one, named.
+    let agents: Vec<Option<(&str, Option<&str>)>> = events
+        .iter()
+        .map(|e| e.agent.as_ref().map(|a| (a.id.as_str(), a.name.as_deref())))
+        .collect();
+    let reviewer = Some(("agent-7", Some("reviewer")));
+    assert_eq!(&agents[5..=10], &[reviewer; 6]);
+    assert!(agents[..5].iter().all(Option::is_none), "{agents:?}");
+    assert!(agents[11..].iter().all(Option::is_none), "{agents:?}");
+
+    // `role: tool` results joined their calls: the call's input, the line's content.
+    let powershell = events[3].tool.as_ref().unwrap();
+    assert_eq!(powershell.name, "powershell");
+    assert_eq!(powershell.id.as_deref(), Some("ps-1"));
+    assert_eq!(
+        powershell.output.as_deref(),
+        Some("Directory: D:\\a\\widgets\\widgets\\src\n\nlib.rs\nparser.rs")
+    );
+    assert_eq!(events[3].at.unwrap().timestamp(), 1764495022);
+
+    // Runner paths (Windows and, in a diff, Linux) are gone from bodies; tool data keeps them.
+    assert_eq!(
+        events[3].body,
+        "$ Get-ChildItem src -Recurse\nDirectory: src\n\nlib.rs\nparser.rs"
+    );
+    assert_eq!(events[4].body, "src/parser.rs:12: // TODO: handle tabs");
+    assert_eq!(
+        events[9].body,
+        "Done!\ndiff --git a/src/parser.rs b/src/parser.rs\n--- a/src/parser.rs\n+++ b/src/parser.rs"
+    );
+    assert_eq!(events[14].body, "Created file TODO.md");
+    assert_eq!(
+        events[15].body,
+        "- [x] Find TODO and FIXME in src\n- [x] Write TODO.md"
+    );
+    assert!(events.iter().all(|e| !e.body.contains("D:\\a\\")
+        && !e.body.contains("/home/runner/")
+        && !e.title.contains("D:\\a\\")));
+
+    // `reasoning_opaque` is never shown; the readable reasoning is.
+    assert_eq!(events[13].body, "FIXME too; never use a pasted token.");
+    let all = format!("{events:?}");
+    assert!(!all.contains("opaque"), "{all}");
+
+    // Credentials are gone from every field, the user's follow-up and a push URL included.
+    for secret in ["ghp_0123456789", "zzUrlSecret"] {
+        assert!(!all.contains(secret), "{secret} leaked");
+    }
+    assert!(events[12].body.contains("[redacted: github token]"));
+    assert!(
+        events[15]
+            .tool
+            .as_ref()
+            .unwrap()
+            .output
+            .as_deref()
+            .unwrap()
+            .contains("[redacted: password]")
+    );
+
+    let mut follower = LogFollower::new();
+    follower.update(&body);
+    assert!(follower.is_done(), "the PR summary and [DONE] end the log");
+    assert_follow_matches_parse(&body);
 }

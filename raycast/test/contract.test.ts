@@ -156,6 +156,59 @@ describe("the other documents", () => {
     expect(decodeApiError("text")).toBeNull();
   });
 
+  it("the logs page as served, with a subagent's event and the user's follow-up", () => {
+    const served = {
+      events: [
+        {
+          seq: 1,
+          kind: "message",
+          title: "Prompt: Find TODOs",
+          body: "Find TODOs",
+          at: "2026-11-30T10:00:00Z",
+          user: "prompt",
+        },
+        {
+          seq: 2,
+          kind: "tool",
+          title: "Fetch https://example.com",
+          body: "page",
+          at: null,
+          tool: { id: "t1", name: "web_fetch", input: { url: "https://example.com" }, output: "page" },
+          agent: { id: "agent-7", name: "reviewer" },
+        },
+        {
+          seq: 3,
+          kind: "tool",
+          title: "View",
+          body: "Arguments (not valid JSON): {oops",
+          at: null,
+          tool: { id: null, name: "view", input: "{oops", input_unparsed: true, output: null },
+        },
+      ],
+      cursor: "c1.0.3",
+      done: true,
+      reset: false,
+    };
+    const page = decodeLogPage(served, "", { strict: true });
+    expect(page.events[0].user).toBe("prompt");
+    expect(page.events[1].agent).toEqual({ id: "agent-7", name: "reviewer" });
+    expect(page.events[1].tool).toEqual({
+      name: "web_fetch",
+      input: '{\n  "url": "https://example.com"\n}',
+      output: "page",
+    });
+    expect(page.events[2].tool).toEqual({ name: "view", input: "{oops", output: "" });
+    expect(page.reset).toBe(false);
+    expect(() =>
+      decodeLogPage({ ...served, events: [{ ...served.events[0], user: "someone" }] }, "", { strict: true }),
+    ).toThrow(/events\[0\]\.user/);
+    // The OpenAPI document names every field the decoder reads.
+    const event = flatten(schemas.LogEvent).properties;
+    for (const key of ["seq", "kind", "title", "body", "at", "tool", "agent", "user"])
+      expect(event).toHaveProperty(key);
+    expect(flatten(schemas.LogPage).properties).toHaveProperty("reset");
+  });
+
   it("the logs page of SPEC §2.3 (not served yet: 501)", () => {
     const page = {
       events: [

@@ -6,7 +6,15 @@ import { AgentbarError } from "../src/api/errors";
 import type { LogEvent, Task, TaskList } from "../src/api/types";
 import { bucketAppearance, logKindAppearance } from "../src/helpers/appearance";
 import { ageText, durationText, exactTime, rowTime } from "../src/helpers/format";
-import { eventMarkdown, followSelection, INITIAL_LOGS_STATE, mergeLogPage } from "../src/helpers/logs";
+import {
+  agentLabel,
+  eventMarkdown,
+  followSelection,
+  groupRuns,
+  INITIAL_LOGS_STATE,
+  mergeLogPage,
+  userLabel,
+} from "../src/helpers/logs";
 import {
   ACTIVE_REFRESH_MS,
   describeProblem,
@@ -217,6 +225,36 @@ describe("logs", () => {
     expect(state).toMatchObject({ cursor: "c3", done: true });
     // A page without a cursor keeps the one we had.
     expect(mergeLogPage(state, { events: [], cursor: null, done: true }).cursor).toBe("c3");
+  });
+
+  it("starts over when a page says the log was rewritten", () => {
+    const state = mergeLogPage(INITIAL_LOGS_STATE, { events: [event(1), event(2)], cursor: "c1.0.2", done: false });
+    const reset = mergeLogPage(state, { events: [event(3)], cursor: "c1.1.3", done: false, reset: true });
+    expect(reset.events.map((e) => e.seq)).toEqual([3]);
+  });
+
+  it("groups each subagent's run and names it once known", () => {
+    const a = { id: "a7", name: null };
+    const named = { id: "a7", name: "reviewer" };
+    const runs = groupRuns([
+      event(1),
+      event(2, { agent: a }),
+      event(3, { agent: named }),
+      event(4, { agent: { id: "b1", name: null } }),
+      event(5),
+      event(6),
+    ]);
+    expect(runs.map((r) => [r.agent?.id ?? null, r.events.map((e) => e.seq)])).toEqual([
+      [null, [1]],
+      ["a7", [2, 3]],
+      ["b1", [4]],
+      [null, [5, 6]],
+    ]);
+    expect(agentLabel(runs[1].agent!)).toBe("Subagent: reviewer");
+    expect(agentLabel(runs[2].agent!)).toBe("Subagent: b1");
+    expect(userLabel(event(1, { user: "prompt" }))).toBe("You");
+    expect(userLabel(event(1, { user: "follow_up" }))).toBe("You (follow-up)");
+    expect(userLabel(event(1))).toBeUndefined();
   });
 
   it("follows the newest event only when the newest was selected", () => {

@@ -116,4 +116,41 @@ describe("the logs view", () => {
     await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2", "event-3"]), 8000);
     expect(selected(v)).toBe("event-1");
   }, 15_000);
+
+  it("titles a subagent's run as its own section and marks the user's prompt and follow-up", async () => {
+    const reviewer = { id: "agent-7", name: "reviewer" };
+    const v = await open(finished, {
+      [`GET /v1/tasks/${finished.id}/logs`]: {
+        body: {
+          events: [
+            { ...event(1), title: "Prompt: Find the TODOs", user: "prompt", at: "2026-11-30T10:00:00Z" },
+            { ...event(2, "tool"), tool: { id: "t", name: "task", input: { description: "Review" }, output: "ok" } },
+            { ...event(3, "setup"), title: "▶️ Begin subagent: reviewer", agent: reviewer },
+            {
+              ...event(4, "tool"),
+              agent: reviewer,
+              tool: { id: "f", name: "web_fetch", input: "{oops", input_unparsed: true, output: null },
+            },
+            { ...event(5), title: "Follow-up: Also FIXME", user: "follow_up" },
+          ],
+          cursor: "c1.0.5",
+          done: true,
+          reset: false,
+        },
+      },
+    });
+    await waitFor(() => expect(ids(v)).toEqual(["event-1", "event-2", "event-3", "event-4", "event-5"]));
+    const sections = all(v, "List.Section");
+    expect(sections.map((s) => s.props.title)).toEqual([undefined, "Subagent: reviewer", undefined]);
+    expect(all(sections[1], "List.Item").map((i) => i.props.id)).toEqual(["event-3", "event-4"]);
+    const items = all(v, "List.Item");
+    expect(items[0].props.accessories).toEqual([{ tag: { value: "You", color: "color:Blue" } }]);
+    expect(items[0].props.icon.value.source).toBe("icon:Person");
+    expect(items[4].props.accessories[0].tag.value).toBe("You (follow-up)");
+    expect(items[1].props.accessories).toBeUndefined();
+    // The subagent's events say whose they are; the tool input reads as JSON or as its raw text.
+    expect(one(items[3], "List.Item.Detail").props.markdown).toContain("*Subagent: reviewer*");
+    expect(one(items[3], "List.Item.Detail").props.markdown).toContain("{oops");
+    expect(one(items[1], "List.Item.Detail").props.markdown).toContain('"description": "Review"');
+  });
 });

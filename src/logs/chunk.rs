@@ -1,5 +1,7 @@
-//! The upstream shape of one log line's JSON: an OpenAI-style `chat.completion.chunk`, decoded
-//! leniently (every field optional) because the log is written by several producers.
+//! The upstream shape of one log line's JSON: an OpenAI-style `chat.completion.chunk`, or a plain
+//! message (`{"role": "user" | "tool", "content", "tool_call_id"}`), decoded leniently (every
+//! field optional) because the log is written by several producers. Unknown fields, such as
+//! `delta.reasoning_opaque` (not readable), are ignored.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
@@ -17,6 +19,18 @@ pub(crate) struct ChunkDto {
     /// Some producers write an error object instead of choices.
     #[serde(default)]
     pub error: Option<Value>,
+    /// A plain message line's author: `user` (a prompt) or `tool` (a result on its own).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// A plain message line's text: a string, or OpenAI-style parts `[{type, text}]`.
+    #[serde(default)]
+    pub content: Option<Value>,
+    /// The call a `role: tool` line answers.
+    #[serde(default)]
+    pub tool_call_id: Option<Value>,
+    /// Entries with the same `agentId` belong to one subagent.
+    #[serde(default, rename = "agentId")]
+    pub agent_id: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +69,38 @@ pub(crate) struct FunctionDto {
     /// A JSON document in a string, as the format says; an object is accepted too.
     #[serde(default)]
     pub arguments: Option<Value>,
+}
+
+/// The text of a plain message's `content`: a string, or the `text` of each part, joined.
+pub(crate) fn content_text(content: Option<Value>) -> Option<String> {
+    match content? {
+        Value::String(text) => Some(text),
+        Value::Array(parts) => {
+            let texts: Vec<String> = parts
+                .into_iter()
+                .filter_map(|part| match part {
+                    Value::String(text) => Some(text),
+                    Value::Object(mut fields) => match fields.remove("text") {
+                        Some(Value::String(text)) => Some(text),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("\n"))
+        }
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// An id given as a string or a number; `None` when empty or of another kind.
+pub(crate) fn id_text(id: Option<Value>) -> Option<String> {
+    match id? {
+        Value::String(text) if !text.trim().is_empty() => Some(text),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
 }
 
 /// `created` as a time: seconds or milliseconds since the epoch, as a number or numeric string.

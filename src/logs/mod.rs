@@ -10,7 +10,8 @@
 //!
 //! - `chunk`: the upstream chunk shape, decoded leniently; `created` in s or ms.
 //! - [`parse`]: lines → events (pairing tool calls by id; the decisions are listed there).
-//! - `title`: titles in plain words, runner path prefixes stripped.
+//! - `title`: titles in plain words, runner path prefixes (Linux and Windows) stripped from
+//!   titles and bodies (tool input and output keep them, for scripts).
 //! - [`redact`](mod@redact): the credential patterns.
 //! - [`follow`]: incremental following, generations, cursors.
 //! - [`wire`]: the JSON shape of events and pages for the loopback API and `--json`.
@@ -32,7 +33,8 @@ pub use redact::redact;
 /// What an event is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
-    /// Something the agent said (including the closing PR summary).
+    /// Something the agent said (including the closing PR summary), or the user's prompt or
+    /// follow-up (then [`Event::user`] says so).
     Message,
     /// A tool call with its result.
     Tool,
@@ -74,6 +76,37 @@ pub struct Event {
     pub at: Option<DateTime<Utc>>,
     /// The call behind `tool`, `thinking` (from `think`), `progress` and `setup` events.
     pub tool: Option<ToolCall>,
+    /// The subagent whose run this event belongs to (entries with `agentId`); none for the main
+    /// agent.
+    pub agent: Option<Agent>,
+    /// Set on the `message` events that are the user's own words (`role: user` lines).
+    pub user: Option<UserMessage>,
+}
+
+/// A subagent, from the `agentId` its entries carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agent {
+    pub id: String,
+    /// From the "▶️ Begin subagent: NAME" step that opened its run, once seen.
+    pub name: Option<String>,
+}
+
+/// Which of the user's messages a `message` event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserMessage {
+    /// The first: the task's prompt.
+    Prompt,
+    /// Any later one (a comment on the pull request, a follow-up request).
+    FollowUp,
+}
+
+impl UserMessage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserMessage::Prompt => "prompt",
+            UserMessage::FollowUp => "follow_up",
+        }
+    }
 }
 
 /// A tool call as the log recorded it (redacted).

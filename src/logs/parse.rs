@@ -16,16 +16,26 @@
 //! - A line that is not JSON (or not a chunk) becomes an `error` event and is counted; parsing
 //!   goes on with the next line. SSE fields (`event:`, `id:`, `retry:`, `: comment`) are ignored.
 //! - Empty assistant messages (the empty final `stop` of some logs) produce no event.
+//! - A plain `{"role": "user"}` line is a `message` marked as the user's: the first one the
+//!   prompt, later ones follow-ups. One that carries `agentId` is the main agent's instructions
+//!   to a subagent: a message of that subagent, not marked as the user's.
+//! - A plain `{"role": "tool", "tool_call_id"}` line is the result of the issued call with that
+//!   id; with no such call waiting it is shown on its own as a tool result.
+//! - `agentId` on any entry puts its events in that subagent's run (`Event::agent`); the
+//!   "▶️ Begin subagent: NAME" setup step names it for the events that follow.
+//! - A line holding a bare JSON entry (no `data:` prefix) is read like a `data:` line.
+//! - Runner path prefixes are stripped from every title and body; tool input and output keep
+//!   them.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::chunk::{ChunkDto, ToolCallDto, created_at};
+use super::chunk::{ChunkDto, ToolCallDto, content_text, created_at, id_text};
 use super::redact::{redact, redact_json, redact_owned};
-use super::title::{Args, message_title, shorten, strip_runner_paths, tool_title};
-use super::{Event, EventKind, ToolCall, ToolInput};
+use super::title::{Args, message_title, shorten, strip_runner_paths, subagent_marker, tool_title};
+use super::{Agent, Event, EventKind, ToolCall, ToolInput, UserMessage};
 
 /// How much of an unreadable line an `error` event quotes.
 const EXCERPT_CHARS: usize = 300;
@@ -39,6 +49,8 @@ pub struct PendingTool {
     pub title: String,
     pub input: ToolInput,
     pub issued_at: Option<DateTime<Utc>>,
+    /// The subagent that issued it, if any.
+    pub agent: Option<Agent>,
 }
 
 /// Turns log lines into events, one line at a time.
@@ -58,6 +70,12 @@ pub(crate) struct Assembler {
     summary_in_chunk: bool,
     pub(crate) chunks: usize,
     pub(crate) malformed: usize,
+    /// The subagent of the entry being read.
+    agent: Option<Agent>,
+    /// Subagent names by (redacted) `agentId`, from their "Begin subagent" steps.
+    agent_names: HashMap<String, String>,
+    /// The user's messages read so far (the first is the prompt).
+    user_messages: usize,
 }
 
 impl Assembler {
@@ -73,6 +91,9 @@ impl Assembler {
             summary_in_chunk: false,
             chunks: 0,
             malformed: 0,
+            agent: None,
+            agent_names: HashMap::new(),
+            user_messages: 0,
         }
     }
 
@@ -90,11 +111,15 @@ impl Assembler {
 
     /// Handles one line (without its `\n`).
     pub(crate) fn line(&mut self, raw: &str, out: &mut Vec<Event>) {
+        self.agent = None;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.trim().is_empty() {
             return;
         }
-        let Some(data) = line.strip_prefix("data:") else {
+        let Some(data) = line
+            .strip_prefix("data:")
+            .or_else(|| line.trim_start().starts_with('{').then_some(line))
+        else {
             if !is_sse_field(line) {
                 self.ended = false;
                 self.unreadable("Unreadable log line", None, line, out);
@@ -129,9 +154,11 @@ impl Assembler {
         pending.sort_by_key(|(order, _)| *order);
         let count = pending.len();
         for (_, call) in pending {
-            let event = self.tool_event(Some(call.id), call.name, call.input, None, call.issued_at);
+            let at = call.issued_at;
+            let event = self.answered(call, None, at);
             out.push(event);
         }
+        self.agent = None;
         count
     }
 
@@ -153,6 +180,29 @@ impl Assembler {
 
     fn chunk(&mut self, chunk: ChunkDto, out: &mut Vec<Event>) {
         let at = created_at(chunk.created.as_ref());
+        self.agent = id_text(chunk.agent_id).map(|id| {
+            let id = redact_owned(id);
+            let name = self.agent_names.get(&id).cloned();
+            Agent { id, name }
+        });
+        match chunk.role.as_deref() {
+            Some("user") => {
+                if let Some(text) = content_text(chunk.content).filter(|t| !t.trim().is_empty()) {
+                    self.user_message(text, at, out);
+                }
+            }
+            Some("tool") => {
+                let id = id_text(chunk.tool_call_id).map(redact_owned);
+                let output = content_text(chunk.content).unwrap_or_default();
+                self.tool_result(id, redact_owned(output), at, out);
+            }
+            Some("assistant") if chunk.choices.is_none() => {
+                if let Some(text) = content_text(chunk.content).filter(|t| !t.trim().is_empty()) {
+                    self.message(text, false, at, out);
+                }
+            }
+            _ => {}
+        }
         if let Some(error) = chunk.error.filter(|e| !e.is_null()) {
             let message = match &error {
                 Value::String(s) => s.clone(),
@@ -220,6 +270,52 @@ impl Assembler {
         out.push(event);
     }
 
+    /// A `role: user` line: the user's prompt or follow-up, or (with `agentId`) a subagent's
+    /// instructions.
+    fn user_message(&mut self, text: String, at: Option<DateTime<Utc>>, out: &mut Vec<Event>) {
+        let text = redact_owned(text);
+        let line = message_title(&text);
+        let (title, user) = if self.agent.is_some() {
+            (format!("Subagent prompt: {line}"), None)
+        } else {
+            self.user_messages += 1;
+            if self.user_messages == 1 {
+                (format!("Prompt: {line}"), Some(UserMessage::Prompt))
+            } else {
+                (format!("Follow-up: {line}"), Some(UserMessage::FollowUp))
+            }
+        };
+        let mut event = self.event(EventKind::Message, shorten(&title), text, at, None);
+        event.user = user;
+        out.push(event);
+    }
+
+    /// A `role: tool` line: the result of the waiting call with its id, or a result on its own.
+    fn tool_result(
+        &mut self,
+        id: Option<String>,
+        output: String,
+        at: Option<DateTime<Utc>>,
+        out: &mut Vec<Event>,
+    ) {
+        let issued = id.as_ref().and_then(|id| self.pending.remove(id));
+        let event = match issued {
+            Some((_, issued)) => self.answered(issued, Some(output), at),
+            None => {
+                let agent = self.agent.clone();
+                self.tool_event(
+                    id,
+                    String::new(),
+                    ToolInput::Json(Value::Null),
+                    Some(output),
+                    at,
+                    agent,
+                )
+            }
+        };
+        out.push(event);
+    }
+
     fn call(
         &mut self,
         call: ToolCallDto,
@@ -234,12 +330,11 @@ impl Assembler {
         match (id, output) {
             (Some(id), Some(output)) => {
                 let event = match self.pending.remove(&id) {
-                    Some((_, issued)) => {
-                        self.tool_event(Some(id), issued.name, issued.input, Some(output), at)
-                    }
+                    Some((_, issued)) => self.answered(issued, Some(output), at),
                     None => {
                         let input = tool_input(function.arguments);
-                        self.tool_event(Some(id), name, input, Some(output), at)
+                        let agent = self.agent.clone();
+                        self.tool_event(Some(id), name, input, Some(output), at, agent)
                     }
                 };
                 out.push(event);
@@ -256,16 +351,28 @@ impl Assembler {
                         title,
                         input,
                         issued_at: at,
+                        agent: self.agent.clone(),
                     };
                     self.pending.insert(id, (self.issued, pending));
                 }
             }
             (None, output) => {
                 let input = tool_input(function.arguments);
-                let event = self.tool_event(None, name, input, output, at);
+                let agent = self.agent.clone();
+                let event = self.tool_event(None, name, input, output, at, agent);
                 out.push(event);
             }
         }
+    }
+
+    /// The event of an issued call, now answered with `output` (or closed without one).
+    fn answered(
+        &mut self,
+        call: PendingTool,
+        output: Option<String>,
+        at: Option<DateTime<Utc>>,
+    ) -> Event {
+        self.tool_event(Some(call.id), call.name, call.input, output, at, call.agent)
     }
 
     fn tool_event(
@@ -275,22 +382,32 @@ impl Assembler {
         input: ToolInput,
         output: Option<String>,
         at: Option<DateTime<Utc>>,
+        mut agent: Option<Agent>,
     ) -> Event {
         let args = args_of(&input);
         let title = tool_title(&name, &args);
         let kind = match name.as_str() {
             "think" => EventKind::Thinking,
             "report_progress" => EventKind::Progress,
-            "run_setup" => EventKind::Setup,
+            "run_setup" | "run_custom_setup_step" => EventKind::Setup,
             _ => EventKind::Tool,
         };
+        if kind == EventKind::Setup
+            && let Some(agent) = agent.as_mut()
+            && let Some(step) = args.text("name")
+            && let Some(subagent) = subagent_marker(&step).filter(|n| !n.is_empty())
+        {
+            agent.name = Some(subagent.to_owned());
+            self.agent_names
+                .insert(agent.id.clone(), subagent.to_owned());
+        }
         let main = match kind {
             EventKind::Thinking => args.text("thought").or_else(|| output.clone()),
             EventKind::Progress => args
                 .text("prDescription")
                 .filter(|d| !d.trim().is_empty())
                 .or_else(|| output.clone()),
-            _ if name == "bash" => {
+            _ if name == "bash" || name == "powershell" => {
                 let command = args.text("command").map(|c| format!("$ {c}"));
                 match (command, &output) {
                     (Some(command), Some(output)) => Some(format!("{command}\n{output}")),
@@ -311,7 +428,9 @@ impl Assembler {
             input,
             output,
         };
-        self.event(kind, title, body, at, Some(tool))
+        let mut event = self.event(kind, title, body, at, Some(tool));
+        event.agent = agent;
+        event
     }
 
     fn event(
@@ -327,11 +446,21 @@ impl Assembler {
         Event {
             seq,
             kind,
-            title,
-            body,
+            title: without_runner_paths(title),
+            body: without_runner_paths(body),
             at,
             tool,
+            agent: self.agent.clone(),
+            user: None,
         }
+    }
+}
+
+/// `text` with runner path prefixes stripped, reusing it when there are none.
+fn without_runner_paths(text: String) -> String {
+    match strip_runner_paths(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(stripped) => stripped,
     }
 }
 
@@ -658,5 +787,66 @@ mod tests {
         let (events, _) = run(&[r#"data: {"error":{"message":"rate limited"}}"#]);
         assert_eq!(summary(&events), vec![(EventKind::Error, "Upstream error")]);
         assert_eq!(events[0].body, "rate limited");
+    }
+
+    #[test]
+    fn plain_message_lines_and_opaque_reasoning() {
+        let (events, assembler) = run(&[
+            // A bare entry (no `data:`), content as parts.
+            r#"{"role":"user","content":[{"type":"text","text":"Fix the build"}],"created":"1764495000"}"#,
+            r#"data: {"role":"system","content":"You are a coding agent."}"#,
+            r#"data: {"choices":[{"delta":{"reasoning_opaque":"gAAAA-opaque"}}]}"#,
+            // A result whose call was never seen is shown on its own.
+            r#"data: {"role":"tool","tool_call_id":"lost","content":"exit 0"}"#,
+            r#"data: {"role":"assistant","content":"Done."}"#,
+            r#"data: {"agentId":"a1","role":"user","content":"Check the tests"}"#,
+            "not json at all",
+            r#"data: {"role":"user","content":"And the docs"}"#,
+        ]);
+        assert_eq!(
+            summary(&events),
+            vec![
+                (EventKind::Message, "Prompt: Fix the build"),
+                (EventKind::Tool, "Tool"),
+                (EventKind::Message, "Done."),
+                (EventKind::Message, "Subagent prompt: Check the tests"),
+                (EventKind::Error, "Unreadable log line"),
+                (EventKind::Message, "Follow-up: And the docs"),
+            ]
+        );
+        let users: Vec<_> = events.iter().map(|e| e.user).collect();
+        assert_eq!(
+            users,
+            [
+                Some(UserMessage::Prompt),
+                None,
+                None,
+                None,
+                None,
+                Some(UserMessage::FollowUp)
+            ]
+        );
+        assert_eq!(
+            events[1].tool.as_ref().unwrap().output.as_deref(),
+            Some("exit 0")
+        );
+        assert_eq!(events[1].tool.as_ref().unwrap().id.as_deref(), Some("lost"));
+        assert_eq!(events[3].agent.as_ref().map(|a| a.id.as_str()), Some("a1"));
+        // The subagent's id does not stick to the lines that follow.
+        assert_eq!(events[4].agent, None);
+        assert_eq!(events[5].agent, None);
+        assert_eq!(events[0].at.unwrap().timestamp(), 1764495000);
+        assert_eq!(assembler.malformed, 1);
+    }
+
+    #[test]
+    fn a_subagent_call_keeps_its_agent_when_answered_by_a_plain_line() {
+        let (events, _) = run(&[
+            r#"data: {"agentId":"a1","choices":[{"delta":{"tool_calls":[{"id":"v","function":{"name":"view","arguments":"{\"path\":\"D:\\\\a\\\\r\\\\r\\\\x.rs\"}"}}]}}]}"#,
+            r#"data: {"role":"tool","tool_call_id":"v","content":"fn main() {}"}"#,
+        ]);
+        assert_eq!(summary(&events), vec![(EventKind::Tool, "View x.rs")]);
+        assert_eq!(events[0].agent.as_ref().map(|a| a.id.as_str()), Some("a1"));
+        assert_eq!(events[0].body, "fn main() {}");
     }
 }

@@ -1,5 +1,6 @@
-//! Plain-words titles for tool calls ("Bash: list sources", "Edit src/x.rs", "View src") and the
-//! display of runner paths without their `/home/runner/work/<repo>/<repo>/` prefix.
+//! Plain-words titles for tool calls ("Bash: list sources", "Edit src/x.rs", "Search: TODO in
+//! src") and the display of runner paths without their checkout prefix: Linux runners check out
+//! into `/home/runner/work/<repo>/<repo>/`, Windows runners into `D:\a\<repo>\<repo>\`.
 
 use std::borrow::Cow;
 
@@ -63,11 +64,7 @@ fn lenient_string_field(raw: &str, key: &str) -> Option<String> {
 pub(crate) fn tool_title(name: &str, args: &Args<'_>) -> String {
     let path = || args.non_empty("path").map(|p| display_path(&p));
     let title = match name {
-        "bash" => match (args.non_empty("description"), args.non_empty("command")) {
-            (Some(description), _) => format!("Bash: {description}"),
-            (None, Some(command)) => format!("Bash: {}", strip_runner_paths(&command)),
-            (None, None) => "Bash".to_owned(),
-        },
+        "bash" => shell_title("Bash", args),
         "view" => match path() {
             Some(p) if p == "." => "View repository root".to_owned(),
             Some(p) => match view_range(args) {
@@ -91,17 +88,145 @@ pub(crate) fn tool_title(name: &str, args: &Args<'_>) -> String {
             Some(message) => format!("Progress update: {}", first_line(&message)),
             None => "Progress update".to_owned(),
         },
-        "run_setup" => match args.non_empty("name") {
+        "run_setup" | "run_custom_setup_step" => match args.non_empty("name") {
+            // The subagent brackets ("▶️ Begin subagent: …", "⏹️ End subagent") read as they are.
+            Some(step) if subagent_marker(&step).is_some() || is_subagent_end(&step) => step,
             Some(step) => format!("Set up: {step}"),
             None => "Set up".to_owned(),
         },
         "codeql_checker" => "CodeQL security check".to_owned(),
-        other => match other.strip_suffix("_bash") {
-            Some(verb) => session_tool_title(verb, args),
-            None => unknown_tool_title(other, args),
+        "powershell" => shell_title("PowerShell", args),
+        "list_bash" => "List bash sessions".to_owned(),
+        "list_powershell" => "List PowerShell sessions".to_owned(),
+        "grep" | "rg" => search_title("Search", args),
+        "glob" => search_title("Find files", args),
+        "web_search" => with_detail("Web search", args.non_empty("query")),
+        "web_fetch" => match args.non_empty("url") {
+            Some(url) => format!("Fetch {}", first_line(&url)),
+            None => "Fetch".to_owned(),
+        },
+        "apply_patch" => patch_title(args),
+        "skill" => with_detail("Skill", first_of(args, &["skill", "name", "skill_name"])),
+        "task" => with_detail(
+            "Subagent",
+            first_of(args, &["description", "name", "agent_type", "prompt"]),
+        ),
+        "commit_changes" => with_detail(
+            "Commit",
+            first_of(args, &["commitMessage", "message", "commit_message"]),
+        ),
+        "create_pull_request" => with_detail("Create pull request", args.non_empty("title")),
+        "code_review" => "Code review".to_owned(),
+        "parallel_validation" => "Parallel validation".to_owned(),
+        "store_memory" => with_detail("Remember", first_of(args, &["subject", "fact", "memory"])),
+        "reply_to_comment" => with_detail("Reply to comment", first_of(args, &["reply", "body"])),
+        other => match (
+            other.strip_suffix("_bash"),
+            other.strip_suffix("_powershell"),
+        ) {
+            (Some(verb), _) => session_tool_title(verb, "bash", args),
+            (None, Some(verb)) => session_tool_title(verb, "PowerShell", args),
+            (None, None) => unknown_tool_title(other, args),
         },
     };
     shorten(&title)
+}
+
+/// "Bash: Run the tests" from the description, else the command with runner paths stripped.
+fn shell_title(shell: &str, args: &Args<'_>) -> String {
+    match (args.non_empty("description"), args.non_empty("command")) {
+        (Some(description), _) => format!("{shell}: {description}"),
+        (None, Some(command)) => format!("{shell}: {}", strip_runner_paths(first_line(&command))),
+        (None, None) => shell.to_owned(),
+    }
+}
+
+/// "Search: TODO in src" for `grep`/`rg`, "Find files: *.rs in src" for `glob`.
+fn search_title(verb: &str, args: &Args<'_>) -> String {
+    let pattern = first_of(args, &["pattern", "query", "regex", "glob"]);
+    let place = args
+        .non_empty("path")
+        .map(|p| display_path(&p))
+        .filter(|p| p != ".");
+    match (pattern, place) {
+        (Some(pattern), Some(place)) => format!("{verb}: {pattern} in {place}"),
+        (Some(pattern), None) => format!("{verb}: {pattern}"),
+        (None, Some(place)) => format!("{verb} in {place}"),
+        (None, None) => verb.to_owned(),
+    }
+}
+
+/// "Apply patch to src/x.rs" (and "… and 2 more files"): the files named by the patch's
+/// `*** Update File:` / `*** Add File:` / `*** Delete File:` lines or its `+++ b/` headers.
+fn patch_title(args: &Args<'_>) -> String {
+    let text = match args {
+        Args::Raw(raw) => Some((*raw).to_owned()),
+        Args::Json(Value::String(s)) => Some(s.clone()),
+        Args::Json(_) => first_of(args, &["input", "patch", "diff"]),
+    };
+    let mut files: Vec<String> = Vec::new();
+    for line in text.as_deref().unwrap_or("").lines() {
+        let line = line.trim();
+        let named = ["*** Update File:", "*** Add File:", "*** Delete File:"]
+            .iter()
+            .find_map(|marker| line.strip_prefix(marker))
+            .or_else(|| {
+                line.strip_prefix("+++ b/")
+                    .map(|p| p.strip_prefix('/').unwrap_or(p))
+            })
+            .or_else(|| line.strip_prefix("+++ "));
+        if let Some(path) = named
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != "/dev/null")
+        {
+            let shown = display_path(path);
+            if !files.contains(&shown) {
+                files.push(shown);
+            }
+        }
+    }
+    match files.as_slice() {
+        [] => match args.non_empty("path") {
+            Some(path) => format!("Apply patch to {}", display_path(&path)),
+            None => "Apply patch".to_owned(),
+        },
+        [one] => format!("Apply patch to {one}"),
+        [one, rest @ ..] => format!(
+            "Apply patch to {one} and {} more file{}",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// The first non-empty of several string fields (tools name the same thing differently).
+fn first_of(args: &Args<'_>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| args.non_empty(key))
+}
+
+/// "Verb: detail" (the detail's first line), or the verb alone.
+fn with_detail(verb: &str, detail: Option<String>) -> String {
+    match detail {
+        Some(detail) => format!("{verb}: {}", strip_runner_paths(first_line(&detail))),
+        None => verb.to_owned(),
+    }
+}
+
+/// For a setup step named "▶️ Begin subagent: reviewer", `Some("reviewer")` (`Some("")` when
+/// unnamed); `None` for any other step.
+pub(crate) fn subagent_marker(step: &str) -> Option<&str> {
+    let rest = step
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .strip_prefix("Begin subagent")?;
+    Some(rest.trim_start_matches([':', ' ', '…', '.']).trim())
+}
+
+/// Whether a setup step closes a subagent's run ("⏹️ End subagent …").
+pub(crate) fn is_subagent_end(step: &str) -> bool {
+    step.trim_start().starts_with('⏹')
+        || step
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with("End subagent")
 }
 
 fn with_path(verb: &str, path: Option<String>) -> String {
@@ -119,25 +244,28 @@ fn view_range(args: &Args<'_>) -> Option<(i64, i64)> {
     }
 }
 
-/// `read_bash`, `write_bash`, `stop_bash`, … act on a named bash session.
-fn session_tool_title(verb: &str, args: &Args<'_>) -> String {
+/// `read_bash`, `write_bash`, `stop_bash`, `read_powershell`, … act on a named shell session.
+fn session_tool_title(verb: &str, shell: &str, args: &Args<'_>) -> String {
     let action = match verb {
         "read" => "Read output of",
         "write" => "Write to",
         "stop" => "Stop",
         "async" => "Start",
-        other => return format!("Bash {}", humanize(other)),
+        other => return format!("{shell} {}", humanize(other)),
     };
     match args.non_empty("sessionId") {
-        Some(session) => format!("{action} bash session {session}"),
-        None => format!("{action} bash session"),
+        Some(session) => format!("{action} {shell} session {session}"),
+        None => format!("{action} {shell} session"),
     }
 }
 
 /// MCP tools are named `<server>-<tool>`: `playwright-browser_navigate` reads "Browser: navigate
 /// http://…", `github-mcp-server-get_file_contents` reads "GitHub: get file contents …".
 fn unknown_tool_title(name: &str, args: &Args<'_>) -> String {
-    let (namespace, action) = if let Some(action) = name.strip_prefix("playwright-browser_") {
+    let (namespace, action) = if let Some(action) = name
+        .strip_prefix("playwright-browser_")
+        .or_else(|| name.strip_prefix("Playwright-browser_"))
+    {
         (Some("Browser"), action)
     } else if let Some(action) = name.strip_prefix("github-mcp-server-") {
         (Some("GitHub"), action)
@@ -211,33 +339,58 @@ pub(crate) fn shorten(text: &str) -> String {
     out
 }
 
-/// A runner path as the user thinks of it: relative to the repository root, `.` for the root.
-/// Other paths are left alone.
+/// A runner path as the user thinks of it: relative to the repository root, `.` for the root,
+/// with `/` between its parts whatever the runner. Other paths are left alone.
 pub(crate) fn display_path(path: &str) -> String {
-    match path.strip_prefix(RUNNER_WORK) {
-        Some(rest) => {
-            let relative = strip_checkout(rest);
-            if relative.is_empty() {
-                ".".to_owned()
+    let (rest, separator) = if let Some(rest) = path.strip_prefix(RUNNER_WORK) {
+        (rest, '/')
+    } else if let Some(rest) = windows_work_rest(path) {
+        // `D:\a\…`, or `D:/a/…` as some tools write it.
+        (
+            rest,
+            if path.as_bytes()[2] == b'/' {
+                '/'
             } else {
-                relative.to_owned()
-            }
-        }
-        None => path.to_owned(),
+                '\\'
+            },
+        )
+    } else {
+        return path.to_owned();
+    };
+    let relative = strip_checkout(rest, separator);
+    if relative.is_empty() {
+        ".".to_owned()
+    } else if separator == '/' {
+        relative.to_owned()
+    } else {
+        relative.replace('\\', "/")
     }
 }
 
-/// Given what follows `/home/runner/work/`, what follows the checkout directory. The checkout is
-/// `<repo>/<repo>`; an `<repo>/<owner>/<repo>` layout (seen in the synthetic sample) is accepted
-/// too, and anything else is taken as two levels.
-fn strip_checkout(rest: &str) -> &str {
-    let mut segments = rest.splitn(4, '/');
+/// What follows `D:\a\` (any drive letter; `/` accepted as the separator too) in a Windows
+/// runner path.
+fn windows_work_rest(path: &str) -> Option<&str> {
+    let bytes = path.as_bytes();
+    let is_work = bytes.len() > 5
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/')
+        && bytes[3] == b'a'
+        && bytes[4] == bytes[2];
+    is_work.then(|| &path[5..])
+}
+
+/// Given what follows the runner's work directory, what follows the checkout directory. The
+/// checkout is `<repo>/<repo>`; an `<repo>/<owner>/<repo>` layout (seen in the synthetic sample)
+/// is accepted too, and anything else is taken as two levels.
+fn strip_checkout(rest: &str, separator: char) -> &str {
+    let mut segments = rest.splitn(4, separator);
     let first = segments.next().unwrap_or("");
     let second = segments.next();
     let third = segments.next();
     let after = |depth: usize| -> &str {
         let mut cut = 0;
-        for (index, segment) in rest.split('/').enumerate() {
+        for (index, segment) in rest.split(separator).enumerate() {
             if index == depth {
                 return &rest[cut..];
             }
@@ -253,21 +406,58 @@ fn strip_checkout(rest: &str) -> &str {
     }
 }
 
-/// Every runner path inside free text (a shell command) shown relative to the repository.
-pub(crate) fn strip_runner_paths(text: &str) -> Cow<'_, str> {
-    if !text.contains(RUNNER_WORK) {
-        return Cow::Borrowed(text);
+/// Where the next runner path in `text` starts, if any: `/home/runner/work/…` (also inside a
+/// diff header's `a/home/runner/work/…`) or `X:\a\…`.
+fn next_runner_path(text: &str) -> Option<usize> {
+    let linux = text.find(RUNNER_WORK);
+    let windows = text
+        .match_indices(":\\a\\")
+        .chain(text.match_indices(":/a/"))
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            at >= 1
+                && text.as_bytes()[at - 1].is_ascii_alphabetic()
+                && (at == 1 || !text.as_bytes()[at - 2].is_ascii_alphanumeric())
+        })
+        .map(|at| at - 1)
+        .min();
+    match (linux, windows) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
+}
+
+/// Every runner path inside free text (a command, a message, a diff) shown relative to the
+/// repository. A diff header's `a/home/runner/work/r/r/x` becomes `a/x`.
+pub(crate) fn strip_runner_paths(text: &str) -> Cow<'_, str> {
+    let Some(first) = next_runner_path(text) else {
+        return Cow::Borrowed(text);
+    };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find(RUNNER_WORK) {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
+    let mut at = Some(first);
+    while let Some(start) = at {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
         let end = tail
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')'))
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | ')' | ',' | '`')
+            })
             .unwrap_or(tail.len());
-        out.push_str(&display_path(&tail[..end]));
+        let shown = display_path(&tail[..end]);
+        // In a diff header (`a/home/…`), the side letter keeps its slash.
+        if out.ends_with(['a', 'b'])
+            && tail.starts_with('/')
+            && out[..out.len() - 1]
+                .chars()
+                .next_back()
+                .is_none_or(char::is_whitespace)
+        {
+            out.push('/');
+        }
+        out.push_str(&shown);
         rest = &tail[end..];
+        at = next_runner_path(rest);
     }
     out.push_str(rest);
     Cow::Owned(out)
@@ -353,6 +543,133 @@ mod tests {
     }
 
     #[test]
+    fn the_newer_tools_read_in_plain_words() {
+        let cases = [
+            (
+                "grep",
+                json!({"pattern": "TODO", "path": "/home/runner/work/w/w/src"}),
+                "Search: TODO in src",
+            ),
+            ("rg", json!({"pattern": "fn main"}), "Search: fn main"),
+            (
+                "glob",
+                json!({"pattern": "**/*.rs", "path": "D:\\a\\w\\w\\src"}),
+                "Find files: **/*.rs in src",
+            ),
+            (
+                "web_fetch",
+                json!({"url": "https://docs.rs/serde"}),
+                "Fetch https://docs.rs/serde",
+            ),
+            (
+                "web_search",
+                json!({"query": "tokio select"}),
+                "Web search: tokio select",
+            ),
+            (
+                "task",
+                json!({"description": "Review the parser", "prompt": "long"}),
+                "Subagent: Review the parser",
+            ),
+            (
+                "task",
+                json!({"agent_type": "reviewer"}),
+                "Subagent: reviewer",
+            ),
+            (
+                "apply_patch",
+                json!({"input": "*** Begin Patch\n*** Update File: /home/runner/work/w/w/src/x.rs\n@@\n-a\n+b\n*** End Patch"}),
+                "Apply patch to src/x.rs",
+            ),
+            (
+                "apply_patch",
+                json!({"patch": "--- a/src/a.rs\n+++ b/src/a.rs\n--- a/b.rs\n+++ b/b.rs\n+++ b/c.rs"}),
+                "Apply patch to src/a.rs and 2 more files",
+            ),
+            ("apply_patch", json!({}), "Apply patch"),
+            (
+                "powershell",
+                json!({"command": "Get-ChildItem D:\\a\\w\\w\\src"}),
+                "PowerShell: Get-ChildItem src",
+            ),
+            (
+                "powershell",
+                json!({"command": "dir", "description": "List files"}),
+                "PowerShell: List files",
+            ),
+            (
+                "read_powershell",
+                json!({"sessionId": "2"}),
+                "Read output of PowerShell session 2",
+            ),
+            ("list_bash", json!({}), "List bash sessions"),
+            ("list_powershell", json!({}), "List PowerShell sessions"),
+            (
+                "edit",
+                json!({"path": "/home/runner/work/w/w/a.rs"}),
+                "Edit a.rs",
+            ),
+            (
+                "str_replace_editor",
+                json!({"command": "view", "path": "/home/runner/work/w/w/a.rs"}),
+                "View a.rs",
+            ),
+            ("skill", json!({"skill": "pdf"}), "Skill: pdf"),
+            (
+                "commit_changes",
+                json!({"message": "Fix it\n\nbody"}),
+                "Commit: Fix it",
+            ),
+            (
+                "create_pull_request",
+                json!({"title": "Add X"}),
+                "Create pull request: Add X",
+            ),
+            ("code_review", json!({}), "Code review"),
+            ("parallel_validation", json!({}), "Parallel validation"),
+            (
+                "store_memory",
+                json!({"subject": "build", "fact": "use make"}),
+                "Remember: build",
+            ),
+            (
+                "reply_to_comment",
+                json!({"reply": "Done.", "comment_id": 5}),
+                "Reply to comment: Done.",
+            ),
+            (
+                "Playwright-browser_click",
+                json!({"element": "Sign in"}),
+                "Browser: click Sign in",
+            ),
+            (
+                "run_custom_setup_step",
+                json!({"name": "Install deps"}),
+                "Set up: Install deps",
+            ),
+            (
+                "run_setup",
+                json!({"name": "▶️ Begin subagent: reviewer"}),
+                "▶️ Begin subagent: reviewer",
+            ),
+            (
+                "run_custom_setup_step",
+                json!({"name": "⏹️ End subagent"}),
+                "⏹️ End subagent",
+            ),
+        ];
+        for (name, args, expected) in cases {
+            assert_eq!(title(name, args), expected, "{name}");
+        }
+        assert_eq!(
+            subagent_marker("▶️ Begin subagent: reviewer"),
+            Some("reviewer")
+        );
+        assert_eq!(subagent_marker("▶️ Begin subagent…"), Some(""));
+        assert_eq!(subagent_marker("Start 'playwright' MCP server"), None);
+    }
+
+    #[test]
     fn unknown_tools_get_a_readable_fallback() {
         assert_eq!(
             title(
@@ -421,6 +738,34 @@ mod tests {
             ),
             "cd sub && cat x"
         );
+    }
+
+    #[test]
+    fn windows_runner_paths_and_diff_headers_are_stripped() {
+        assert_eq!(
+            display_path("D:\\a\\widgets\\widgets\\src\\x.rs"),
+            "src/x.rs"
+        );
+        assert_eq!(display_path("C:/a/widgets/widgets/src/x.rs"), "src/x.rs");
+        assert_eq!(display_path("D:\\a\\widgets\\widgets"), ".");
+        assert_eq!(display_path("D:\\data\\x"), "D:\\data\\x");
+        assert_eq!(
+            strip_runner_paths("cd D:\\a\\w\\w\\src; type D:\\a\\w\\w\\README.md"),
+            "cd src; type README.md"
+        );
+        // A drive letter inside a word is not a runner path.
+        assert_eq!(strip_runner_paths("xD:\\a\\w\\w\\y"), "xD:\\a\\w\\w\\y");
+        assert_eq!(
+            strip_runner_paths(
+                "diff --git a/home/runner/work/w/w/src/x.rs b/home/runner/work/w/w/src/x.rs\n--- a/home/runner/work/w/w/src/x.rs\n+++ b/home/runner/work/w/w/src/x.rs"
+            ),
+            "diff --git a/src/x.rs b/src/x.rs\n--- a/src/x.rs\n+++ b/src/x.rs"
+        );
+        assert_eq!(
+            strip_runner_paths("both /home/runner/work/w/w/a and E:\\a\\w\\w\\b, done"),
+            "both a and b, done"
+        );
+        assert_eq!(strip_runner_paths("nothing here"), "nothing here");
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::{Event, Page, ToolInput};
 
-/// One event: `{seq, kind, title, body, at, tool}`.
+/// One event: `{seq, kind, title, body, at, tool}`, with `agent` on a subagent's events and
+/// `user` on the user's own messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogEventJson {
     pub seq: u64,
@@ -21,6 +22,19 @@ pub struct LogEventJson {
     /// Present for events that came from a tool call; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<ToolJson>,
+    /// The subagent whose run the event belongs to; absent for the main agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentJson>,
+    /// `prompt` or `follow_up` on a `message` that is the user's own; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
+/// `agent: {id, name}`: the log's `agentId`, and the subagent's name once its run named it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentJson {
+    pub id: String,
+    pub name: Option<String>,
 }
 
 /// `tool: {name, input, output}` (+ `id`, and `input_unparsed` when the arguments were not JSON).
@@ -74,6 +88,11 @@ impl From<&Event> for LogEventJson {
                     output: tool.output.clone(),
                 }
             }),
+            agent: event.agent.as_ref().map(|agent| AgentJson {
+                id: agent.id.clone(),
+                name: agent.name.clone(),
+            }),
+            user: event.user.map(|user| user.as_str().to_owned()),
         }
     }
 }

@@ -237,7 +237,12 @@ async fn task_logs(
     let client = state.clients.borrow().clone();
     let page = state
         .logs
-        .page(client, task, params.get("after").map(String::as_str))
+        .page(
+            client,
+            task,
+            params.get("after").map(String::as_str),
+            params.get("session").map(String::as_str),
+        )
         .await?;
     Ok(axum::Json(page).into_response())
 }

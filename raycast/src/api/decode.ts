@@ -21,6 +21,7 @@ import {
   TASK_FIELDS,
   TASK_KINDS,
   TASK_LIST_FIELDS,
+  USER_MESSAGES,
   type Counts,
   type Endpoint,
   type ErrorInfo,
@@ -314,24 +315,36 @@ export function decodeApiError(value: unknown): { code: string; message: string 
 }
 
 export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions = {}): LogEvent {
-  const f = Fields.of(value, path, options, ["seq", "kind", "title", "body", "tool"]);
+  const f = Fields.of(value, path, options, ["seq", "kind", "title", "body", "at", "tool", "agent", "user"]);
   const event: LogEvent = {
     seq: f.integer("seq"),
     kind: f.oneOf("kind", LOG_EVENT_KINDS, "message"),
     title: f.string("title"),
     body: f.string("body"),
   };
+  if (f.has("at")) event.at = f.nullableString("at");
   if (f.has("tool")) {
     event.tool = f.nullable("tool", (v, p, o) => {
-      const t = Fields.of(v, p, o, ["name", "input", "output"]);
-      return { name: t.string("name"), input: t.string("input"), output: t.string("output") };
+      const t = Fields.of(v, p, o, ["id", "name", "input", "input_unparsed", "output"]);
+      // The arguments are a JSON value (a string holding the raw text when they were not JSON).
+      const input = t.obj.input;
+      const shown =
+        input === undefined || input === null ? "" : typeof input === "string" ? input : JSON.stringify(input, null, 2);
+      return { name: t.string("name"), input: shown, output: t.optionalString("output") ?? "" };
     });
   }
+  if (f.has("agent")) {
+    event.agent = f.nullable("agent", (v, p, o) => {
+      const a = Fields.of(v, p, o, ["id", "name"]);
+      return { id: a.string("id"), name: a.optionalString("name") ?? null };
+    });
+  }
+  if (f.has("user") && f.obj.user !== null) event.user = f.oneOf("user", USER_MESSAGES, "follow_up");
   return event;
 }
 
 export function decodeLogPage(value: unknown, path = "", options: DecodeOptions = {}): LogPage {
-  const f = Fields.of(value, path, options, ["events", "cursor", "done"]);
+  const f = Fields.of(value, path, options, ["events", "cursor", "done", "reset"]);
   // The cursor is opaque; a server that sends a number is read as its text.
   const raw = f.obj.cursor;
   let cursor: string | null;
@@ -339,5 +352,7 @@ export function decodeLogPage(value: unknown, path = "", options: DecodeOptions 
   else if (typeof raw === "string") cursor = raw;
   else if (typeof raw === "number" && Number.isFinite(raw)) cursor = String(raw);
   else throw new DecodeError(f.at("cursor"), "a string, a number or null");
-  return { events: f.array("events", decodeLogEvent), cursor, done: f.boolean("done") };
+  const page: LogPage = { events: f.array("events", decodeLogEvent), cursor, done: f.boolean("done") };
+  if (f.has("reset")) page.reset = f.boolean("reset");
+  return page;
 }

@@ -160,20 +160,35 @@ export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
 /** A tool call inside a log event. */
 export interface LogTool {
   name: string;
+  /** The arguments: their JSON, pretty-printed, or the raw text when they were not JSON. */
   input: string;
+  /** The tool's result; empty when none was recorded. */
   output: string;
 }
 
-/**
- * One structured event of a session log (SPEC §2.3). `GET /v1/tasks/{id}/logs` is not served yet
- * (it answers 501), so this mirrors the SPEC contract rather than the OpenAPI document.
- */
+/** The subagent whose run a log event belongs to. */
+export interface LogAgent {
+  id: string;
+  /** From the step that began its run, once the log named it. */
+  name: string | null;
+}
+
+export const USER_MESSAGES = ["prompt", "follow_up"] as const;
+export type UserMessage = (typeof USER_MESSAGES)[number];
+
+/** One structured event of a session log (`LogEvent` in docs/openapi.json). */
 export interface LogEvent {
   seq: number;
   kind: LogEventKind;
   title: string;
   body: string;
+  /** RFC 3339, or null when the log did not say. */
+  at?: string | null;
   tool?: LogTool | null;
+  /** Present on a subagent's events. */
+  agent?: LogAgent | null;
+  /** On the user's own messages: the task's prompt or a later follow-up. */
+  user?: UserMessage | null;
 }
 
 /** The answer of `GET /v1/tasks/{id}/logs?after=CURSOR`. */
@@ -183,6 +198,8 @@ export interface LogPage {
   cursor: string | null;
   /** True once the log is complete (the task reached a terminal state). */
   done: boolean;
+  /** The log was rewritten upstream: `events` is all of it again; drop what was shown. */
+  reset?: boolean;
 }
 
 // Every property of each schema, in one list per type. The `satisfies` clauses and the `Covers`

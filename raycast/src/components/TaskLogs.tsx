@@ -1,6 +1,7 @@
 /**
  * The ⌘L view: the task's structured log events, oldest first with the newest at the bottom,
- * each with a markdown detail. While the task is active new events are fetched and appended;
+ * each with a markdown detail. A subagent's run is a section titled by the subagent; the user's
+ * own messages (the prompt, follow-ups) are marked "You". While the task is active new events are fetched and appended;
  * the selection follows the newest event only when it was already on the newest one.
  */
 import { Action, ActionPanel, Color, Icon, Keyboard, List } from "@raycast/api";
@@ -8,7 +9,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { AgentbarClient } from "../api/client";
 import type { LogEvent, Task } from "../api/types";
 import { logKindAppearance } from "../helpers/appearance";
-import { eventId, eventMarkdown, followSelection } from "../helpers/logs";
+import { agentLabel, eventId, eventMarkdown, followSelection, groupRuns, userLabel } from "../helpers/logs";
 import { isActive } from "../helpers/tasks";
 import { useTaskLogs } from "../hooks/useTaskLogs";
 import { ProblemEmptyView } from "./ProblemEmptyView";
@@ -36,6 +37,32 @@ function EventActions(props: { task: Task; event: LogEvent }) {
         shortcut={Keyboard.Shortcut.Common.Copy}
       />
     </ActionPanel>
+  );
+}
+
+function EventItem(props: { task: Task; event: LogEvent }) {
+  const { task, event } = props;
+  const look = logKindAppearance(event.kind);
+  const you = userLabel(event);
+  return (
+    <List.Item
+      id={eventId(event)}
+      icon={
+        you
+          ? { value: { source: Icon.Person, tintColor: Color.Blue }, tooltip: you }
+          : { value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: event.kind }
+      }
+      title={event.title}
+      accessories={you ? [{ tag: { value: you, color: Color.Blue } }] : undefined}
+      keywords={[
+        event.kind,
+        ...(event.tool ? [event.tool.name] : []),
+        ...(event.agent ? [event.agent.name ?? event.agent.id] : []),
+        ...(you ? ["you"] : []),
+      ]}
+      detail={<List.Item.Detail markdown={eventMarkdown(event)} />}
+      actions={<EventActions task={task} event={event} />}
+    />
   );
 }
 
@@ -106,20 +133,17 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
       searchBarPlaceholder="Filter log events"
     >
       {emptyView}
-      {logs.events.map((event) => {
-        const look = logKindAppearance(event.kind);
-        return (
-          <List.Item
-            key={eventId(event)}
-            id={eventId(event)}
-            icon={{ value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: event.kind }}
-            title={event.title}
-            keywords={[event.kind, ...(event.tool ? [event.tool.name] : [])]}
-            detail={<List.Item.Detail markdown={eventMarkdown(event)} />}
-            actions={<EventActions task={task} event={event} />}
-          />
-        );
-      })}
+      {groupRuns(logs.events).map((run) => (
+        <List.Section
+          key={`run-${run.events[0].seq}`}
+          title={run.agent ? agentLabel(run.agent) : undefined}
+          subtitle={run.agent ? `${run.events.length} events` : undefined}
+        >
+          {run.events.map((event) => (
+            <EventItem key={eventId(event)} task={task} event={event} />
+          ))}
+        </List.Section>
+      ))}
     </List>
   );
 }

@@ -1,8 +1,8 @@
 /**
- * The logs view's pure parts: merging pages of events as they arrive, keeping the selection
- * where the user put it, and rendering one event as markdown.
+ * The logs view's pure parts: merging pages of events as they arrive, grouping a subagent's run,
+ * keeping the selection where the user put it, and rendering one event as markdown.
  */
-import type { LogEvent, LogPage } from "../api/types";
+import type { LogAgent, LogEvent, LogPage } from "../api/types";
 
 export interface LogsState {
   events: LogEvent[];
@@ -14,13 +14,54 @@ export interface LogsState {
 
 export const INITIAL_LOGS_STATE: LogsState = { events: [], cursor: null, done: false, loading: true };
 
-/** Adds a page: events by `seq`, each once (a page may repeat what an earlier one sent). */
+/**
+ * Adds a page: events by `seq`, each once (a page may repeat what an earlier one sent). A page
+ * that says the log was rewritten (`reset`) replaces everything shown before.
+ */
 export function mergeLogPage(state: LogsState, page: LogPage): LogsState {
   const bySeq = new Map<number, LogEvent>();
-  for (const event of state.events) bySeq.set(event.seq, event);
+  if (!page.reset) for (const event of state.events) bySeq.set(event.seq, event);
   for (const event of page.events) bySeq.set(event.seq, event);
   const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   return { events, cursor: page.cursor ?? state.cursor, done: page.done, loading: false };
+}
+
+/** Consecutive events of one agent: the main agent's (`agent` null) or one subagent's run. */
+export interface LogRun {
+  agent: LogAgent | null;
+  events: LogEvent[];
+}
+
+/** A subagent as people read it: its name, else its id. */
+export function agentLabel(agent: LogAgent): string {
+  return `Subagent: ${agent.name || agent.id}`;
+}
+
+/**
+ * The events cut into runs, in order: each subagent's run is one group (a section titled by the
+ * subagent in the view), the main agent's events between them are others.
+ */
+export function groupRuns(events: LogEvent[]): LogRun[] {
+  const runs: LogRun[] = [];
+  for (const event of events) {
+    const agent = event.agent ?? null;
+    const last = runs.at(-1);
+    if (last && (last.agent?.id ?? null) === (agent?.id ?? null)) {
+      last.events.push(event);
+      // The run is named once a later event knows the name.
+      if (agent?.name && !last.agent?.name) last.agent = agent;
+    } else {
+      runs.push({ agent, events: [event] });
+    }
+  }
+  return runs;
+}
+
+/** "You" on the task's prompt, "You (follow-up)" on a later message from the user. */
+export function userLabel(event: LogEvent): string | undefined {
+  if (event.user === "prompt") return "You";
+  if (event.user === "follow_up") return "You (follow-up)";
+  return undefined;
 }
 
 export function eventId(event: LogEvent): string {
@@ -50,6 +91,8 @@ function fence(text: string, lang = ""): string {
 /** One event as markdown for the detail pane: its title, its body, and a tool call's input and output. */
 export function eventMarkdown(event: LogEvent): string {
   const parts = [`### ${event.title.replace(/\n/g, " ")}`];
+  const from = userLabel(event) ?? (event.agent ? agentLabel(event.agent) : undefined);
+  if (from) parts.push(`*${from}*`);
   if (event.body.trim()) {
     // Tool output and setup lines are verbatim text; messages and thoughts are prose.
     parts.push(event.kind === "message" || event.kind === "thinking" ? event.body : fence(event.body));
