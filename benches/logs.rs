@@ -1,9 +1,9 @@
 //! Log parsing throughput and the cost of following a log as it grows.
 //!
-//! The log is the real samples (`../shared/fixtures/copilot-logs`, else the project's own
-//! fixtures) concatenated to about 8 MB. Besides Criterion's figures, `main` prints the two
-//! numbers the issue asks for: parse-once throughput in MB/s, and following the same log in 100
-//! growing fetches ÷ parsing it once (target ≤ 1.5), plus what re-hashing the consumed prefix on
+//! The log is the real samples (copied into `tests/fixtures/logs/copilot/`) concatenated to
+//! about 8 MB. Besides Criterion's figures, `main` prints the two numbers the issue asks for:
+//! parse-once throughput in MB/s, and following the same log in 100 growing fetches ÷ parsing
+//! it once (target ≤ 1.5), plus what re-hashing the consumed prefix on
 //! every fetch (the design the follower avoids) would add.
 //!
 //! Under `cargo test --all-targets` (no `--bench` argument) everything runs once on a small log.
@@ -22,26 +22,12 @@ const STEPS: usize = 100;
 
 fn samples() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let real = root.join("../shared/fixtures/copilot-logs");
-    let (dir, names): (PathBuf, &[&str]) = if real.is_dir() {
-        (
-            real,
-            &[
-                "log-1-input.txt",
-                "log-2-input.txt",
-                "log-3-synthetic-failures-input.txt",
-            ],
-        )
-    } else {
-        eprintln!(
-            "note: {} is absent; using the project's own fixtures",
-            real.display()
-        );
-        (
-            root.join("tests/fixtures/logs"),
-            &["complete-session.txt", "failed-session.txt"],
-        )
-    };
+    let dir = root.join("tests/fixtures/logs/copilot");
+    let names = [
+        "log-1-input.txt",
+        "log-2-input.txt",
+        "log-3-synthetic-failures-input.txt",
+    ];
     names
         .iter()
         .map(|name| {

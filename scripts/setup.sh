@@ -8,6 +8,8 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
+# tests/macos_bundle.rs reads the bundle's Info.plist with Python's plistlib.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if command -v dpkg >/dev/null 2>&1; then
   need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
   need_pkg libgtk-3-dev                # building the tray (GTK, through tao and tray-icon)

@@ -4,12 +4,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
+# The run gets a temporary directory of its own, and it must be empty at the end: whatever a
+# test leaves behind fails the run. Its own, not a before/after listing of /tmp, because other
+# programs write to /tmp at the same time and a listing would blame them (or hide us).
+run_tmp=$(mktemp -d)
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
+
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cargo clippy, built without the tray (--no-default-features)" >&2
 cargo clippy --locked --all-targets --no-default-features -- -D warnings
+# The macOS and Windows code, type-checked and clippy-checked from here (no Mac or Windows
+# machine in CI): four targets, with and without default features; it installs its own tools.
+echo "== macOS and Windows: cargo check + clippy (scripts/cross-check.sh)" >&2
+scripts/cross-check.sh
 echo "== cargo test" >&2
 cargo test --locked --all-targets
 echo "== notifications over D-Bus (dbus-run-session)" >&2
@@ -21,7 +32,6 @@ echo "== the OS keychain, for real (dbus-run-session + an unlocked gnome-keyring
 # failing to open the user's. The daemon registers org.freedesktop.secrets a moment after it
 # forks: wait for the name, or the test would find no keychain and (rightly) fail.
 keyring_home=$(mktemp -d)
-trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n agentbar-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
   for _ in $(seq 50); do
     dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
@@ -29,6 +39,7 @@ XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c 'echo -n agentbar-ci |
     sleep 0.1
   done
   AGENTBAR_REQUIRE_KEYRING=1 cargo test --locked --test keychain'
+rm -rf "$keyring_home"
 # The tray's end-to-end test needs a display and a session bus; here it must run, not skip.
 echo "== tray end to end (xvfb-run -a dbus-run-session)" >&2
 AGENTBAR_REQUIRE_TRAY_TEST=1 NO_AT_BRIDGE=1 xvfb-run -a dbus-run-session -- \
@@ -54,4 +65,12 @@ fi
   npm run lint
   npm test
 )
+
+echo "== nothing left in the temporary directory" >&2
+leftovers=$(find "$run_tmp" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+if [ -n "$leftovers" ]; then
+  echo "test: the run left these in its temporary directory ($run_tmp):" >&2
+  echo "$leftovers" | head -n 40 >&2
+  exit 1
+fi
 echo "== all checks passed" >&2

@@ -195,6 +195,8 @@ pub struct Core {
     pub web_url: String,
     /// Where the snapshot and the discovery file live.
     pub state_dir: PathBuf,
+    /// Whether this core plays the simulator's world (its data is labelled as demo data).
+    pub demo: bool,
     /// The GitHub client in use, `None` while signed out (the poller's source sends it).
     pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     /// Touched when a client reads a session log; the poller polls fast while it is recent.
@@ -269,7 +271,9 @@ impl Core {
                     );
                     let forgetter = store.clone();
                     let _ = tokio::task::spawn_blocking(move || forgetter.forget()).await;
-                    tracing::warn!("demo: signed out; use Sign in… to go through the device flow");
+                    tracing::warn!(
+                        "demo: signed out; sign in with the tray's \"Sign in…\" or `agentbar login` in another terminal"
+                    );
                     (endpoints, None, DEMO_SOURCE.to_owned(), Some(store))
                 } else {
                     (
@@ -394,6 +398,7 @@ impl Core {
             commands: commands_tx,
             web_url,
             state_dir: config.state_dir.clone(),
+            demo,
             clients: clients_rx,
             follow,
             sign_in: prompt_rx,
@@ -436,13 +441,8 @@ async fn spawn_simulator(
         .await
         .map_err(AppError::SimulatorBind)?;
     let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
-    let simulator = Simulator::new(
-        scenario,
-        SimOptions {
-            speed,
-            ..SimOptions::default()
-        },
-    );
+    // The speed compresses the scenario; the clock keeps wall time, so no date is in the future.
+    let simulator = Simulator::new(scenario.compressed(speed), SimOptions::default());
     let stop = cancel.clone();
     tracker.spawn(async move {
         if let Err(e) =
@@ -692,8 +692,12 @@ pub async fn stop_task(
 pub async fn start_with_api(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
     // The API's port first: if it is taken, fail before starting anything else.
     let listener = crate::server::bind(config.port).await?;
+    let feed_token = match &config.feed_token_file {
+        Some(path) => Some(crate::server::endpoint::feed_token(path, true)?),
+        None => None,
+    };
     let core = Core::start(config, upstream).await?;
-    if let Err(e) = crate::server::start(&core, listener, config.api_limits.clone()) {
+    if let Err(e) = crate::server::start(&core, listener, config.api_limits.clone(), feed_token) {
         core.shutdown().await;
         return Err(e.into());
     }

@@ -5,13 +5,32 @@ use std::path::PathBuf;
 
 use crate::config::Overrides;
 
+/// What the exit codes mean; the same table as README's "Exit codes".
+pub mod exit {
+    /// Done; for `status`/`tasks`, the data shown is current.
+    pub const OK: u8 = 0;
+    /// Something failed while running (the network, the agent's API, a file).
+    pub const FAILURE: u8 = 1;
+    /// Bad usage or configuration: a wrong flag, a bad config.toml or scenario, no OAuth client
+    /// id for `login`.
+    pub const USAGE: u8 = 2;
+    /// Nothing current to show: no snapshot yet, the agent not running (its last snapshot is
+    /// still printed), or signed out.
+    pub const NOT_CURRENT: u8 = 3;
+}
+
+const EXIT_CODES_HELP: &str = "Exit codes: 0 ok; 1 failure; 2 bad usage or configuration; \
+3 nothing current to show (no snapshot yet, agentbar not running, or signed out). \
+`status --format waybar` always exits 0: the class says the state.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "agentbar",
     version,
     about = "Keep an eye on AI coding agents (GitHub Copilot coding agent first) from the menu bar",
     long_about = "agentbar watches your AI coding agents' tasks and shows how many are running and \
-                  how many are waiting for you. Without a subcommand it runs the app (`run`)."
+                  how many are waiting for you. Without a subcommand it runs the app (`run`).",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -93,9 +112,11 @@ pub enum Command {
     /// List the tasks (from the running agent, else the latest snapshot)
     Tasks(TasksArgs),
     /// Print the running agent's loopback API address and token (endpoint.json)
-    Endpoint,
+    Endpoint(EndpointArgs),
     /// Show a task's session log as structured events (from the running agent)
     Logs(LogsArgs),
+    /// Stop a task (cancels its session's Actions run, through the running agent)
+    Stop(StopArgs),
     /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
     Login(LoginArgs),
     /// Forget the stored token (keychain and file)
@@ -105,9 +126,32 @@ pub enum Command {
     Auth(AuthCommand),
 }
 
+impl Command {
+    /// Commands that print and exit (everything but the long-running `run`, `demo`, `sim`).
+    pub fn prints_and_exits(&self) -> bool {
+        !matches!(self, Command::Run(_) | Command::Demo(_) | Command::Sim(_))
+    }
+
+    /// Commands that still run, with a warning, when config.toml cannot be parsed: they read
+    /// state or forget a token, and a typo in the file must not stop them.
+    pub fn works_without_config_file(&self) -> bool {
+        matches!(
+            self,
+            Command::Status(_)
+                | Command::Tasks(_)
+                | Command::Endpoint(_)
+                | Command::Logout
+                | Command::Auth(_)
+        )
+    }
+}
+
+/// How a command names a task.
+const TASK_HELP: &str = "The task: its id or a unique prefix (the ID column of `agentbar tasks`), owner/repo#123, or a pull request URL";
+
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// The task's id (see `agentbar tasks --json`)
+    #[arg(help = TASK_HELP, value_name = "TASK")]
     pub id: String,
     /// Keep printing new events until the session ends
     #[arg(short, long)]
@@ -125,6 +169,20 @@ pub struct LogsArgs {
     /// List the task's sessions instead of showing a log
     #[arg(long, conflicts_with_all = ["follow", "raw", "session"])]
     pub sessions: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[arg(help = TASK_HELP, value_name = "TASK")]
+    pub task: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// Print the cc.xml feed's address and the HTTP Basic credentials for CI-status clients
+    /// (CCMenu, BuildNotify, Nevergreen) instead
+    #[arg(long)]
+    pub feed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -160,7 +218,8 @@ pub struct RunArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Start signed out, to try the sign-in (the tray's "Sign in…") against the simulator
+    /// Start signed out, to try the sign-in against the simulator (the tray's "Sign in…", or
+    /// `agentbar login` in another terminal)
     #[arg(long)]
     pub signed_out: bool,
     #[command(flatten)]
@@ -172,7 +231,8 @@ pub struct WorldArgs {
     /// A scenario file (.toml or .json) instead of the built-in one
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Simulated seconds per real second
+    /// Play the scenario this many times as fast (its waits are shortened; the clock keeps
+    /// wall time, so nothing is ever dated in the future)
     #[arg(long, default_value_t = 1.0, value_parser = positive_speed)]
     pub speed: f64,
 }

@@ -93,6 +93,8 @@ struct ApiSection {
     /// How long a client may take over a request head (and may leave a kept-alive connection
     /// idle) before it is closed.
     header_timeout_seconds: Option<f64>,
+    /// A file holding a stable token for `/cc.xml` (generated on first start when missing).
+    feed_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +127,9 @@ pub struct Config {
     pub port: u16,
     /// The loopback API's connection limits.
     pub api_limits: crate::server::Limits,
+    /// `[api] feed_token_file`, relative to the config directory: a stable token that
+    /// CI-status clients may present for `/cc.xml` only.
+    pub feed_token_file: Option<PathBuf>,
     pub poll: PollPolicy,
     pub sync: SyncOptions,
     pub client: ClientOptions,
@@ -136,6 +141,23 @@ impl Config {
     /// Reads the file (if any) under the config directory and applies the overrides. `token` is
     /// passed in rather than read here so tests never depend on the caller's environment.
     pub fn load(overrides: &Overrides, token: Option<Token>) -> Result<Config, ConfigError> {
+        Config::load_with(overrides, token, true)
+    }
+
+    /// [`Config::load`] without `config.toml`: for the commands that must work even when the
+    /// file is broken (`status`, `logout`, `auth status`…), after saying why it is ignored.
+    pub fn load_ignoring_file(
+        overrides: &Overrides,
+        token: Option<Token>,
+    ) -> Result<Config, ConfigError> {
+        Config::load_with(overrides, token, false)
+    }
+
+    fn load_with(
+        overrides: &Overrides,
+        token: Option<Token>,
+        read_config_file: bool,
+    ) -> Result<Config, ConfigError> {
         let config_dir = match &overrides.config_dir {
             Some(dir) => dir.clone(),
             None => default_dirs()
@@ -146,7 +168,11 @@ impl Config {
             Some(dir) => dir.clone(),
             None => default_state_dir().ok_or(ConfigError::NoHome("state"))?,
         };
-        let file = read_file(&config_dir.join(CONFIG_FILE))?;
+        let file = if read_config_file {
+            read_file(&config_dir.join(CONFIG_FILE))?
+        } else {
+            FileConfig::default()
+        };
 
         let host = overrides
             .host
@@ -267,6 +293,7 @@ impl Config {
                 defaults.burst_window,
             )?,
         };
+        let feed_token_file = file.api.feed_token_file.map(|f| config_dir.join(f));
         Ok(Config {
             client_id: overrides.client_id.clone().or(file.github.client_id),
             use_keychain: overrides.use_keychain.unwrap_or(true),
@@ -277,6 +304,7 @@ impl Config {
             state_dir,
             port: overrides.port.or(file.api.port).unwrap_or(DEFAULT_PORT),
             api_limits,
+            feed_token_file,
             poll,
             sync,
             client,
@@ -310,8 +338,76 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     };
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_owned(),
-        message: e.to_string(),
+        message: in_words(&e.to_string()),
     })
+}
+
+/// The TOML decoder's message, with Rust's type names said in words and a "did you mean" for
+/// a misspelt key.
+fn in_words(message: &str) -> String {
+    const TYPES: [(&str, &str); 7] = [
+        ("expected u16", "expected a port from 0 to 65535"),
+        (
+            "expected f64",
+            "expected a number of seconds, such as 5 or 0.5",
+        ),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected text in double quotes"),
+        (
+            "expected a sequence",
+            "expected a list such as [\"a\", \"b\"]",
+        ),
+        (
+            "expected path string",
+            "expected a file path in double quotes",
+        ),
+        ("expected struct", "expected a [section]"),
+    ];
+    let mut out = message.to_owned();
+    for (rust, words) in TYPES {
+        out = out.replace(rust, words);
+    }
+    if let Some(line) = out.lines().find(|l| l.starts_with("unknown field `")) {
+        let names: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
+        if let Some((unknown, known)) = names.split_first()
+            && let Some(closest) = closest(unknown, known)
+        {
+            let hint = format!("{line}; did you mean `{closest}`?");
+            out = out.replace(line, &hint);
+        }
+        out = out.replace("unknown field", "unknown key");
+    }
+    out
+}
+
+/// The known name nearest to `unknown`, when it is near enough to be a typo (a few edits) or a
+/// shortening (`fast` for `fast_seconds`).
+fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let unknown = unknown.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (edit_distance(&unknown, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3) || k.starts_with(unknown.as_str()))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
@@ -498,6 +594,30 @@ burst_window_seconds = 0.5
             .unwrap_err()
             .to_string();
         assert!(e.contains("config.toml") && e.contains("fast_secs"), "{e}");
+        assert!(e.contains("did you mean `fast_seconds`?"), "{e}");
+        assert!(
+            Config::load_ignoring_file(&dirs(dir.path()), None).is_ok(),
+            "the commands that must survive a broken file can do without it"
+        );
+
+        for (text, words) in [
+            ("[api]\nport = 70000\n", "a port from 0 to 65535"),
+            ("[poll]\nfast_seconds = \"x\"\n", "a number of seconds"),
+            ("[notifications]\nenabled = 1\n", "true or false"),
+            ("[pol]\nfast_seconds = 1\n", "unknown key `pol`"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = Config::load(&dirs(dir.path()), None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(words), "{text}: {e}");
+            assert!(!e.contains("u16") && !e.contains("f64"), "{e}");
+        }
+        std::fs::write(&path, "[pol]\nfast_seconds = 1\n").unwrap();
+        let e = Config::load(&dirs(dir.path()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `poll`?"), "{e}");
 
         std::fs::write(&path, "[poll]\nslow_seconds = -1\n").unwrap();
         let e = Config::load(&dirs(dir.path()), None)

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
-use agentbar::cli::{AuthCommand, Cli, Command, LoginArgs, LogsArgs, StatusFormat};
+use agentbar::cli::{
+    AuthCommand, Cli, Command, EndpointArgs, LoginArgs, LogsArgs, StatusFormat, exit,
+};
 use agentbar::config::Config;
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
@@ -17,26 +19,75 @@ use agentbar::sim::{Scenario, SimOptions, Simulator};
 use agentbar::store::SnapshotStore;
 use agentbar::wire::WireTaskList;
 
-/// Exit codes: 0 success, 1 a failure while running, 2 bad usage or configuration, 3 no data
-/// (no snapshot, or no running agent for `endpoint`).
+/// Exit codes (README "Exit codes", `agentbar --help`): 0 success; 1 a failure while running;
+/// 2 bad usage or configuration; 3 nothing current to show (no snapshot yet, the agent not
+/// running, signed out).
 fn main() -> ExitCode {
     agentbar::allocator::tune();
     let cli = Cli::parse();
+    if cli.command.as_ref().is_some_and(Command::prints_and_exits) {
+        agentbar::terminal::die_quietly_on_closed_pipe();
+    }
     init_logging(cli.global.verbose);
     let config = match Config::load(&cli.overrides(), token_from_env()) {
         Ok(config) => config,
+        // What reads state or forgets a token must work while the file is being fixed.
+        Err(e)
+            if !matches!(e, agentbar::config::ConfigError::NoHome(_))
+                && cli
+                    .command
+                    .as_ref()
+                    .is_some_and(Command::works_without_config_file) =>
+        {
+            eprintln!("agentbar: warning: ignoring the configuration file: {e}");
+            match Config::load_ignoring_file(&cli.overrides(), token_from_env()) {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("agentbar: {e}");
+                    return ExitCode::from(exit::USAGE);
+                }
+            }
+        }
         Err(e) => {
             eprintln!("agentbar: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(exit::USAGE);
         }
     };
     match dispatch(cli.command, config) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("agentbar: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code_of(&e))
         }
     }
+}
+
+/// A usage or configuration problem found while running a command (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+/// 2 for what the user must fix in how agentbar is called or configured, 1 for the rest.
+fn exit_code_of(error: &anyhow::Error) -> u8 {
+    let usage = error.chain().any(|e| {
+        e.is::<Usage>()
+            || e.is::<agentbar::sim::ScenarioError>()
+            || matches!(
+                e.downcast_ref::<agentbar::auth::SignInError>(),
+                Some(agentbar::auth::SignInError::NoClientId)
+            )
+            || matches!(
+                e.downcast_ref::<agentbar::app::AppError>(),
+                Some(agentbar::app::AppError::Scenario(_))
+            )
+            || matches!(
+                e.downcast_ref::<agentbar::tray::TrayError>(),
+                Some(agentbar::tray::TrayError::App(
+                    agentbar::app::AppError::Scenario(_)
+                ))
+            )
+    });
+    if usage { exit::USAGE } else { exit::FAILURE }
 }
 
 fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode> {
@@ -67,13 +118,9 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                     "  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot"
                 );
                 println!("  control: http://{address}/_sim/stats, /_sim/faults, /_sim/clock");
-                let simulator = Simulator::new(
-                    scenario,
-                    SimOptions {
-                        speed: args.world.speed,
-                        ..SimOptions::default()
-                    },
-                );
+                // Like the demo: the speed compresses the scenario, the clock keeps wall time.
+                let simulator =
+                    Simulator::new(scenario.compressed(args.world.speed), SimOptions::default());
                 let shutdown = async {
                     if let Err(e) = app::shutdown_signal().await {
                         tracing::error!(error = %e, "cannot wait for a signal; stopping");
@@ -104,7 +151,7 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
         Some(Command::Auth(AuthCommand::Status)) => {
             let Some((token, source)) = config.credentials().load() else {
                 println!("Not signed in to {}. Run `agentbar login`.", config.host);
-                return Ok(ExitCode::from(3));
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             let client = GitHubClient::new(config.endpoints.clone(), token, config.client.clone())?;
             let viewer = runtime()?.block_on(client.viewer());
@@ -130,49 +177,44 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 }
             }
         }
-        Some(Command::Endpoint) => {
-            let Some(endpoint) = Endpoint::read(&config.state_dir) else {
-                eprintln!(
-                    "agentbar: not running (no endpoint.json in {})",
-                    config.state_dir.display()
-                );
-                return Ok(ExitCode::from(3));
-            };
-            println!("{}", serde_json::to_string_pretty(&endpoint)?);
-            if live_list(&config).is_none() {
-                eprintln!(
-                    "agentbar: nothing answers at {} — the file was left by a process that did not exit cleanly",
-                    endpoint.url
-                );
-                return Ok(ExitCode::from(3));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Endpoint(args)) => endpoint(&config, &args),
         Some(Command::Status(args)) => {
-            let Some((snapshot, source)) = latest_snapshot(&config) else {
-                return Ok(ExitCode::from(3));
-            };
+            let reading = read_state(&config);
             let now = chrono::Utc::now();
             let format = if args.json {
                 StatusFormat::Json
             } else {
                 args.format
             };
-            match format {
-                StatusFormat::Text => println!(
-                    "{}",
-                    report::status_line(&snapshot.counts(), report::seconds_since(&snapshot, now))
-                ),
-                StatusFormat::Json => {
-                    println!("{}", report::status_json(&snapshot, &source, now));
+            let Some(reading) = reading else {
+                // A status bar is never left blank: it says "not running" like any other state.
+                if format == StatusFormat::Waybar {
+                    println!(
+                        "{}",
+                        report::status_waybar(&report::Reading::nothing(), now)
+                    );
+                    return Ok(ExitCode::SUCCESS);
                 }
-                StatusFormat::Waybar => println!("{}", report::status_waybar(&snapshot, now)),
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
+            };
+            match format {
+                StatusFormat::Text => println!("{}", reading.status_text(now)),
+                StatusFormat::Json => println!("{}", report::status_json(&reading, now)),
+                StatusFormat::Waybar => {
+                    println!("{}", report::status_waybar(&reading, now));
+                    // waybar hides a module whose command fails; the class says the state.
+                    return Ok(ExitCode::SUCCESS);
+                }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit_for(&reading))
         }
         Some(Command::Tasks(args)) if args.archived => {
             // Archived tasks are never in the snapshot: only the running agent can ask GitHub.
-            let Some(list) = live_list_at(&config, "/v1/tasks?archived=true", 20) else {
+            let endpoint = Endpoint::read(&config.state_dir);
+            let list = endpoint
+                .as_ref()
+                .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
+            let Some(list) = list else {
                 eprintln!(
                     "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
                 );
@@ -183,38 +225,162 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 let snapshot = list.into_snapshot();
-                println!("{}", report::task_table(&snapshot, now));
+                println!(
+                    "{}",
+                    report::task_table(&snapshot, now, agentbar::terminal::width())
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Tasks(args)) => {
-            let Some((snapshot, _)) = latest_snapshot(&config) else {
-                return Ok(ExitCode::from(3));
+            let Some(reading) = read_state(&config) else {
+                return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             let now = chrono::Utc::now();
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&report::task_list(&snapshot, now))?
+                    serde_json::to_string_pretty(&report::task_list(&reading, now))?
                 );
             } else {
-                println!("{}", report::task_table(&snapshot, now));
+                if reading.condition() != report::Condition::Ok || reading.demo {
+                    eprintln!("agentbar: {}", reading.status_text(now));
+                }
+                println!(
+                    "{}",
+                    report::task_table(&reading.snapshot, now, agentbar::terminal::width())
+                );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit_for(&reading))
         }
+        Some(Command::Stop(args)) => stop(&config, &args.task),
     }
+}
+
+/// 0 while the data shown is the agent's current knowledge, else 3.
+fn exit_for(reading: &report::Reading) -> ExitCode {
+    if reading.condition().is_current() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::NOT_CURRENT)
+    }
+}
+
+/// `agentbar endpoint [--feed]`: the discovery file, or the cc.xml address for CI-status
+/// clients; a file left by an agent that is gone is reported as such.
+fn endpoint(config: &Config, args: &EndpointArgs) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+        eprintln!(
+            "agentbar: not running (no endpoint.json in {})",
+            config.state_dir.display()
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    if !agentbar::instance::process_alive(endpoint.pid) {
+        eprintln!(
+            "agentbar: not running: {} is stale (pid {} is gone; the agent did not exit cleanly)",
+            Endpoint::path(&config.state_dir).display(),
+            endpoint.pid
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    }
+    if args.feed {
+        return feed(config, &endpoint);
+    }
+    println!("{}", serde_json::to_string_pretty(&endpoint)?);
+    if live_list(&endpoint).is_none() {
+        eprintln!(
+            "agentbar: nothing answers at {} — the file was left by a process that did not exit cleanly",
+            endpoint.url
+        );
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentbar endpoint --feed`: what to type into a CI-status client's "add feed" dialog.
+fn feed(config: &Config, endpoint: &Endpoint) -> anyhow::Result<ExitCode> {
+    let (password, lasting) = match &config.feed_token_file {
+        Some(path) => (agentbar::server::endpoint::feed_token(path, false)?, true),
+        None => (endpoint.token.clone(), false),
+    };
+    println!("URL:      {}/cc.xml", endpoint.url);
+    println!("User:     agentbar (any name is accepted)");
+    println!("Password: {password}");
+    if !lasting {
+        eprintln!(
+            "agentbar: this password is the API token, new at every start; set `[api] feed_token_file` in config.toml for one that lasts"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentbar stop TASK`: asks the running agent to stop a task.
+fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let id = resolve_task(&endpoint, reference)?;
+    runtime()?.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!(
+                "{}/v1/tasks/{}/stop",
+                endpoint.url,
+                url_path_segment(&id)
+            ))
+            .bearer_auth(&endpoint.token)
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        if !response.status().is_success() {
+            return Err(refusal("the task cannot be stopped", response).await);
+        }
+        println!("Asked GitHub to stop task {id}.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// An API error answer in words: `what (status): the answer's message`.
+async fn refusal(what: &str, response: reqwest::Response) -> anyhow::Error {
+    let status = response.status();
+    let error: serde_json::Value = response.json().await.unwrap_or_default();
+    let message = error["error"]["message"].as_str().unwrap_or("no details");
+    anyhow::anyhow!("{what} ({status}): {message}")
+}
+
+/// The running agent's endpoint, or `None` after saying that nothing runs.
+fn running_endpoint(config: &Config) -> Option<Endpoint> {
+    let endpoint =
+        Endpoint::read(&config.state_dir).filter(|e| agentbar::instance::process_alive(e.pid));
+    if endpoint.is_none() {
+        eprintln!(
+            "agentbar: agentbar is not running; start `agentbar run` or `agentbar demo` first"
+        );
+    }
+    endpoint
+}
+
+/// The id of the task `reference` names (an id, a unique prefix, owner/repo#N or a PR URL),
+/// looked up in the running agent's list.
+fn resolve_task(endpoint: &Endpoint, reference: &str) -> anyhow::Result<String> {
+    let list = live_list(endpoint)
+        .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+    let snapshot = list.into_snapshot();
+    Ok(agentbar::task_ref::resolve(reference, &snapshot.tasks)?
+        .id
+        .clone())
 }
 
 /// `agentbar logs ID`: the task's session log through the running agent's API (the newest
 /// session, or `--session N|ID`), followed until the session ends with `--follow`, and closed by
 /// the finished task's end state; `--sessions` lists the sessions.
 fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
-        eprintln!(
-            "agentbar: agentbar is not running; `logs` reads it (start `agentbar run` or `agentbar demo`)"
-        );
-        return Ok(ExitCode::from(3));
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
     };
+    let id = resolve_task(&endpoint, &args.id)?;
     let style = if args.json {
         report::LogStyle::Json
     } else if args.raw {
@@ -227,7 +393,7 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
         .build()?;
-    let task_url = format!("{}/v1/tasks/{}", endpoint.url, url_path_segment(&args.id));
+    let task_url = format!("{}/v1/tasks/{}", endpoint.url, url_path_segment(&id));
     runtime()?.block_on(async move {
         if args.sessions {
             let task = fetch_task(&http, &task_url, &endpoint).await?;
@@ -342,28 +508,40 @@ async fn api_answer<T: serde::de::DeserializeOwned>(
     response: reqwest::Response,
     what: &str,
 ) -> anyhow::Result<T> {
-    let status = response.status();
-    if !status.is_success() {
-        let error: serde_json::Value = response.json().await.unwrap_or_default();
-        let message = error["error"]["message"].as_str().unwrap_or("no details");
-        anyhow::bail!("{what} cannot be shown ({status}): {message}");
+    if !response.status().is_success() {
+        return Err(refusal(&format!("{what} cannot be shown"), response).await);
     }
     Ok(response.json().await?)
 }
 
-/// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input.
+/// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input;
+/// a token is stored only once GitHub has said whose it is. Against a running signed-out demo,
+/// the demo's own sign-in (its simulator, its token store).
 fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    if !args.from_gh
+        && !args.with_token
+        && let Some(endpoint) = Endpoint::read(&config.state_dir)
+            .filter(|e| e.demo && agentbar::instance::process_alive(e.pid))
+    {
+        return login_through_agent(&endpoint, args);
+    }
     let store = config.credentials();
-    let token = if args.from_gh {
-        agentbar::auth::token_from_gh(&config.host)?
+    let (token, checked) = if args.from_gh {
+        (agentbar::auth::token_from_gh(&config.host)?, true)
     } else if args.with_token {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("cannot read the token from standard input")?;
-        Token::new(text).context("standard input held no token")?
+        (token_from_stdin()?, true)
     } else {
+        if config.client_id.is_none() {
+            let mut message = agentbar::auth::SignInError::NoClientId.to_string();
+            if agentbar::auth::token_from_gh(&config.host).is_ok() {
+                message.push_str(
+                    ".\nThe GitHub CLI is signed in on this machine: `agentbar login --from-gh` uses its token.",
+                );
+            }
+            return Err(Usage(message).into());
+        }
         let flow = DeviceFlow::new(&config.endpoints.web, config.client_id.as_deref())?;
-        runtime()?.block_on(async {
+        let token = runtime()?.block_on(async {
             let code = flow.start().await?;
             println!("First copy your one-time code: {}", code.user_code);
             println!("Then open {} and enter it.", code.verification_uri);
@@ -374,7 +552,30 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             }
             println!("Waiting for you to approve agentbar on GitHub…");
             anyhow::Ok(flow.finish(&code).await?.token)
-        })?
+        })?;
+        (token, false)
+    };
+    // GitHub says whose token it is; one it refuses is never stored. A token GitHub just
+    // issued through the device flow is stored even when this check cannot be made.
+    let client = GitHubClient::new(
+        config.endpoints.clone(),
+        token.clone(),
+        config.client.clone(),
+    )?;
+    let who = match runtime()?.block_on(client.token_owner()) {
+        Ok(who) => Some(who),
+        Err(agentbar::github::ClientError::Unauthorized { message, .. }) => {
+            anyhow::bail!(
+                "GitHub refused this token ({message}); nothing was stored. Check that it is complete and not expired or revoked"
+            )
+        }
+        Err(e) if checked => {
+            anyhow::bail!("cannot check the token with GitHub ({e}); nothing was stored")
+        }
+        Err(e) => {
+            eprintln!("agentbar: could not ask GitHub who signed in: {e}");
+            None
+        }
     };
     let source = if args.from_gh {
         // gh may replace its token (short-lived, refreshable tokens): a refused one is asked
@@ -383,8 +584,18 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     } else {
         store.save(&token)?
     };
+    let name = who
+        .as_ref()
+        .and_then(|w| w.login.as_deref())
+        .map(|login| format!(" as {login}"))
+        .unwrap_or_default();
+    let scopes = match who.and_then(|w| w.scopes) {
+        Some(scopes) if scopes.is_empty() => " (no scopes)".to_owned(),
+        Some(scopes) => format!(" (scopes {})", scopes.join(", ")),
+        None => " (a fine-grained token: permissions instead of scopes)".to_owned(),
+    };
     println!(
-        "Signed in to {}; the token is kept in {source}.",
+        "Signed in to {}{name}{scopes}; the token is kept in {source}.",
         config.host
     );
     if store.has_environment_token() {
@@ -395,7 +606,77 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The token for `login --with-token`: one line typed at a prompt on a terminal, else all of
+/// standard input (`< token.txt`, a pipe).
+fn token_from_stdin() -> anyhow::Result<Token> {
+    let mut text = String::new();
+    let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        eprint!("Paste a GitHub token and press Enter (it is checked with GitHub, then stored): ");
+        stdin
+            .read_line(&mut text)
+            .context("cannot read the token")?;
+    } else {
+        std::io::Read::read_to_string(&mut stdin.lock(), &mut text)
+            .context("cannot read the token from standard input")?;
+    }
+    Token::new(text).context("no token was given")
+}
+
+/// `agentbar login` while a signed-out demo runs: the demo signs in against its simulator
+/// (`POST /v1/sign-in`), this prints the code and waits until the demo reports itself signed in.
+fn login_through_agent(endpoint: &Endpoint, args: &LoginArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()?;
+        let response = http
+            .post(format!("{}/v1/sign-in", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .send()
+            .await
+            .with_context(|| format!("the demo does not answer at {}", endpoint.url))?;
+        if response.status() == reqwest::StatusCode::CONFLICT {
+            println!("The running demo is already signed in.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !response.status().is_success() {
+            return Err(refusal("the demo cannot start a sign-in", response).await);
+        }
+        let prompt: serde_json::Value = response.json().await?;
+        let (code, page) = (
+            prompt["user_code"].as_str().unwrap_or_default(),
+            prompt["verification_uri"].as_str().unwrap_or_default(),
+        );
+        println!("Signing in the running demo (against its built-in simulator).");
+        println!("First copy your one-time code: {code}");
+        println!("Then open {page} and enter it.");
+        if !args.no_browser
+            && let Err(e) = open::that(page)
+        {
+            eprintln!("agentbar: could not open a browser ({e}); open the page yourself");
+        }
+        println!("Waiting for you to approve agentbar on the simulator's page…");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15 * 60);
+        while std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let health: serde_json::Value =
+                match http.get(format!("{}/v1/health", endpoint.url)).send().await {
+                    Ok(answer) => answer.json().await.unwrap_or_default(),
+                    Err(e) => anyhow::bail!("the demo stopped answering: {e}"),
+                };
+            if matches!(health["status"].as_str(), Some("ok" | "degraded")) {
+                println!("Signed in: the demo shows its tasks now.");
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        anyhow::bail!("the code expired before it was approved; run `agentbar login` again")
+    })
+}
+
 fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result<ExitCode> {
+    // Held until the process ends: one agent per state directory.
+    let _instance = agentbar::instance::InstanceLock::acquire(&config.state_dir)?;
     if headless {
         agentbar::tray::run_headless(config, upstream)?;
     } else {
@@ -405,21 +686,50 @@ fn run_app(config: Config, upstream: Upstream, headless: bool) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// The freshest data for `status`/`tasks`: the running agent's API when it answers, else the
-/// snapshot file, saying plainly when there is neither.
-fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String)> {
-    if let Some(list) = live_list(config) {
-        return Some((list.into_snapshot(), "live".into()));
+/// What `status`/`tasks` show: the running agent's list and health when its API answers,
+/// else the saved snapshot marked "not running"; `None` (after saying why) when there is
+/// neither.
+fn read_state(config: &Config) -> Option<report::Reading> {
+    let endpoint = Endpoint::read(&config.state_dir);
+    if let Some(endpoint) = &endpoint {
+        if let Some(list) = live_list(endpoint) {
+            let health = list.health.clone();
+            return Some(report::Reading {
+                snapshot: list.into_snapshot(),
+                source: "live".into(),
+                demo: endpoint.demo,
+                agent: report::Agent::Running(health),
+                read_at: chrono::Utc::now(),
+            });
+        }
+        if agentbar::instance::process_alive(endpoint.pid) {
+            eprintln!(
+                "agentbar: the agent (pid {}) does not answer at {}",
+                endpoint.pid, endpoint.url
+            );
+        } else {
+            eprintln!(
+                "agentbar: {} is stale: pid {} is gone (the agent did not exit cleanly)",
+                Endpoint::path(&config.state_dir).display(),
+                endpoint.pid
+            );
+        }
     }
     let store = SnapshotStore::new(&config.state_dir);
     let loaded = store.load();
     match loaded.stored {
-        Some(stored) => Some((stored.snapshot, stored.source)),
+        Some(stored) => Some(report::Reading {
+            demo: stored.source == app::DEMO_SOURCE,
+            snapshot: stored.snapshot,
+            source: stored.source,
+            agent: report::Agent::NotRunning,
+            read_at: chrono::Utc::now(),
+        }),
         None => {
             match loaded.note {
                 Some(note) => eprintln!("agentbar: {note}"),
                 None => eprintln!(
-                    "agentbar: no snapshot yet in {} — start `agentbar run` or `agentbar demo` first",
+                    "agentbar: not running, and no snapshot yet in {} — start `agentbar run` or `agentbar demo` first",
                     config.state_dir.display()
                 ),
             }
@@ -429,13 +739,12 @@ fn latest_snapshot(config: &Config) -> Option<(agentbar::model::Snapshot, String
 }
 
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
-fn live_list(config: &Config) -> Option<WireTaskList> {
-    live_list_at(config, "/v1/tasks", 2)
+fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
+    live_list_at(endpoint, "/v1/tasks", 2)
 }
 
 /// A list from the running agent's API at `path`, if it answers within `timeout_seconds`.
-fn live_list_at(config: &Config, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
-    let endpoint = Endpoint::read(&config.state_dir)?;
+fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

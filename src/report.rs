@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 
-use crate::model::{Bucket, Counts, Health, Overview, Snapshot};
-use crate::wire::{SCHEMA_VERSION, WireCounts, WireTaskList};
+use crate::model::{Bucket, Counts, Health, HealthStatus, Overview, Snapshot};
+use crate::wire::{SCHEMA_VERSION, WireCounts, WireHealth, WireTaskList};
 
 /// A snapshot older than this is called stale by the command line.
 pub const STALE_AFTER_SECONDS: u64 = 300;
@@ -49,59 +49,250 @@ pub fn seconds_since(snapshot: &Snapshot, now: DateTime<Utc>) -> Option<i64> {
         .map(|at| now.signed_duration_since(at).num_seconds().max(0))
 }
 
+/// What the command line knows about the agent behind the data it shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Agent {
+    /// Its API answered, with this health (the same as `/v1/health`).
+    Running(WireHealth),
+    /// Nothing answers: the data is the snapshot it saved last.
+    NotRunning,
+}
+
+/// The data `status` and `tasks` show and where it comes from.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    pub snapshot: Snapshot,
+    /// `live` when read from the running agent, else the snapshot file's source.
+    pub source: String,
+    /// The built-in simulator's world, not the user's tasks.
+    pub demo: bool,
+    pub agent: Agent,
+    /// When it was read: an agent whose last success is older than [`STALE_AFTER_SECONDS`] by
+    /// then is stale however healthy it says it is (a stuck poller, a machine that slept).
+    pub read_at: DateTime<Utc>,
+}
+
+/// One word for the agent's state, the same on every surface of the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    Ok,
+    Starting,
+    /// Polls fail (network, server, rate limit): the counts are the last good ones.
+    Offline,
+    /// Polls succeed rarely enough that the counts are older than they should be.
+    Stale,
+    SignedOut,
+    NotRunning,
+}
+
+impl Condition {
+    pub fn of(agent: &Agent, now: DateTime<Utc>) -> Condition {
+        let Agent::Running(health) = agent else {
+            return Condition::NotRunning;
+        };
+        let old = health.last_success_at.is_some_and(|at| {
+            now.signed_duration_since(at).num_seconds() > STALE_AFTER_SECONDS as i64
+        });
+        match HealthStatus::parse(&health.status) {
+            Some(HealthStatus::SignedOut) => Condition::SignedOut,
+            Some(HealthStatus::Starting) => Condition::Starting,
+            Some(HealthStatus::Ok) if health.stale || old => Condition::Stale,
+            Some(HealthStatus::Ok) => Condition::Ok,
+            Some(HealthStatus::Degraded) | None => Condition::Offline,
+        }
+    }
+
+    /// `status --json`'s `state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Ok => "ok",
+            Condition::Starting => "starting",
+            Condition::Offline => "offline",
+            Condition::Stale => "stale",
+            Condition::SignedOut => "signed_out",
+            Condition::NotRunning => "not_running",
+        }
+    }
+
+    /// The waybar class (CSS-friendly); none when all is well.
+    fn class(self) -> Option<&'static str> {
+        match self {
+            Condition::Ok => None,
+            Condition::Starting => Some("starting"),
+            Condition::Offline => Some("offline"),
+            Condition::Stale => Some("stale"),
+            Condition::SignedOut => Some("signed-out"),
+            Condition::NotRunning => Some("not-running"),
+        }
+    }
+
+    /// Whether the counts shown are the agent's current knowledge; `status` and `tasks` exit
+    /// with [`EXIT_NOT_CURRENT`] when not.
+    pub fn is_current(self) -> bool {
+        !matches!(self, Condition::SignedOut | Condition::NotRunning)
+    }
+}
+
+/// Exit status of `status`/`tasks` when there is no current data (no snapshot, the agent not
+/// running, or signed out), of `endpoint` when nothing runs, and of `auth status` when signed
+/// out.
+pub const EXIT_NOT_CURRENT: u8 = 3;
+
+impl Reading {
+    /// Neither a running agent nor a saved snapshot.
+    pub fn nothing() -> Reading {
+        let mut snapshot = Snapshot::new(Vec::new(), Utc::now());
+        snapshot.fetched_at = None;
+        Reading {
+            snapshot,
+            source: "none".into(),
+            demo: false,
+            agent: Agent::NotRunning,
+            read_at: Utc::now(),
+        }
+    }
+
+    pub fn condition(&self) -> Condition {
+        Condition::of(&self.agent, self.read_at)
+    }
+
+    /// The agent's health as `/v1/health` says it; when it is not running, `not_running` with
+    /// the snapshot's time as the last success.
+    pub fn health(&self) -> WireHealth {
+        match &self.agent {
+            Agent::Running(health) => health.clone(),
+            Agent::NotRunning => WireHealth {
+                status: Condition::NotRunning.as_str().to_owned(),
+                last_success_at: self.snapshot.fetched_at,
+                stale: true,
+                ..WireHealth::from(&Health::starting())
+            },
+        }
+    }
+
+    /// `status`'s line: the condition first when it is not plain "ok", then the counts.
+    pub fn status_text(&self, now: DateTime<Utc>) -> String {
+        let counts = status_line(&self.snapshot.counts(), seconds_since(&self.snapshot, now));
+        let line = match self.condition() {
+            Condition::Ok => counts,
+            Condition::Starting => format!("Starting · {counts}"),
+            Condition::Offline => {
+                let why = self
+                    .health()
+                    .last_error
+                    .map(|e| format!(" ({})", crate::model::clip(&e.message, 60)))
+                    .unwrap_or_default();
+                format!("Offline{why} — showing the last counts: {counts}")
+            }
+            Condition::Stale => format!("Stale — {counts}"),
+            Condition::SignedOut => "Signed out — run `agentbar login`".to_owned(),
+            Condition::NotRunning if self.snapshot.fetched_at.is_none() => {
+                "agentbar is not running — nothing saved yet".to_owned()
+            }
+            Condition::NotRunning => format!("agentbar is not running — last saved: {counts}"),
+        };
+        if self.demo {
+            format!("Demo · {line}")
+        } else {
+            line
+        }
+    }
+}
+
 /// `status --json`.
-pub fn status_json(snapshot: &Snapshot, source: &str, now: DateTime<Utc>) -> serde_json::Value {
+pub fn status_json(reading: &Reading, now: DateTime<Utc>) -> serde_json::Value {
+    let snapshot = &reading.snapshot;
     let ago = seconds_since(snapshot, now);
+    let condition = reading.condition();
+    let health = reading.health();
     json!({
         "schema_version": SCHEMA_VERSION,
+        "state": condition.as_str(),
+        "demo": reading.demo,
         "counts": WireCounts::from(snapshot.counts()),
-        "source": source,
+        "health": health,
+        "source": reading.source,
         "fetched_at": snapshot.fetched_at,
         "age_seconds": ago,
-        "stale": ago.is_none_or(|a| a as u64 > STALE_AFTER_SECONDS),
-        "text": status_line(&snapshot.counts(), ago),
+        "stale": health.stale
+            || !matches!(condition, Condition::Ok | Condition::Starting)
+            || ago.is_none_or(|a| a as u64 > STALE_AFTER_SECONDS),
+        "text": reading.status_text(now),
     })
 }
 
-/// `status --format waybar`: `text` for the bar, `tooltip` in words, `class` for styling.
-pub fn status_waybar(snapshot: &Snapshot, now: DateTime<Utc>) -> serde_json::Value {
-    let counts = snapshot.counts();
-    let text = match (counts.running, counts.waiting) {
-        (0, 0) => String::new(),
-        (running, 0) => format!("▶ {running}"),
-        (0, waiting) => format!("● {waiting}"),
-        (running, waiting) => format!("▶ {running} ● {waiting}"),
+/// `status --format waybar`: `text` for the bar, `tooltip` in words, `class` for styling (the
+/// condition's class — `signed-out`, `offline`, `stale`, `not-running`, `starting` — then a
+/// count class — `waiting`, `running`, `idle` — while the counts are current, then `demo`),
+/// `alt` the condition for `format-icons`. Never blank: a bar always says what is going on.
+pub fn status_waybar(reading: &Reading, now: DateTime<Utc>) -> serde_json::Value {
+    let counts = reading.snapshot.counts();
+    let condition = reading.condition();
+    let numbers = match (counts.running, counts.waiting) {
+        (0, 0) => None,
+        (running, 0) => Some(format!("▶ {running}")),
+        (0, waiting) => Some(format!("● {waiting}")),
+        (running, waiting) => Some(format!("▶ {running} ● {waiting}")),
     };
-    let class = if counts.waiting > 0 {
-        "waiting"
-    } else if counts.running > 0 {
-        "running"
+    let text = match (condition, numbers) {
+        (Condition::SignedOut, _) => "⊘ signed out".to_owned(),
+        (Condition::NotRunning, _) => "✕ not running".to_owned(),
+        (Condition::Offline, Some(n)) => format!("⚠ {n}"),
+        (Condition::Offline, None) => "⚠ offline".to_owned(),
+        (Condition::Stale, Some(n)) => format!("◌ {n}"),
+        (Condition::Stale, None) => "◌ stale".to_owned(),
+        (Condition::Starting, Some(n)) => format!("… {n}"),
+        (Condition::Starting, None) => "… starting".to_owned(),
+        (Condition::Ok, Some(n)) => n,
+        (Condition::Ok, None) => "✓ 0".to_owned(),
+    };
+    let mut class: Vec<&str> = condition.class().into_iter().collect();
+    if condition.is_current() {
+        class.push(if counts.waiting > 0 {
+            "waiting"
+        } else if counts.running > 0 {
+            "running"
+        } else {
+            "idle"
+        });
+    }
+    if reading.demo {
+        class.push("demo");
+    }
+    let text = if reading.demo {
+        format!("{text} (demo)")
     } else {
-        "idle"
+        text
     };
     json!({
         "text": text,
-        "tooltip": status_line(&counts, seconds_since(snapshot, now)),
+        "alt": condition.as_str(),
+        "tooltip": reading.status_text(now),
         "class": class,
     })
 }
 
-/// `tasks --json`: the loopback API's list shape, with the health this process can know from a
-/// file (the last success is when the snapshot was fetched).
-pub fn task_list(snapshot: &Snapshot, now: DateTime<Utc>) -> WireTaskList {
-    let mut health = Health::starting();
-    health.last_success_at = snapshot.fetched_at;
-    health.stale = seconds_since(snapshot, now).is_none_or(|a| a as u64 > STALE_AFTER_SECONDS);
-    let overview = Overview {
-        snapshot: snapshot.clone(),
-        health,
-    };
-    WireTaskList::from_overview(&overview, now, STALE_AFTER_SECONDS)
+/// `tasks --json`: the loopback API's list shape, with the agent's own health (or
+/// `not_running` when it is not running and the list is the saved snapshot).
+pub fn task_list(reading: &Reading, now: DateTime<Utc>) -> WireTaskList {
+    let mut list = WireTaskList::from_overview(
+        &Overview {
+            snapshot: reading.snapshot.clone(),
+            health: Health::starting(),
+        },
+        now,
+        STALE_AFTER_SECONDS,
+    );
+    list.health = reading.health();
+    list
 }
 
-/// `tasks`: a table, one task per line, in SPEC order.
-pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
-    let rows: Vec<[String; 5]> = snapshot
+/// `tasks`: a table, one task per line, in SPEC order, with the short id every task-taking
+/// command accepts. With a `width` (a terminal), the title, then the repository, the status and
+/// the pull request or branch give up characters so each line fits; without one nothing is cut.
+pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>, width: Option<usize>) -> String {
+    let short = crate::task_ref::short_id_len(&snapshot.tasks);
+    let rows: Vec<[String; 6]> = snapshot
         .tasks
         .iter()
         .map(|t| {
@@ -112,6 +303,7 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
                 status = format!("{status}: {}", crate::model::clip(&error.message, 40));
             }
             [
+                t.id.chars().take(short).collect(),
                 status,
                 crate::model::clip(&t.title, 60),
                 t.repository.clone().unwrap_or_else(|| "-".into()),
@@ -120,24 +312,43 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>) -> String {
             ]
         })
         .collect();
-    let header = ["STATUS", "TITLE", "REPOSITORY", "PR / BRANCH", "UPDATED"].map(String::from);
-    aligned(&header, &rows).join("\n")
+    let header = [
+        "ID",
+        "STATUS",
+        "TITLE",
+        "REPOSITORY",
+        "PR / BRANCH",
+        "UPDATED",
+    ]
+    .map(String::from);
+    aligned(&header, &rows, |widths| {
+        if let Some(width) = width {
+            fit(widths, width);
+        }
+    })
+    .join("\n")
 }
 
-/// The header and rows as lines of left-aligned columns two spaces apart.
-fn aligned<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> Vec<String> {
+/// The header and rows as lines of left-aligned columns two spaces apart; `narrow` may shrink
+/// the columns' widths (cells are then clipped with "…").
+fn aligned<const N: usize>(
+    header: &[String; N],
+    rows: &[[String; N]],
+    narrow: impl FnOnce(&mut [usize; N]),
+) -> Vec<String> {
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
+    narrow(&mut widths);
     std::iter::once(header)
         .chain(rows)
         .map(|row| {
             row.iter()
                 .zip(widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
+                .map(|(cell, w)| format!("{:<w$}", crate::model::clip(cell, w)))
                 .collect::<Vec<_>>()
                 .join("  ")
                 .trim_end()
@@ -161,6 +372,19 @@ pub fn branch_label(branch: &crate::model::Branch) -> String {
     match &branch.base_ref {
         Some(base) => format!("{} → {base}", branch.head_ref),
         None => branch.head_ref.clone(),
+    }
+}
+
+/// Narrows the table's columns to `width` in all (two spaces between columns): title first
+/// (down to 12), then repository (10), then status (9), then pull request or branch (8); id
+/// and age are never cut.
+fn fit(widths: &mut [usize; 6], width: usize) {
+    const GIVE: [(usize, usize); 4] = [(2, 12), (3, 10), (1, 9), (4, 8)];
+    let total = |w: &[usize; 6]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
+    for (column, least) in GIVE {
+        let over = total(widths).saturating_sub(width);
+        let spare = widths[column].saturating_sub(least);
+        widths[column] -= over.min(spare);
     }
 }
 
@@ -346,7 +570,7 @@ pub fn session_table<Tz: TimeZone<Offset: std::fmt::Display>>(
         })
         .collect();
     let header = ["#", "STATE", "STARTED", "NAME", "SESSION ID"].map(String::from);
-    let mut out = aligned(&header, &rows);
+    let mut out = aligned(&header, &rows, |_| {});
     if count == 0 {
         out.push("(no session of this task is known yet)".to_owned());
     }
@@ -547,20 +771,110 @@ mod tests {
         );
     }
 
-    #[test]
-    fn json_and_waybar_carry_counts_and_freshness() {
+    fn reading(status: &str, stale: bool, demo: bool) -> Reading {
         let snapshot = Snapshot::new(
             vec![task("a", "in_progress", 1), task("b", "idle", 2)],
             now() - chrono::TimeDelta::seconds(30),
         );
-        let status = status_json(&snapshot, "demo", now());
+        let agent = if status == "not_running" {
+            Agent::NotRunning
+        } else {
+            let mut health = WireHealth::from(&Health::starting());
+            health.status = status.into();
+            health.stale = stale;
+            Agent::Running(health)
+        };
+        Reading {
+            snapshot,
+            source: "live".into(),
+            demo,
+            agent,
+            read_at: now(),
+        }
+    }
+
+    #[test]
+    fn json_and_waybar_carry_counts_freshness_and_health() {
+        let ok = reading("ok", false, false);
+        let status = status_json(&ok, now());
         assert_eq!(status["counts"]["running"], 1);
         assert_eq!(status["counts"]["waiting"], 1);
         assert_eq!(status["age_seconds"], 30);
         assert_eq!(status["stale"], false);
-        let bar = status_waybar(&snapshot, now());
+        assert_eq!(status["state"], "ok");
+        assert_eq!(status["health"]["status"], "ok");
+        let bar = status_waybar(&ok, now());
         assert_eq!(bar["text"], "▶ 1 ● 1");
-        assert_eq!(bar["class"], "waiting");
+        assert_eq!(bar["class"], json!(["waiting"]));
+    }
+
+    #[test]
+    fn every_condition_has_its_own_words_and_class() {
+        let cases = [
+            (
+                "signed_out",
+                false,
+                "signed_out",
+                "⊘ signed out",
+                json!(["signed-out"]),
+            ),
+            (
+                "degraded",
+                true,
+                "offline",
+                "⚠ ▶ 1 ● 1",
+                json!(["offline", "waiting"]),
+            ),
+            (
+                "ok",
+                true,
+                "stale",
+                "◌ ▶ 1 ● 1",
+                json!(["stale", "waiting"]),
+            ),
+            (
+                "starting",
+                true,
+                "starting",
+                "… ▶ 1 ● 1",
+                json!(["starting", "waiting"]),
+            ),
+            (
+                "not_running",
+                true,
+                "not_running",
+                "✕ not running",
+                json!(["not-running"]),
+            ),
+        ];
+        for (health, stale, state, text, class) in cases {
+            let r = reading(health, stale, false);
+            let status = status_json(&r, now());
+            assert_eq!(status["state"], state, "{health}");
+            assert_eq!(status["stale"], true, "{health}");
+            let bar = status_waybar(&r, now());
+            assert_eq!(bar["text"], text, "{health}");
+            assert_eq!(bar["class"], class, "{health}");
+            assert_eq!(bar["alt"], state);
+        }
+        let demo = reading("ok", false, true);
+        assert!(demo.status_text(now()).starts_with("Demo · "));
+        assert_eq!(
+            status_waybar(&demo, now())["class"],
+            json!(["waiting", "demo"])
+        );
+        assert!(
+            reading("not_running", true, false)
+                .status_text(now())
+                .starts_with("agentbar is not running — last saved: 1 running")
+        );
+        assert_eq!(
+            task_list(&reading("signed_out", false, false), now())
+                .health
+                .status,
+            "signed_out",
+            "tasks --json carries the agent's own health"
+        );
     }
 
     #[test]
@@ -575,13 +889,17 @@ mod tests {
             base_ref: Some("main".into()),
         });
         let snapshot = Snapshot::new(vec![failed, task("w", "waiting_for_user", 9)], now());
-        let table = task_table(&snapshot, now());
+        let table = task_table(&snapshot, now(), None);
         assert!(table.contains("PR / BRANCH"));
         let lines: Vec<&str> = table.lines().collect();
-        assert!(lines[0].starts_with("STATUS"));
-        assert!(lines[1].starts_with("Needs you") && lines[1].contains("Task w"));
+        assert!(lines[0].starts_with("ID"));
+        assert!(lines[1].starts_with("w ") && lines[1].contains("Needs you"));
+        assert!(lines[1].contains("Task w"));
         assert!(lines[2].contains("Failed: Tests did not pass"));
         assert!(lines[2].contains("copilot/fix → main"), "{table}");
         assert!(lines[2].ends_with("5 min"));
+        let narrow = task_table(&snapshot, now(), Some(64));
+        assert!(narrow.lines().all(|l| l.chars().count() <= 64), "{narrow}");
+        assert!(narrow.contains("Task w"), "{narrow}");
     }
 }

@@ -115,7 +115,18 @@ impl SnapshotStore {
             None if loaded.unreadable => {
                 let aside = self.dir.join(format!("{SNAPSHOT_FILE}.unreadable"));
                 let kept = match std::fs::rename(self.path(), &aside) {
-                    Ok(()) => format!("kept as {}", aside.display()),
+                    Ok(()) => {
+                        // The corrupt file may have come from anywhere with any mode; what is
+                        // kept in the state directory is private like the rest.
+                        #[cfg(unix)]
+                        if let Err(e) = std::fs::set_permissions(
+                            &aside,
+                            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                        ) {
+                            tracing::warn!(error = %e, "could not make the kept file private");
+                        }
+                        format!("kept as {}", aside.display())
+                    }
                     Err(e) => format!("could not move it aside: {e}"),
                 };
                 Loaded {
@@ -210,7 +221,7 @@ pub fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), S
         path: target.to_owned(),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    create_private_dir(dir).map_err(fail)?;
     let mut file = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(dir)
@@ -223,6 +234,17 @@ pub fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), S
         .and_then(|d| d.sync_all())
         .map_err(fail)?;
     Ok(())
+}
+
+/// Creates `dir` (and its parents) when missing; on Unix the directories it creates are 0700,
+/// since the state directory holds the API token and the task list. An existing directory is
+/// left as its owner set it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Temporary files older than this at start are leftovers of a process that was killed between
@@ -369,6 +391,12 @@ mod tests {
         let note = loaded.note.unwrap();
         assert!(note.contains("corrupt"), "{note}");
         let aside = dir.path().join("snapshot.json.unreadable");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&aside).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "kept private whatever its mode was");
+        }
         assert_eq!(
             std::fs::read(aside).unwrap(),
             b"{\"format\": \"agentbar-snapshot\", \"tas",

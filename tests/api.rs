@@ -315,8 +315,12 @@ async fn detail_logs_refresh_and_stop_do_what_they_say() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let (_, done) = h.get_json("/v1/tasks?bucket=completed&limit=1").await;
-    let done_id = done["tasks"][0]["id"].as_str().unwrap();
+    // The oldest finished task: the newest one may have a follow-up session starting upstream
+    // that this core has not polled yet (the clock moved 40 s above).
+    let (_, done) = h.get_json("/v1/tasks?bucket=completed").await;
+    let done_id = done["tasks"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap();
     let r = h
         .request(Method::POST, &format!("/v1/tasks/{done_id}/stop"))
         .send()
@@ -361,6 +365,59 @@ async fn the_event_stream_sends_a_snapshot_then_transitions() {
     tokio::time::timeout(Duration::from_secs(5), h.stop())
         .await
         .expect("shutdown with an open event stream");
+}
+
+/// The `id:` of every transition event in `seen`, in order.
+fn transition_ids(seen: &str) -> Vec<String> {
+    seen.split("\n\n")
+        .filter(|event| event.contains("event: transition"))
+        .filter_map(|event| event.lines().find_map(|l| l.strip_prefix("id: ")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_gets_the_transitions_it_missed_by_last_event_id() {
+    let h = Harness::start().await;
+    let mut first = h.request(Method::GET, "/v1/events").send().await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut first, &mut seen, "event: snapshot").await;
+    h.sim.advance(90.0).await;
+    read_until(&mut first, &mut seen, "event: transition").await;
+    read_until(&mut first, &mut seen, "\n\n").await;
+    let last_seen = transition_ids(&seen)[0].clone();
+    drop(first);
+
+    // While it is away, more changes happen; another client watches them go by.
+    let mut watcher = h.request(Method::GET, "/v1/events").send().await.unwrap();
+    let mut watched = String::new();
+    read_until(&mut watcher, &mut watched, "event: snapshot").await;
+    h.sim.advance(120.0).await;
+    read_until(&mut watcher, &mut watched, "event: transition").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    read_until(&mut watcher, &mut watched, "\n\n").await;
+    let newest = transition_ids(&watched).last().unwrap().clone();
+
+    let mut back = h
+        .request(Method::GET, "/v1/events")
+        .header("Last-Event-ID", &last_seen)
+        .send()
+        .await
+        .unwrap();
+    let mut replayed = String::new();
+    read_until(&mut back, &mut replayed, &format!("id: {newest}\n")).await;
+    let ids = transition_ids(&replayed);
+    let (prefix, first_seq) = last_seen.rsplit_once('-').unwrap();
+    let first_seq: u64 = first_seq.parse().unwrap();
+    let expected: Vec<String> = (first_seq + 1..)
+        .take(ids.len())
+        .map(|n| format!("{prefix}-{n}"))
+        .collect();
+    assert_eq!(ids, expected, "every missed one, in order, none twice");
+    assert!(replayed.starts_with("event: snapshot"), "{replayed}");
+    tokio::time::timeout(Duration::from_secs(5), h.stop())
+        .await
+        .expect("shutdown with open event streams");
 }
 
 #[tokio::test]
@@ -615,45 +672,101 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
         serde_json::from_slice(&std::fs::read(Endpoint::path(&h.state_dir())).unwrap()).unwrap();
     assert_valid("Endpoint", &endpoint);
 
-    // The examples the Raycast extension's tests read: written when missing (or asked for with
-    // AGENTBAR_UPDATE_EXAMPLES=1), otherwise checked to have the live answer's shape.
+    // A live log page with a tool call in it, for the Raycast extension's logs view: a minute
+    // into the running task's session, so it holds set-up, messages and tool calls.
+    let (_, running) = h.get_json("/v1/tasks?bucket=running").await;
+    let running_id = running["tasks"][0]["id"].as_str().unwrap().to_owned();
+    h.sim.advance(60.0).await;
+    let (status, logs) = h.get_json(&format!("/v1/tasks/{running_id}/logs")).await;
+    assert_eq!(status, StatusCode::OK, "{logs}");
+    assert_valid("LogPage", &logs);
+    assert!(
+        logs["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "tool" && e["at"].is_string())
+            && logs["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e.get("tool").is_none()),
+        "the log example shows a timed tool call and an event without one: {logs}"
+    );
+
+    // The examples the Raycast extension's tests read. They are written only when asked
+    // (AGENTBAR_UPDATE_EXAMPLES=1 for all, or a comma-separated list of file names); otherwise a
+    // missing one fails, and each must have the live answer's whole shape, nested fields included.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let update = std::env::var("AGENTBAR_UPDATE_EXAMPLES").unwrap_or_default();
     for (name, live, schema) in [
         ("v1-tasks.json", &list, "TaskList"),
         ("v1-task.json", &detail, "TaskDetail"),
         ("v1-health.json", &health, "Health"),
+        ("v1-logs.json", &logs, "LogPage"),
     ] {
         let path = examples.join(name);
-        if !path.exists() || std::env::var_os("AGENTBAR_UPDATE_EXAMPLES").is_some() {
-            std::fs::create_dir_all(&examples).unwrap();
+        if update == "1" || update.split(',').any(|asked| asked.trim() == name) {
             std::fs::write(&path, serde_json::to_string_pretty(live).unwrap() + "\n").unwrap();
+            eprintln!("wrote {}", path.display());
+            continue;
         }
-        let example: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; write it with AGENTBAR_UPDATE_EXAMPLES={name}",
+                path.display()
+            )
+        });
+        let example: Value = serde_json::from_str(&text).unwrap();
         assert_valid(schema, &example);
-        assert_eq!(
-            keys(&example),
-            keys(live),
-            "{name} has drifted from the live answer; rerun with AGENTBAR_UPDATE_EXAMPLES=1"
+        let (example, live) = (shape(&example), shape(live));
+        assert!(
+            example == live,
+            "{name} has drifted from the live answer; rewrite it with \
+             AGENTBAR_UPDATE_EXAMPLES={name}.\nOnly in the example: {:?}\nOnly live: {:?}",
+            example.difference(&live).collect::<Vec<_>>(),
+            live.difference(&example).collect::<Vec<_>>()
         );
     }
     h.stop().await;
 }
 
-/// The top-level keys of an object, and of its first task when it has a list.
-fn keys(value: &Value) -> Vec<String> {
-    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
-    if let Some(first) = value["tasks"].get(0) {
-        keys.extend(
-            first
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(|k| format!("tasks[].{k}")),
-        );
+/// Every path of a JSON document with the types found there (`tasks[].pull_request.number:
+/// integer`), array items merged, so two documents with the same fields at every depth and the
+/// same nullability have the same shape whatever their values. A tool's `input` is free-form
+/// (the tool's own arguments), so only its presence counts.
+fn shape(value: &Value) -> std::collections::BTreeSet<String> {
+    fn walk(path: &str, value: &Value, out: &mut std::collections::BTreeSet<String>) {
+        let kind = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_f64() => "number",
+            Value::Number(_) => "integer",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        out.insert(format!("{path}: {kind}"));
+        if path.ends_with("tool.input") {
+            return;
+        }
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    walk(&format!("{path}[]"), item, out);
+                }
+            }
+            Value::Object(fields) => {
+                for (key, field) in fields {
+                    walk(&format!("{path}.{key}"), field, out);
+                }
+            }
+            _ => {}
+        }
     }
-    keys.sort();
-    keys
+    let mut out = std::collections::BTreeSet::new();
+    walk("", value, &mut out);
+    out
 }
 
 #[tokio::test]

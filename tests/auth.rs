@@ -24,19 +24,83 @@ async fn decide(sim: &SimServer, action: &str) {
         .await;
 }
 
+/// The times at which requests for `path` reached a recording proxy in front of `target`.
+type Arrivals = Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>;
+
+/// A proxy on loopback in front of `target` that forwards every request as it came and notes
+/// when it arrived: what the client did, measured outside the client. Returns its base URL.
+async fn recording_proxy(target: String) -> (String, Arrivals) {
+    use axum::body::Body;
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+    let arrivals: Arrivals = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let forward = |State((target, arrivals)): State<(String, Arrivals)>, request: Request| async move {
+        let path = request.uri().path().to_owned();
+        arrivals
+            .lock()
+            .unwrap()
+            .push((path, std::time::Instant::now()));
+        let target_uri = format!(
+            "{target}{}",
+            request.uri().path_and_query().map_or("", |p| p.as_str())
+        );
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        let mut upstream = reqwest::Client::new().request(parts.method, target_uri);
+        for (name, value) in &parts.headers {
+            if name != reqwest::header::HOST {
+                upstream = upstream.header(name, value);
+            }
+        }
+        let answer = upstream.body(body).send().await.unwrap();
+        let mut response = Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            response = response.header(name, value);
+        }
+        response
+            .body(Body::from(answer.bytes().await.unwrap()))
+            .unwrap()
+    };
+    let app = axum::Router::new()
+        .fallback(forward)
+        .with_state((target, arrivals.clone()));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, arrivals)
+}
+
 #[tokio::test]
 async fn pending_then_slow_down_then_approval_yields_a_token_with_its_scopes() {
     let sim = start_sim(Scenario::builtin()).await;
-    let flow = DeviceFlow::new(&web(&sim), Some("sim-client-id")).unwrap();
+    let (proxy, arrivals) = recording_proxy(sim.base.clone()).await;
+    let flow = DeviceFlow::new(&format!("{proxy}/web"), Some("sim-client-id")).unwrap();
     let code = flow.start().await.unwrap();
     assert!(code.verification_uri.ends_with("/web/login/device"));
     assert!(!code.user_code.is_empty());
 
+    let polls = || -> Vec<std::time::Instant> {
+        arrivals
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(path, _)| path == "/web/login/oauth/access_token")
+            .map(|(_, at)| *at)
+            .collect()
+    };
+    let wait_for_polls = |count: usize| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while polls().len() < count {
+            assert!(std::time::Instant::now() < deadline, "no poll {count}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
     let finishing = tokio::spawn(async move { flow.finish(&code).await });
-    // The first poll (after the 1 s interval) finds it pending; then GitHub says slow down.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Two polls find it pending (the simulator asks for 1 s); the third is told to slow down;
+    // the user approves while the client waits its longer interval.
+    wait_for_polls(2).await;
     decide(&sim, "slow_down").await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    wait_for_polls(3).await;
     decide(&sim, "approve").await;
     let signed_in = tokio::time::timeout(Duration::from_secs(20), finishing)
         .await
@@ -47,8 +111,17 @@ async fn pending_then_slow_down_then_approval_yields_a_token_with_its_scopes() {
     assert_eq!(signed_in.scopes, ["repo", "read:org", "workflow"]);
     let grants = sim.control(Method::GET, "device", None).await;
     assert_eq!(grants[0]["decision"], "approved");
-    assert!(grants[0]["polls"].as_u64().unwrap() >= 3, "{grants}");
-    assert_eq!(grants[0]["interval"], 6, "slow_down added five seconds");
+
+    // What the client did: its gap after the slow_down is its gap before plus five seconds.
+    let times = polls();
+    assert_eq!(times.len(), 4, "pending, pending, slow_down, token");
+    let before = times[2] - times[1];
+    let after = times[3] - times[2];
+    let grown = after.as_secs_f64() - before.as_secs_f64();
+    assert!(
+        (4.7..=5.8).contains(&grown),
+        "the polling gap grew by {grown:.2} s ({before:?} then {after:?}), not 5 s"
+    );
 }
 
 #[tokio::test]

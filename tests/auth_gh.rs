@@ -107,8 +107,20 @@ async fn scenario(gh_now: &str) -> (SimServer, tempfile::TempDir, PathBuf, Child
     let token_file = dir.path().join("gh-token");
     std::fs::write(&token_file, format!("{OLD}\n")).unwrap();
     let bin = fake_gh(dir.path(), &token_file);
+    // At sign-in GitHub still took gh's token (login checks it with `GET /user`): a simulator
+    // of that moment, accepting only `OLD`.
+    let then = start_sim_with(
+        Scenario::builtin(),
+        SimOptions {
+            speed: 0.0,
+            accepted_tokens: Some(vec![OLD.to_owned()]),
+            ..SimOptions::default()
+        },
+    )
+    .await;
     let login = agentbar(&state, &["login", "--from-gh"])
         .env("PATH", path_with(&bin))
+        .env("AGENTBAR_GITHUB_API_URL", &then.base)
         .env("AGENTBAR_NO_KEYCHAIN", "1")
         .output()
         .unwrap();
@@ -124,7 +136,7 @@ async fn scenario(gh_now: &str) -> (SimServer, tempfile::TempDir, PathBuf, Child
     (sim, dir, state, child)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_gh_token_is_replaced_by_ghs_current_one_without_signing_out() {
     let (_sim, _dir, state, mut child) = scenario(NEW).await;
     let health = health_becomes(&state, "ok").await;
@@ -139,7 +151,7 @@ async fn a_refused_gh_token_is_replaced_by_ghs_current_one_without_signing_out()
     child.wait().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_gh_has_nothing_newer_a_refused_token_signs_out() {
     let (_sim, _dir, state, mut child) = scenario(OLD).await;
     let health = health_becomes(&state, "signed_out").await;

@@ -5,7 +5,7 @@ mod common;
 use common::agentbar;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// Stops the demo on drop, so a failing assertion does not leave it running.
@@ -18,12 +18,11 @@ impl Drop for Running {
     }
 }
 
+/// `status --json`, whatever its exit status says (3 when the agent is not running), or `None`
+/// when it printed nothing (no snapshot at all).
 fn status_json(state: &Path) -> Option<Value> {
     let output = agentbar(state, &["status", "--json"]).output().unwrap();
-    output
-        .status
-        .success()
-        .then(|| serde_json::from_slice(&output.stdout).unwrap())
+    (!output.stdout.is_empty()).then(|| serde_json::from_slice(&output.stdout).unwrap())
 }
 
 #[test]
@@ -44,7 +43,9 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
 
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = status_json(state.path()) {
+        if let Some(status) =
+            status_json(state.path()).filter(|s| s["source"] == "live" && s["state"] == "ok")
+        {
             break status;
         }
         assert!(Instant::now() < deadline, "no status within 15 s");
@@ -63,6 +64,19 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
         state.path().join("snapshot.json.unreadable").exists(),
         "the corrupt file was kept aside, not lost"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(state.path().join("snapshot.json.unreadable"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "kept private, whatever mode it was written with"
+        );
+    }
 
     let output = agentbar(state.path(), &["tasks", "--json"])
         .output()
@@ -130,7 +144,7 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
 
     let table = agentbar(state.path(), &["tasks"]).output().unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
-    assert!(table.starts_with("STATUS"), "{table}");
+    assert!(table.starts_with("ID"), "{table}");
     assert!(table.contains("Needs you"), "{table}");
 
     // A clean stop on SIGTERM flushes and exits 0.
@@ -138,7 +152,7 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
     {
         let pid = demo.0.id().to_string();
         assert!(
-            Command::new("kill")
+            std::process::Command::new("kill")
                 .args(["-TERM", &pid])
                 .status()
                 .unwrap()
@@ -172,6 +186,8 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
             status["source"], "demo",
             "with the agent gone, the saved snapshot"
         );
+        assert_eq!(status["state"], "not_running");
+        assert_eq!(status["demo"], true, "demo data is labelled as such");
         let output = agentbar(state.path(), &["endpoint"]).output().unwrap();
         assert_eq!(output.status.code(), Some(3));
         assert!(
@@ -179,10 +195,13 @@ fn the_demo_comes_up_over_a_corrupt_snapshot_and_status_reads_it() {
             "the token never reaches the log"
         );
     }
+    // Windows has no SIGTERM to ask for a clean stop: the demo is ended outright there.
+    #[cfg(not(unix))]
+    let _ = demo.0.kill();
 }
 
 #[test]
-fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
+fn a_bad_config_file_is_a_usage_error_in_words_but_status_and_logout_still_work() {
     let state = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(state.path().join("config")).unwrap();
     std::fs::write(
@@ -190,11 +209,34 @@ fn a_bad_config_file_is_a_usage_error_that_names_the_file_and_key() {
         "[poll]\nfast = 1\n",
     )
     .unwrap();
-    let output = agentbar(state.path(), &["status"]).output().unwrap();
+    let output = agentbar(state.path(), &["demo", "--headless"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("config.toml") && stderr.contains("fast"),
+        stderr.contains("config.toml") && stderr.contains("unknown key `fast`"),
         "{stderr}"
     );
+    assert!(stderr.contains("did you mean `fast_seconds`?"), "{stderr}");
+
+    for args in [&["status"][..], &["logout"], &["auth", "status"]] {
+        let output = agentbar(state.path(), args)
+            .env("AGENTBAR_NO_KEYCHAIN", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("ignoring the configuration file").count(),
+            1,
+            "{args:?} warns once: {stderr}"
+        );
+    }
+    let logout = agentbar(state.path(), &["logout"])
+        .env("AGENTBAR_NO_KEYCHAIN", "1")
+        .output()
+        .unwrap();
+    assert_eq!(logout.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&logout.stdout).contains("No token was stored"));
 }

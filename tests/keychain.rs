@@ -2,14 +2,18 @@
 //! (scripts/test.sh sets that up and sets AGENTBAR_REQUIRE_KEYRING=1); skipped elsewhere so a
 //! developer's own keychain is never touched by a plain `cargo test`.
 
+#[path = "support/skipped.rs"]
+mod skipped;
+
 use agentbar::auth::{CredentialStore, TokenSource};
 use agentbar::github::Token;
 
 #[test]
 fn the_token_round_trips_through_the_keychain_and_is_forgotten() {
     if std::env::var_os("AGENTBAR_REQUIRE_KEYRING").is_none() {
-        eprintln!(
-            "SKIPPED: set AGENTBAR_REQUIRE_KEYRING=1 under a session with an unlocked keyring"
+        skipped::skip(
+            "keychain",
+            "AGENTBAR_REQUIRE_KEYRING is unset (it needs a session bus with an unlocked keyring)",
         );
         return;
     }

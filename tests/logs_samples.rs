@@ -2,20 +2,15 @@
 //! paired with its result, parsing carried past broken lines, nothing secret left, and the same
 //! events whether a log is parsed once or followed as it grows.
 //!
-//! The real samples live outside the repository (`../shared/fixtures/copilot-logs`); their tests
-//! print a note and pass when that directory is absent.
+//! The real samples are copied into the repository (`tests/fixtures/logs/copilot/`, unchanged
+//! from the upstream samples), so these tests run on every clone and never skip.
 
 use std::path::PathBuf;
 
 use agentbar::logs::{Event, EventKind, LogFollower, ToolInput, UserMessage, parse_log};
 
-fn real_sample(name: &str) -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/copilot-logs");
-    if !dir.is_dir() {
-        eprintln!("note: {} is absent; skipping {name}", dir.display());
-        return None;
-    }
-    Some(std::fs::read_to_string(dir.join(name)).unwrap())
+fn real_sample(name: &str) -> String {
+    own_fixture(&format!("copilot/{name}"))
 }
 
 fn own_fixture(name: &str) -> String {
@@ -79,9 +74,7 @@ fn assert_follow_matches_parse(body: &str) {
 
 #[test]
 fn real_log_1_a_complete_session() {
-    let Some(body) = real_sample("log-1-input.txt") else {
-        return;
-    };
+    let body = real_sample("log-1-input.txt");
     let events = parse_log(&body);
     assert_well_formed(&events);
     assert_eq!(
@@ -170,9 +163,7 @@ fn real_log_1_a_complete_session() {
 
 #[test]
 fn real_log_2_a_complete_session() {
-    let Some(body) = real_sample("log-2-input.txt") else {
-        return;
-    };
+    let body = real_sample("log-2-input.txt");
     let events = parse_log(&body);
     assert_well_formed(&events);
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -226,9 +217,7 @@ fn real_log_2_a_complete_session() {
 
 #[test]
 fn real_log_3_deliberate_breakage_does_not_stop_parsing() {
-    let Some(body) = real_sample("log-3-synthetic-failures-input.txt") else {
-        return;
-    };
+    let body = real_sample("log-3-synthetic-failures-input.txt");
     let events = parse_log(&body);
     assert_well_formed(&events);
     assert_eq!(

@@ -7,8 +7,16 @@
 //! Needs a session bus of its own: `scripts/test.sh` runs it under `dbus-run-session` with
 //! `AGENTBAR_REQUIRE_DBUS=1`, where it must run. Elsewhere, without `DBUS_SESSION_BUS_ADDRESS`
 //! or when a real notification daemon already owns the name, it says so and tests nothing.
+//!
+//! The second test kills `run --headless` while the notification server takes its time to
+//! answer (the moment the ledger-before-notification rule exists for) and checks that no later
+//! life shows the same notice again.
 
-use std::collections::HashMap;
+mod common;
+#[path = "support/skipped.rs"]
+mod skipped;
+
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -34,12 +42,14 @@ struct Recorded {
 struct FakeServer {
     next_id: u32,
     log: Arc<Mutex<Vec<Recorded>>>,
+    /// How long each `Notify` call waits, once recorded, before it is answered.
+    answer_after: Duration,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
 impl FakeServer {
     #[allow(clippy::too_many_arguments)] // the D-Bus method's shape
-    fn notify(
+    async fn notify(
         &mut self,
         app_name: String,
         _replaces_id: u32,
@@ -67,6 +77,8 @@ impl FakeServer {
             kind: hint("x-agentbar-kind"),
             tasks: tasks.split(',').map(str::to_owned).collect(),
         });
+        // On screen already, as far as anyone can tell; only the answer is slow.
+        tokio::time::sleep(self.answer_after).await;
         self.next_id
     }
 
@@ -217,6 +229,59 @@ fn expected_kind(change: &Change) -> Option<&'static str> {
     }
 }
 
+/// One fake server at a time: the tests of this binary share the session bus and its name.
+static SERVER: std::sync::LazyLock<tokio::sync::Mutex<()>> =
+    std::sync::LazyLock::new(|| tokio::sync::Mutex::new(()));
+
+/// The fake notification server, owning the name on this session's bus before anything calls
+/// `Notify` (so no real daemon is started), answering each call `answer_after` it recorded it.
+/// `None` where there is no bus of our own: reported as a skip, or a failure when
+/// `AGENTBAR_REQUIRE_DBUS` says the test must run here.
+async fn fake_server(
+    log: &Arc<Mutex<Vec<Recorded>>>,
+    answer_after: Duration,
+) -> Option<zbus::Connection> {
+    let required = std::env::var_os("AGENTBAR_REQUIRE_DBUS").is_some();
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        assert!(
+            !required,
+            "AGENTBAR_REQUIRE_DBUS is set but there is no session bus"
+        );
+        skipped::skip(
+            "notifications",
+            "DBUS_SESSION_BUS_ADDRESS is unset (it needs a session bus of its own: \
+             dbus-run-session -- cargo test --test notifications)",
+        );
+        return None;
+    }
+    let bus = zbus::connection::Builder::session()
+        .name(INTERFACE)
+        .serve_at(
+            PATH,
+            FakeServer {
+                next_id: 0,
+                log: log.clone(),
+                answer_after,
+            },
+        )
+        .build()
+        .await;
+    match bus {
+        Ok(bus) => Some(bus),
+        Err(e) if !required => {
+            skipped::skip(
+                "notifications",
+                &format!(
+                    "cannot own {INTERFACE} on this session bus ({e}): a notification daemon \
+                     runs here; run under dbus-run-session"
+                ),
+            );
+            None
+        }
+        Err(e) => panic!("the fake notification server could not own {INTERFACE}: {e}"),
+    }
+}
+
 fn recorded(log: &Arc<Mutex<Vec<Recorded>>>) -> Vec<Recorded> {
     log.lock().unwrap().clone()
 }
@@ -250,41 +315,10 @@ fn task_url(state: &Path, id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_after_restarts() {
-    let required = std::env::var_os("AGENTBAR_REQUIRE_DBUS").is_some();
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        assert!(
-            !required,
-            "AGENTBAR_REQUIRE_DBUS is set but there is no session bus"
-        );
-        eprintln!(
-            "SKIPPED: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset); \
-             run under `dbus-run-session -- cargo test --test notifications`"
-        );
-        return;
-    }
-    // Own the name before anything calls Notify, so no real notification daemon is started.
+    let _one_server = SERVER.lock().await;
     let server_log = Arc::new(Mutex::new(Vec::new()));
-    let bus = zbus::connection::Builder::session()
-        .name(INTERFACE)
-        .serve_at(
-            PATH,
-            FakeServer {
-                next_id: 0,
-                log: server_log.clone(),
-            },
-        )
-        .build()
-        .await;
-    let bus = match bus {
-        Ok(bus) => bus,
-        Err(e) if !required => {
-            eprintln!(
-                "SKIPPED: cannot own {INTERFACE} on this session bus ({e}); a notification \
-                 daemon probably runs here. Run under `dbus-run-session`."
-            );
-            return;
-        }
-        Err(e) => panic!("the fake notification server could not own {INTERFACE}: {e}"),
+    let Some(bus) = fake_server(&server_log, Duration::ZERO).await else {
+        return;
     };
 
     let state = tempfile::tempdir().unwrap();
@@ -503,4 +537,96 @@ async fn a_pause_sent_to_the_core_is_saved_for_the_next_start() {
     })
     .await;
     core.shutdown().await;
+}
+
+/// How long the slow server holds each answer: well inside the announcer's 5 s bound, so the
+/// process is still waiting in `show` when it is killed.
+const SLOW_ANSWER: Duration = Duration::from_secs(3);
+/// Lives of `run --headless`, each killed while its first notification waits for an answer.
+const SLOW_LIVES: usize = 6;
+
+/// The `task=state@updated_at` entries of a life's "announcing" log lines.
+fn announced_keys(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|line| line.contains("announcing"))
+        .filter_map(|line| line.split("announced=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .flat_map(|list| list.split(','))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_while_the_desktop_is_slow_to_answer_never_shows_a_notice_twice() {
+    let _one_server = SERVER.lock().await;
+    let server_log = Arc::new(Mutex::new(Vec::new()));
+    let Some(_bus) = fake_server(&server_log, SLOW_ANSWER).await else {
+        return;
+    };
+    let bus_address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap();
+    // One simulator for every life, its clock going on across the kills (the demo's would start
+    // again at each start and replay its tasks): the built-in scenario's cycle every 12 s.
+    let sim = common::start_sim_at_speed(agentbar::sim::Scenario::builtin(), 30.0).await;
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(
+        dir.join("config/config.toml"),
+        "[poll]\nfast_seconds = 0.1\nslow_seconds = 0.5\n\n[notifications]\nburst_window_seconds = 0.05\n",
+    )
+    .unwrap();
+
+    let mut shown_in: BTreeMap<String, usize> = BTreeMap::new();
+    for life in 1..=SLOW_LIVES {
+        let before = recorded(&server_log).len();
+        let log_path = dir.join("life.log");
+        let mut child = sim
+            .run_headless(dir)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("RUST_LOG", "agentbar::notify=info,agentbar=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while recorded(&server_log).len() == before {
+            assert!(
+                Instant::now() < deadline,
+                "life {life} showed nothing in 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The notice is on the server, whose answer is still SLOW_ANSWER away: kill now.
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let shown = recorded(&server_log).split_off(before);
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        let keys = announced_keys(&log);
+        // The life's one notification is the one its log announced.
+        assert_eq!(shown.len(), 1, "life {life}: {shown:?}");
+        let mut shown_tasks = shown[0].tasks.clone();
+        let mut announced_tasks: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.split_once('=').map(|(task, _)| task.to_owned()))
+            .collect();
+        shown_tasks.sort();
+        announced_tasks.sort();
+        assert_eq!(shown_tasks, announced_tasks, "life {life}: {log}");
+        for key in keys {
+            if let Some(earlier) = shown_in.get(&key) {
+                panic!(
+                    "life {life} showed {key} again (life {earlier} showed it, then was killed \
+                     while the desktop had not answered yet); its log:\n{log}"
+                );
+            }
+            shown_in.insert(key, life);
+        }
+    }
+    assert!(
+        shown_in.len() >= SLOW_LIVES,
+        "{} notices over {SLOW_LIVES} lives",
+        shown_in.len()
+    );
 }

@@ -41,7 +41,8 @@ describe("AgentbarClient", () => {
   it("reads the task list with the bearer token", async () => {
     fake = await startFakeAgentbar({ "GET /v1/tasks": { body: example("v1-tasks") } });
     const list = await clientFor(fake.url).tasks();
-    expect(list.tasks).toHaveLength(9);
+    expect(list.tasks).toHaveLength((example("v1-tasks") as { tasks: unknown[] }).tasks.length);
+    expect(list.tasks.length).toBeGreaterThan(0);
     expect(fake.requests).toEqual([{ method: "GET", path: "/v1/tasks", authorization: `Bearer ${TOKEN}` }]);
   });
 

@@ -21,6 +21,10 @@ import {
   ENDPOINT_FIELDS,
   HEALTH_INFO_FIELDS,
   HEALTH_STATUSES,
+  LOG_EVENT_FIELDS,
+  LOG_EVENT_KINDS,
+  LOG_PAGE_FIELDS,
+  LOG_TOOL_FIELDS,
   PULL_REQUEST_FIELDS,
   PULL_REQUEST_STATES,
   SCHEMA_VERSION,
@@ -77,8 +81,15 @@ describe("the TypeScript types mirror docs/openapi.json", () => {
     ["StopReply", STOP_REPLY_FIELDS],
     ["Usage", USAGE_FIELDS],
     ["Branch", BRANCH_FIELDS],
+    ["LogPage", LOG_PAGE_FIELDS],
+    ["LogEvent", LOG_EVENT_FIELDS],
   ] as const)("%s has exactly the schema's properties", (name, fields) => {
     expect(sorted(fields)).toEqual(propertyNames(name));
+  });
+
+  it("LogEvent.tool has exactly the schema's properties", () => {
+    const tool = flatten(schemas.LogEvent).properties.tool;
+    expect(sorted(LOG_TOOL_FIELDS)).toEqual(Object.keys(flatten(tool).properties).sort());
   });
 
   it("has the schema's enums", () => {
@@ -88,6 +99,7 @@ describe("the TypeScript types mirror docs/openapi.json", () => {
     expect(sorted(PULL_REQUEST_STATES)).toEqual(sorted(flatten(schemas.PullRequest).properties.state.enum!));
     expect(sorted(HEALTH_STATUSES)).toEqual(sorted(flatten(schemas.HealthInfo).properties.status.enum!));
     expect(flatten(schemas.TaskList).properties.schema_version.const).toBe(SCHEMA_VERSION);
+    expect(sorted(LOG_EVENT_KINDS)).toEqual(sorted(flatten(schemas.LogEvent).properties.kind.enum!));
   });
 
   it("decodes every required field of a Task: dropping any one is an error", () => {
@@ -120,6 +132,26 @@ describe("the example answers decode strictly into the types", () => {
     const task = decodeTaskDetail(raw, "", { strict: true });
     expect(task).toEqual(raw);
     expect(task.sessions.length).toBe(task.session_count);
+  });
+
+  it("GET /v1/tasks/{id}/logs", () => {
+    const raw = example("v1-logs") as { events: Record<string, unknown>[] };
+    const page = decodeLogPage(raw, "", { strict: true });
+    expect(page).toEqual(raw);
+    // The example exercises what the logs view shows: times (null where the log line had none,
+    // as the user's prompt), a tool call with its JSON arguments and output, an event without a
+    // tool, the user's prompt, a subagent's run, and the reset flag the server always sends.
+    expect(page.events.length).toBeGreaterThan(0);
+    expect(page.events.every((e) => e.at === null || typeof e.at === "string")).toBe(true);
+    expect(page.events.some((e) => typeof e.at === "string")).toBe(true);
+    expect(page.events.some((e) => e.user === "prompt")).toBe(true);
+    expect(page.events.some((e) => e.agent?.name)).toBe(true);
+    const call = page.events.find((e) => e.kind === "tool")!;
+    expect(typeof call.tool!.input).toBe("object");
+    expect(typeof call.tool!.output).toBe("string");
+    expect(page.events.some((e) => e.tool === undefined)).toBe(true);
+    expect(page.reset).toBe(false);
+    expect(typeof page.cursor).toBe("string");
   });
 
   it("GET /v1/health", () => {
@@ -197,11 +229,12 @@ describe("the other documents", () => {
     expect(page.events[0].user).toBe("prompt");
     expect(page.events[1].agent).toEqual({ id: "agent-7", name: "reviewer" });
     expect(page.events[1].tool).toEqual({
+      id: "t1",
       name: "web_fetch",
-      input: '{\n  "url": "https://example.com"\n}',
+      input: { url: "https://example.com" },
       output: "page",
     });
-    expect(page.events[2].tool).toEqual({ name: "view", input: "{oops", output: "" });
+    expect(page.events[2].tool).toEqual({ id: null, name: "view", input: "{oops", input_unparsed: true, output: null });
     expect(page.reset).toBe(false);
     expect(() =>
       decodeLogPage({ ...served, events: [{ ...served.events[0], user: "someone" }] }, "", { strict: true }),
@@ -213,25 +246,32 @@ describe("the other documents", () => {
     expect(flatten(schemas.LogPage).properties).toHaveProperty("reset");
   });
 
-  it("the logs page of SPEC §2.3 (not served yet: 501)", () => {
+  it("a logs page with raw arguments, no output and no times yet", () => {
     const page = {
       events: [
-        { seq: 1, kind: "setup", title: "Start the runner", body: "ubuntu-latest" },
+        { seq: 1, kind: "setup", title: "Start the runner", body: "ubuntu-latest", at: null },
         {
           seq: 2,
           kind: "tool",
-          title: "Bash: list sources",
-          body: "",
-          tool: { name: "bash", input: "ls src", output: "main.rs" },
+          title: "View",
+          body: "Arguments (not valid JSON): {oops",
+          at: "2026-11-22T04:36:52Z",
+          tool: { id: "u", name: "view", input: "{oops", input_unparsed: true, output: null },
         },
         { seq: 3, kind: "message", title: "Plan", body: "I will add a limiter.", tool: null },
       ],
-      cursor: "3",
+      cursor: "c1.0.3",
       done: false,
+      reset: true,
     };
     expect(decodeLogPage(page, "", { strict: true })).toEqual(page);
     expect(decodeLogPage({ ...page, cursor: 3 }).cursor).toBe("3");
     expect(decodeLogPage({ events: [], cursor: null, done: true })).toEqual({ events: [], cursor: null, done: true });
     expect(() => decodeLogPage({ ...page, events: [{ seq: 1, kind: "tool" }] })).toThrow(/events\[0\]\.title/);
+    const { input: _input, ...noInput } = page.events[1].tool!;
+    void _input;
+    expect(() => decodeLogPage({ ...page, events: [{ ...page.events[1], tool: noInput }] })).toThrow(
+      /events\[0\]\.tool\.input/,
+    );
   });
 });

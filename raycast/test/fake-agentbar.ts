@@ -99,9 +99,16 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A fresh state directory, optionally holding an endpoint.json. */
+/** Every state directory made by {@link stateDir} and not yet removed. */
+const stateDirs: string[] = [];
+
+/**
+ * A fresh state directory, optionally holding an endpoint.json. It lives until the end of the
+ * test: `test/setup.ts` calls {@link removeStateDirs} after each one.
+ */
 export function stateDir(endpoint?: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agentbar-state-"));
+  stateDirs.push(dir);
   if (endpoint !== undefined) {
     fs.writeFileSync(
       path.join(dir, "endpoint.json"),
@@ -111,8 +118,13 @@ export function stateDir(endpoint?: unknown): string {
   return dir;
 }
 
+/** Removes the state directories the test made, so a run leaves nothing in the temporary directory. */
+export function removeStateDirs(): void {
+  for (const dir of stateDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** The example answers the Rust test writes, parsed. */
-export function example(name: "v1-tasks" | "v1-task" | "v1-health"): unknown {
+export function example(name: "v1-tasks" | "v1-task" | "v1-health" | "v1-logs"): unknown {
   const file = path.resolve(__dirname, "..", "..", "docs", "examples", `${name}.json`);
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }

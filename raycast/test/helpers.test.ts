@@ -49,10 +49,10 @@ describe("sections and order", () => {
   it("puts the example list into Needs you, Running, Recent (≤ 24 h) and Earlier", () => {
     const sections = groupTasks(list.tasks, NOW);
     expect(sections.map((s) => [s.title, s.tasks.map((t) => t.id.slice(-4))])).toEqual([
-      ["Needs you", ["a002"]],
-      ["Running", ["a001"]],
-      ["Recent", ["a003", "b002", "b001", "b007", "b003"]],
-      ["Earlier", ["b004", "b005"]],
+      ["Needs you", ["a002", "b013"]],
+      ["Running", ["a001", "b012"]],
+      ["Recent", ["a003", "b002", "b001", "b014", "b007", "b015", "b003"]],
+      ["Earlier", ["b004", "b010", "b005", "b008"]],
     ]);
   });
 
@@ -101,7 +101,8 @@ describe("sections and order", () => {
 
 describe("links and search", () => {
   it("opens the pull request when there is one, else the task page", () => {
-    expect(primaryUrl(byId("a002"))).toBe("http://127.0.0.1:42583/web/octo-org/api-server/pull/57");
+    expect(primaryUrl(byId("a002"))).toBe(byId("a002").pull_request!.url);
+    expect(byId("a002").pull_request!.url).toMatch(/\/octo-org\/api-server\/pull\/57$/);
     expect(primaryUrl(byId("b002"))).toBe(byId("b002").url);
     expect(byId("b002").pull_request).toBeNull();
   });
@@ -134,9 +135,12 @@ describe("ages and times", () => {
   });
 
   it("counts a row's age from when it finished, else from its last update", () => {
-    expect(rowTime(byId("a003"))).toEqual({ iso: "2026-11-22T04:33:37Z", verb: "Finished" });
-    expect(rowTime(byId("a001"))).toEqual({ iso: "2026-11-22T04:36:47Z", verb: "Updated" });
-    expect(rowTime(byId("b004"))).toEqual({ iso: "2026-11-20T22:36:57Z", verb: "Updated" });
+    expect(byId("a003").completed_at).toBeTruthy();
+    expect(rowTime(byId("a003"))).toEqual({ iso: byId("a003").completed_at, verb: "Finished" });
+    expect(rowTime(byId("a001"))).toEqual({ iso: byId("a001").updated_at, verb: "Updated" });
+    // Cancelled without a completion time: its last update.
+    expect(byId("b004").completed_at).toBeNull();
+    expect(rowTime(byId("b004"))).toEqual({ iso: byId("b004").updated_at, verb: "Updated" });
   });
 
   it("says durations in words", () => {
@@ -242,10 +246,23 @@ describe("logs", () => {
     expect(mergeLogPage(state, { events: [], cursor: null, done: true }).cursor).toBe("c3");
   });
 
-  it("starts over when a page says the log was rewritten", () => {
-    const state = mergeLogPage(INITIAL_LOGS_STATE, { events: [event(1), event(2)], cursor: "c1.0.2", done: false });
-    const reset = mergeLogPage(state, { events: [event(3)], cursor: "c1.1.3", done: false, reset: true });
-    expect(reset.events.map((e) => e.seq)).toEqual([3]);
+  it("replaces what it showed when a page says the log was rewritten", () => {
+    const shown = mergeLogPage(INITIAL_LOGS_STATE, {
+      events: [event(1), event(2), event(3)],
+      cursor: "c3",
+      done: false,
+    });
+    const rewritten = mergeLogPage(shown, {
+      events: [event(1, { title: "new 1" }), event(2, { title: "new 2" })],
+      cursor: "d2",
+      done: false,
+      reset: true,
+    });
+    expect(rewritten.events.map((e) => [e.seq, e.title])).toEqual([
+      [1, "new 1"],
+      [2, "new 2"],
+    ]);
+    expect(rewritten.cursor).toBe("d2");
   });
 
   it("groups each subagent's run and names it once known", () => {
@@ -293,6 +310,17 @@ describe("logs", () => {
         "\n\n",
       ),
     );
+    // What the server sends: the arguments as JSON, and no output yet.
+    expect(
+      eventMarkdown(
+        event(8, {
+          kind: "tool",
+          title: "View README.md",
+          body: "",
+          tool: { id: "t", name: "view", input: { path: "README.md" }, output: null },
+        }),
+      ),
+    ).toBe(["### View README.md", "**view**", "Input", '```\n{\n  "path": "README.md"\n}\n```'].join("\n\n"));
     expect(eventMarkdown(event(1, { body: "Plain *prose*" }))).toBe("### Event 1\n\nPlain *prose*");
     expect(eventMarkdown(event(2, { kind: "setup", body: "$ npm ci" }))).toBe("### Event 2\n\n```\n$ npm ci\n```");
   });

@@ -1,3 +1,10 @@
+// Set-up run before every test file: each test's state directories go when it ends (so a run
+// leaves nothing in the temporary directory), and React's test-renderer noise is kept quiet.
+import { afterEach } from "vitest";
+import { removeStateDirs } from "./fake-agentbar";
+
+afterEach(removeStateDirs);
+
 // React 19 warns unless it knows it runs inside act()-aware tests.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 

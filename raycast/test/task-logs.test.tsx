@@ -1,6 +1,6 @@
 // The ⌘L logs view against a fake agentbar: events as items with markdown detail, following new
 // events with the cursor while the task is active, a selection that only follows the tail when
-// it was on the tail, and the "not available" view on 501 (what agentbar serves today).
+// it was on the tail, and the "not available" view on 501 (what an older agentbar answers).
 import { afterEach, describe, expect, it } from "vitest";
 import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
@@ -39,6 +39,7 @@ async function open(task: Task, routes: Parameters<typeof startFakeAgentbar>[0])
   return view;
 }
 
+const item = (v: ReactTestRenderer, id: string) => all(v, "List.Item").find((i) => i.props.id === id)!;
 const ids = (v: ReactTestRenderer) => all(v, "List.Item").map((i) => i.props.id);
 const selected = (v: ReactTestRenderer) => one(v, "List").props.selectedItemId;
 
@@ -78,6 +79,19 @@ describe("the logs view", () => {
     expect(one(tool, "List.Item.Detail").props.markdown).toContain("cargo test");
     expect(one(v, "List").props).toMatchObject({ isLoading: false, isShowingDetail: true, selectedItemId: "event-2" });
     expect(fake!.requests.map((r) => r.path)).toEqual([`/v1/tasks/${finished.id}/logs`]);
+  });
+
+  it("shows a live answer of agentbar (docs/examples/v1-logs.json): a tool call's JSON arguments and output", async () => {
+    const page = example("v1-logs") as { events: LogEvent[]; done: boolean };
+    const v = await open(finished, { [`GET /v1/tasks/${finished.id}/logs`]: { body: { ...page, done: true } } });
+    await waitFor(() => expect(ids(v)).toEqual(page.events.map((e) => `event-${e.seq}`)));
+    const call = page.events.find((e) => e.kind === "tool" && typeof e.tool?.input === "object")!;
+    const markdown = one(item(v, `event-${call.seq}`), "List.Item.Detail").props.markdown as string;
+    // The arguments as indented JSON, each of their values shown.
+    for (const value of Object.values(call.tool!.input as Record<string, unknown>)) {
+      expect(markdown).toContain(JSON.stringify(value));
+    }
+    expect(markdown).toContain(call.tool!.output!.split("\n")[0]);
   });
 
   it("follows new events of an active task with the cursor, and the selection follows the tail", async () => {

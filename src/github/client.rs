@@ -143,6 +143,19 @@ pub struct ViewerInfo {
     pub scopes: Option<Vec<String>>,
 }
 
+/// `X-OAuth-Scopes` as a list; `None` when absent (fine-grained tokens).
+fn scopes_of(headers: &reqwest::header::HeaderMap) -> Option<Vec<String>> {
+    headers
+        .get("x-oauth-scopes")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Api {
     Rest,
@@ -329,6 +342,28 @@ impl GitHubClient {
         Ok(base)
     }
 
+    /// `GET /user`: who the token belongs to and its scopes (`X-OAuth-Scopes`; absent for
+    /// fine-grained tokens). What `login` asks before it stores a token: a token GitHub refuses
+    /// is a `ClientError::Unauthorized`.
+    pub async fn token_owner(&self) -> Result<ViewerInfo, ClientError> {
+        let url = format!("{}/user", self.endpoints.api);
+        let endpoint = endpoint_name("GET", &url);
+        let response = self
+            .send(self.request(Api::Rest, Method::GET, &url), &endpoint)
+            .await?;
+        let (status, headers, bytes) = read(response, &endpoint).await?;
+        check_status(status, &headers, &bytes, &endpoint)?;
+        let user: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::Malformed {
+                endpoint,
+                detail: e.to_string(),
+            })?;
+        Ok(ViewerInfo {
+            login: user["login"].as_str().map(str::to_owned),
+            scopes: scopes_of(&headers),
+        })
+    }
+
     /// Who the token belongs to and the scopes GitHub reports for it (`X-OAuth-Scopes`; absent
     /// for fine-grained tokens, which have permissions instead).
     pub async fn viewer(&self) -> Result<ViewerInfo, ClientError> {
@@ -345,18 +380,9 @@ impl GitHubClient {
                 endpoint,
                 detail: e.to_string(),
             })?;
-        let scopes = headers
-            .get("x-oauth-scopes")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            });
         Ok(ViewerInfo {
             login: decoded.data.and_then(|d| d.viewer.login),
-            scopes,
+            scopes: scopes_of(&headers),
         })
     }
 

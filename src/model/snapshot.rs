@@ -33,8 +33,10 @@ impl Snapshot {
         Arc::ptr_eq(&self.tasks, &other.tasks)
     }
 
+    /// The counts as of when the list was fetched (failures older than the Recent window no
+    /// longer count as failed).
     pub fn counts(&self) -> Counts {
-        Counts::of(&self.tasks)
+        Counts::of(&self.tasks, self.fetched_at)
     }
 
     pub fn task(&self, id: &str) -> Option<&Task> {
@@ -51,6 +53,8 @@ impl Snapshot {
 pub struct Counts {
     pub running: usize,
     pub waiting: usize,
+    /// Failed or timed out within the Recent window ([`super::RECENT_WINDOW`], 24 h) before the
+    /// reference time: a failure from last week is history, not something to act on.
     pub failed: usize,
     pub completed: usize,
     pub cancelled: usize,
@@ -59,10 +63,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(tasks: &[Task]) -> Counts {
+    /// `now` is the reference for the Recent window; without one every failure counts.
+    pub fn of(tasks: &[Task], now: Option<DateTime<Utc>>) -> Counts {
         let mut counts = Counts::default();
         for task in tasks {
+            counts.total += 1;
             let slot = match task.bucket() {
+                Bucket::Failed if now.is_some_and(|now| !task.is_recent(now)) => continue,
                 Bucket::Running => &mut counts.running,
                 Bucket::Waiting => &mut counts.waiting,
                 Bucket::Failed => &mut counts.failed,
@@ -71,7 +78,6 @@ impl Counts {
                 Bucket::Unknown => &mut counts.unknown,
             };
             *slot += 1;
-            counts.total += 1;
         }
         counts
     }
@@ -209,7 +215,7 @@ mod tests {
             task("8", "cancelled", 1),
             task("9", "brand_new_state", 1),
         ];
-        let counts = Counts::of(&tasks);
+        let counts = Counts::of(&tasks, Some(now()));
         assert_eq!(
             counts,
             Counts {
@@ -222,6 +228,16 @@ mod tests {
                 total: 9
             }
         );
+    }
+
+    #[test]
+    fn failures_older_than_the_recent_window_are_not_counted_as_failed() {
+        let old = task("old", "failed", 25 * 60);
+        let tasks = vec![old, task("new", "timed_out", 23 * 60)];
+        let counts = Counts::of(&tasks, Some(now()));
+        assert_eq!((counts.failed, counts.total), (1, 2));
+        assert_eq!(Counts::of(&tasks, None).failed, 2);
+        assert_eq!(Snapshot::new(tasks, now()).counts().failed, 1);
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Endpoint {
     pub token: String,
     pub pid: u32,
     pub schema_version: u32,
+    /// The agent plays the built-in simulator's world: what it serves is demo data.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for Endpoint {
             .field("token", &"<redacted>")
             .field("pid", &self.pid)
             .field("schema_version", &self.schema_version)
+            .field("demo", &self.demo)
             .finish()
     }
 }
@@ -37,6 +41,7 @@ impl Endpoint {
             token,
             pid: std::process::id(),
             schema_version: SCHEMA_VERSION,
+            demo: false,
         }
     }
 
@@ -65,6 +70,33 @@ impl Endpoint {
     }
 }
 
+/// The stable feed token in `path` (`[api] feed_token_file`); when the file is missing and
+/// `create` holds, a new one is generated and written there (0600) once, so CI-status clients
+/// are configured once. The token is the file's first line.
+pub fn feed_token(path: &Path, create: bool) -> Result<String, super::ServerError> {
+    let fail = |source| super::ServerError::FeedToken {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => match text.lines().next().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(token) => Ok(token.to_owned()),
+            None => Err(fail(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is empty; delete it to have a new token generated",
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let token = new_token();
+            let dir = path.parent().unwrap_or(Path::new("."));
+            write_atomically(dir, path, format!("{token}\n").as_bytes())?;
+            tracing::info!(path = %path.display(), "generated the cc.xml feed token");
+            Ok(token)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
 /// A fresh random token for this start: 32 bytes as hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -74,6 +106,35 @@ pub fn new_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_feed_token_is_generated_once_private_and_then_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf/feed-token");
+        assert!(
+            feed_token(&path, false).is_err(),
+            "not created when asked not to"
+        );
+        let token = feed_token(&path, true).unwrap();
+        assert_eq!(token.len(), 64);
+        assert_eq!(
+            feed_token(&path, true).unwrap(),
+            token,
+            "kept across starts"
+        );
+        assert_eq!(feed_token(&path, false).unwrap(), token);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "\n").unwrap();
+        assert!(
+            feed_token(&path, true).is_err(),
+            "an emptied file is not overwritten"
+        );
+    }
 
     #[test]
     fn written_private_read_back_removed_only_when_ours() {

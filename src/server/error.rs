@@ -1,6 +1,6 @@
 //! The API's errors: one JSON shape, `{"error": {"code", "message"}}`, with the right status.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::wire::{WireApiError, WireApiErrorDetail};
@@ -10,6 +10,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// A header the answer needs (`WWW-Authenticate` on the feed's 401).
+    pub header: Option<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -18,6 +20,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            header: None,
+        }
+    }
+
+    pub fn with_header(self, name: HeaderName, value: HeaderValue) -> ApiError {
+        ApiError {
+            header: Some((name, value)),
+            ..self
         }
     }
 
@@ -38,6 +48,10 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some((name, value)) = self.header {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }

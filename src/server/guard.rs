@@ -20,10 +20,15 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The routes anyone on this machine may read without the token.
 const OPEN_PATHS: [&str; 1] = ["/v1/health"];
 
+/// The CI-status feed, which clients such as CCMenu read with HTTP Basic credentials.
+pub const FEED_PATH: &str = "/cc.xml";
+
 pub struct Guard {
     /// The bound port: the Host header must name it.
     pub port: u16,
     pub token: String,
+    /// A stable token accepted on [`FEED_PATH`] only (`[api] feed_token_file`).
+    pub feed_token: Option<String>,
     /// How long a request body may take to arrive once its head has.
     pub body_timeout: Duration,
 }
@@ -48,9 +53,50 @@ impl Guard {
         let Some((_, presented)) = presented else {
             return false;
         };
-        // Constant time, so the token cannot be guessed byte by byte from response timing.
-        bool::from(presented.trim().as_bytes().ct_eq(self.token.as_bytes()))
+        same(presented.trim(), &self.token)
     }
+
+    /// What `/cc.xml` accepts: the API token or the feed token, as a bearer token or as the
+    /// password of HTTP Basic credentials with any user name (CI-status clients can send only
+    /// Basic).
+    pub fn feed_token_ok(&self, authorization: Option<&str>) -> bool {
+        let Some((scheme, credentials)) = authorization.and_then(|v| v.split_once(' ')) else {
+            return false;
+        };
+        let presented = if scheme.eq_ignore_ascii_case("bearer") {
+            credentials.trim().to_owned()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let Some(password) = basic_password(credentials.trim()) else {
+                return false;
+            };
+            password
+        } else {
+            return false;
+        };
+        // Both compared, always, so the time taken says nothing about which one matched.
+        let api = same(&presented, &self.token);
+        let feed = self
+            .feed_token
+            .as_deref()
+            .is_some_and(|feed| same(&presented, feed));
+        api | feed
+    }
+}
+
+/// Constant time, so a token cannot be guessed byte by byte from response timing.
+fn same(presented: &str, expected: &str) -> bool {
+    bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// The password of `base64(user:password)` (RFC 7617).
+fn basic_password(encoded: &str) -> Option<String> {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    text.split_once(':')
+        .map(|(_, password)| password.to_owned())
 }
 
 pub async fn guard(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
@@ -151,8 +197,22 @@ fn check_headers(guard: &Guard, request: &Request) -> Result<(), ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let open = OPEN_PATHS.contains(&request.uri().path());
-    if !open && !guard.token_ok(header_text(header::AUTHORIZATION)) {
+    let path = request.uri().path();
+    let authorization = header_text(header::AUTHORIZATION);
+    if path == FEED_PATH {
+        if !guard.feed_token_ok(authorization) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the feed needs HTTP Basic credentials (any user name, the token as password) or \
+                 a bearer token; `agentbar endpoint --feed` shows them",
+            )
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"agentbar cc.xml\", charset=\"UTF-8\""),
+            ));
+        }
+    } else if !OPEN_PATHS.contains(&path) && !guard.token_ok(authorization) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -179,6 +239,7 @@ mod tests {
         let g = Guard {
             port: 47615,
             token: "t0k".into(),
+            feed_token: None,
             body_timeout: Duration::from_secs(1),
         };
         assert!(g.host_allowed(Some("127.0.0.1:47615")));
@@ -194,6 +255,7 @@ mod tests {
         let g = Guard {
             port: 1,
             token: "secret".into(),
+            feed_token: None,
             body_timeout: Duration::from_secs(1),
         };
         assert!(g.token_ok(Some("Bearer secret")));
@@ -205,5 +267,35 @@ mod tests {
         assert!(!g.token_ok(Some("Bearer secret2")));
         assert!(!g.token_ok(Some("secret")));
         assert!(!g.token_ok(None));
+    }
+
+    #[test]
+    fn the_feed_takes_basic_credentials_with_either_token_as_password() {
+        use base64::Engine;
+        let basic = |pair: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        };
+        let g = Guard {
+            port: 1,
+            token: "api".into(),
+            feed_token: Some("feed".into()),
+            body_timeout: Duration::from_secs(1),
+        };
+        assert!(g.feed_token_ok(Some(&basic("ccmenu:api"))));
+        assert!(g.feed_token_ok(Some(&basic(":feed"))));
+        assert!(g.feed_token_ok(Some("Bearer feed")));
+        assert!(g.feed_token_ok(Some("bearer api")));
+        assert!(!g.feed_token_ok(Some(&basic("api:nope"))));
+        assert!(!g.feed_token_ok(Some(&basic("feed"))));
+        assert!(!g.feed_token_ok(Some("Basic !!!")));
+        assert!(!g.feed_token_ok(Some("Digest api")));
+        assert!(!g.feed_token_ok(None));
+        assert!(
+            !g.token_ok(Some("Bearer feed")),
+            "the feed token opens the feed only"
+        );
     }
 }

@@ -14,6 +14,8 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::auto_reply::JsonAutoReplies;
+
 /// How long in-flight requests may take to finish once the server is stopping; the process has
 /// a 2 s bound on its whole shutdown (ARCHITECTURE.md, shutdown sequence).
 const DRAIN: Duration = Duration::from_secs(1);
@@ -90,7 +92,8 @@ pub async fn serve(
     connections.wait().await;
 }
 
-type Connection = http1::Connection<TokioIo<TcpStream>, TowerToHyperService<Router>>;
+type Connection =
+    http1::Connection<TokioIo<JsonAutoReplies<TcpStream>>, TowerToHyperService<Router>>;
 
 fn serve_connection(builder: &http1::Builder, stream: TcpStream, router: Router) -> Connection {
     // Answers are written whole; without this, Nagle's algorithm can hold the tail of one for
@@ -98,7 +101,10 @@ fn serve_connection(builder: &http1::Builder, stream: TcpStream, router: Router)
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
     }
-    builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router))
+    builder.serve_connection(
+        TokioIo::new(JsonAutoReplies::new(stream)),
+        TowerToHyperService::new(router),
+    )
 }
 
 async fn drive(connection: Connection, cancel: &CancellationToken) {

@@ -2,6 +2,7 @@
 //! read. Bound to 127.0.0.1 only, guarded by [`guard`], served from bodies rendered once per
 //! published overview rather than per request.
 
+mod auto_reply;
 pub mod cctray;
 pub mod encoding;
 pub mod endpoint;
@@ -10,16 +11,16 @@ pub mod guard;
 mod listen;
 pub mod logs;
 mod routes;
+pub mod transitions;
 
 use axum::body::Bytes;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::{Command, Core};
-use crate::diff::Transition;
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
 use crate::wire::{WireCounts, WireHealth, WireTaskListView};
@@ -38,6 +39,11 @@ pub enum ServerError {
     Bind { port: u16, source: std::io::Error },
     #[error("cannot write the discovery file: {0}")]
     Endpoint(#[from] crate::store::StoreError),
+    #[error("cannot read the feed token in {}: {source}", .path.display())]
+    FeedToken {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Binds the API's listener on loopback. Port 0 picks a free one and so never collides.
@@ -143,8 +149,8 @@ pub struct ApiState {
     /// Re-rendered on every overview the poller publishes (the sender lives in
     /// [`spawn_renderer`]'s task).
     pub rendered: watch::Receiver<Arc<Rendered>>,
-    /// Subscribed per `/v1/events` connection; the poller holds the sending side.
-    pub transitions: broadcast::Sender<Transition>,
+    /// Numbered transitions for `/v1/events`, with the last few kept for `Last-Event-ID`.
+    pub transitions: transitions::TransitionLog,
     /// Into the core's command loop.
     pub commands: mpsc::Sender<Command>,
     /// Ends server-sent event streams so graceful shutdown does not wait on them forever.
@@ -153,6 +159,8 @@ pub struct ApiState {
     pub clients: watch::Receiver<Option<Arc<crate::github::GitHubClient>>>,
     /// One log follower per followed task.
     pub logs: logs::LogFollowers,
+    /// The code of a sign-in started here, while it is pending.
+    pub sign_in: watch::Receiver<Option<crate::auth::SignInPrompt>>,
 }
 
 /// Renders each overview the poller publishes, until the overview channel closes. Rendering and
@@ -212,24 +220,43 @@ pub fn spawn_renderer(
 
 /// Serves the API on `listener` until the core is cancelled; writes `endpoint.json` first and
 /// removes it after the server has stopped.
-pub fn start(core: &Core, listener: TcpListener, limits: Limits) -> Result<Endpoint, ServerError> {
+/// `feed_token` is the stable token `/cc.xml` also accepts ([`endpoint::feed_token`]).
+pub fn start(
+    core: &Core,
+    listener: TcpListener,
+    limits: Limits,
+    feed_token: Option<String>,
+) -> Result<Endpoint, ServerError> {
     let port = listener
         .local_addr()
         .map_err(|source| ServerError::Bind { port: 0, source })?
         .port();
-    let endpoint = Endpoint::new(format!("http://127.0.0.1:{port}"), endpoint::new_token());
+    let endpoint = Endpoint {
+        demo: core.demo,
+        ..Endpoint::new(format!("http://127.0.0.1:{port}"), endpoint::new_token())
+    };
     endpoint.write(&core.state_dir)?;
     let (rendered, renderer) = spawn_renderer(core.overview.clone(), GzipDemands::default());
     core.spawn(renderer);
+    let (transitions, numbering) =
+        transitions::TransitionLog::spawn(&core.transitions, core.cancel.clone());
+    core.spawn(numbering);
     let state = ApiState {
         rendered,
-        transitions: core.transitions.clone(),
+        transitions,
         commands: core.commands.clone(),
         cancel: core.cancel.clone(),
         clients: core.clients.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
+        sign_in: core.sign_in.clone(),
     };
-    let app = routes::router(state, port, endpoint.token.clone(), limits.header_timeout);
+    let guard = guard::Guard {
+        port,
+        token: endpoint.token.clone(),
+        feed_token,
+        body_timeout: limits.header_timeout,
+    };
+    let app = routes::router(state, guard);
     let cancel = core.cancel.clone();
     let state_dir = core.state_dir.clone();
     let ours = endpoint.clone();

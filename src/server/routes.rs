@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::ApiError;
 use super::guard::{self, Guard};
+use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{ArchivedError, Command, StopError};
 use crate::model::Bucket;
@@ -35,27 +36,99 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest `limit` accepted.
 const MAX_LIMIT: usize = 10_000;
 
-/// The API's routes behind the guard; `body_timeout` bounds how long a request body may take to
-/// arrive.
-pub fn router(state: ApiState, port: u16, token: String, body_timeout: Duration) -> Router {
-    let guard = Arc::new(Guard {
-        port,
-        token,
-        body_timeout,
-    });
+/// The API's routes behind `guard`.
+pub fn router(state: ApiState, guard: Guard) -> Router {
+    let guard = Arc::new(guard);
+    // Each route names the query parameters it takes; anything else is a mistake worth a 400.
+    let takes =
+        |known: &'static [&'static str]| middleware::from_fn_with_state(Known(known), known_query);
     Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/tasks", get(list_tasks))
-        .route("/v1/tasks/{id}", get(task_detail))
-        .route("/v1/tasks/{id}/logs", get(task_logs))
-        .route("/v1/tasks/{id}/stop", post(stop_task))
-        .route("/v1/refresh", post(refresh))
-        .route("/v1/events", get(events))
-        .route("/cc.xml", get(cc_xml))
+        .route("/v1/health", get(health).route_layer(takes(&[])))
+        .route(
+            "/v1/tasks",
+            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit", "archived"])),
+        )
+        .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
+        .route(
+            "/v1/tasks/{id}/logs",
+            get(task_logs).route_layer(takes(&["after", "session"])),
+        )
+        .route(
+            "/v1/tasks/{id}/stop",
+            post(stop_task).route_layer(takes(&[])),
+        )
+        .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
+        .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
+        .route("/v1/events", get(events).route_layer(takes(&[])))
+        .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(Arc::new(state))
         .layer(middleware::from_fn_with_state(guard, guard::guard))
+}
+
+/// The query parameter names a route takes.
+#[derive(Clone, Copy)]
+struct Known(&'static [&'static str]);
+
+/// Refuses a query parameter the route does not take, naming the ones it does: a typo such as
+/// `?buckets=running` would otherwise be ignored and the whole list served.
+async fn known_query(State(Known(known)): State<Known>, request: Request, next: Next) -> Response {
+    let names: Option<Vec<String>> = request
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name))
+        .filter(|name| !name.is_empty())
+        .map(percent_decoded)
+        .collect();
+    // A name that is not UTF-8 once decoded gets the handler's own, more precise, refusal.
+    let unknown: Vec<String> = names
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| !known.contains(&name.as_str()))
+        .collect();
+    if unknown.is_empty() {
+        return next.run(request).await;
+    }
+    let takes = if known.is_empty() {
+        "this route takes no query parameters".to_owned()
+    } else {
+        format!("this route takes {}", known.join(", "))
+    };
+    let names: Vec<String> = unknown.iter().map(|n| format!("{n:?}")).collect();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "unknown_parameter",
+        format!("unknown query parameter {}; {takes}", names.join(", ")),
+    )
+    .into_response()
+}
+
+/// A query name as form decoding reads it (`%XX` escapes, `+` for a space); `None` when the
+/// bytes are not UTF-8.
+fn percent_decoded(raw: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (first, tail) {
+            (b'%', [high, low, after @ ..]) if hex(*high).is_some() && hex(*low).is_some() => {
+                bytes.push((hex(*high)? * 16 + hex(*low)?) as u8);
+                rest = after;
+            }
+            (b'+', _) => {
+                bytes.push(b' ');
+                rest = tail;
+            }
+            _ => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn current(state: &ApiState) -> Arc<Rendered> {
@@ -327,6 +400,59 @@ async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// How long `POST /v1/sign-in` waits for the device code from upstream.
+const SIGN_IN_START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `POST /v1/sign-in`: starts the device flow the tray's "Sign in…" starts (or reuses the
+/// pending one) and answers its code and page, so a terminal can sign in a running agent.
+async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
+    if current(&state).health.status != "signed_out" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_signed_in",
+            "agentbar is signed in; sign out first to sign in again",
+        ));
+    }
+    let mut prompt = state.sign_in.clone();
+    let pending = prompt
+        .borrow_and_update()
+        .clone()
+        .filter(|p| p.expires_at > chrono::Utc::now());
+    let prompt = match pending {
+        Some(pending) => pending,
+        None => {
+            send(&state, Command::SignIn).await?;
+            tokio::time::timeout(SIGN_IN_START_TIMEOUT, async {
+                loop {
+                    prompt.changed().await.ok()?;
+                    if let Some(started) = prompt.borrow_and_update().clone() {
+                        return Some(started);
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "sign_in_unavailable",
+                    "the sign-in could not start (no OAuth client id, or GitHub did not answer); agentbar's log says why",
+                )
+            })?
+        }
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({
+            "user_code": prompt.user_code,
+            "verification_uri": prompt.verification_uri,
+            "expires_at": prompt.expires_at,
+        })),
+    )
+        .into_response())
+}
+
 async fn stop_task(
     State(state): Shared,
     task_id: Result<Path<String>, PathRejection>,
@@ -413,22 +539,53 @@ fn json_event(name: &str, body: &impl serde::Serialize) -> Event {
 struct EventCursor {
     rendered: watch::Receiver<Arc<Rendered>>,
     cancel: CancellationToken,
-    transitions: tokio::sync::broadcast::Receiver<crate::diff::Transition>,
+    log: TransitionLog,
+    transitions: tokio::sync::broadcast::Receiver<Numbered>,
     last_counts: Option<WireCounts>,
+    /// Transitions missed while disconnected (`Last-Event-ID`), sent after the snapshot.
+    replay: std::collections::VecDeque<Numbered>,
+    /// The newest transition sent, so the live feed does not repeat the replayed ones.
+    sent_seq: u64,
 }
 
-async fn events(State(state): Shared) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
+    let body = WireTransition::from_transition(&numbered.transition, chrono::Utc::now());
+    json_event("transition", &body).id(log.id(numbered.seq))
+}
+
+async fn events(
+    State(state): Shared,
+    request: Request,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // Subscribed before the kept ones are read, so none falls between the two.
+    let transitions = state.transitions.subscribe();
+    let last_event_id = request
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok());
+    let replay = match last_event_id.map(|id| state.transitions.since(id.trim())) {
+        Some(Since::Missed(missed)) => missed.into(),
+        // Unknown or absent: the snapshot event that opens every stream is the truth.
+        Some(Since::Unknown) | None => Default::default(),
+    };
     let cursor = EventCursor {
         rendered: state.rendered.clone(),
         cancel: state.cancel.clone(),
-        transitions: state.transitions.subscribe(),
+        log: state.transitions.clone(),
+        transitions,
         last_counts: None,
+        replay,
+        sent_seq: 0,
     };
     let stream = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.last_counts.is_none() {
             let rendered = c.rendered.borrow_and_update().clone();
             c.last_counts = Some(rendered.counts);
             return Some((Ok(snapshot_event(&rendered)), c));
+        }
+        if let Some(missed) = c.replay.pop_front() {
+            c.sent_seq = missed.seq;
+            return Some((Ok(transition_event(&c.log, &missed)), c));
         }
         loop {
             tokio::select! {
@@ -445,9 +602,10 @@ async fn events(State(state): Shared) -> Sse<impl Stream<Item = Result<Event, In
                     }
                 }
                 received = c.transitions.recv() => match received {
-                    Ok(t) => {
-                        let body = WireTransition::from_transition(&t, chrono::Utc::now());
-                        return Some((Ok(json_event("transition", &body)), c));
+                    Ok(numbered) if numbered.seq <= c.sent_seq => {}
+                    Ok(numbered) => {
+                        c.sent_seq = numbered.seq;
+                        return Some((Ok(transition_event(&c.log, &numbered)), c));
                     }
                     Err(RecvError::Lagged(missed)) => {
                         let note = Event::default().comment(format!("{missed} transitions were missed"));
@@ -482,6 +640,13 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn query_names_are_read_as_form_decoding_reads_them() {
+        assert_eq!(percent_decoded("%62ucket").as_deref(), Some("bucket"));
+        assert_eq!(percent_decoded("a+b%2").as_deref(), Some("a b%2"));
+        assert_eq!(percent_decoded("%ff"), None);
     }
 
     #[test]

@@ -330,6 +330,30 @@ fn script(name: &str, repository: &str, title: &str) -> Vec<Beat> {
                 output: "GITHUB_TOKEN=ghp_SimulatedFakeToken0123456789abcdefAB\nCOPILOT_AGENT_TOKEN=<set>".to_owned(),
                 style: Output::Repeated,
             });
+            // More made-up credentials, one of each shape redaction knows, where real logs show
+            // them: bare tokens in prose and reasoning, a bearer header in a verbose curl, an
+            // AWS access key id and a password inside a URL in tool output.
+            beats.push(Beat::Say(
+                "The old deploy notes pasted ghp_SimulatedProseToken0123456789abcdefABC and github_pat_11SIMULATED0FakePat_0123456789abcdefABCDEF into the README; I will not copy them."
+                    .to_owned(),
+            ));
+            beats.push(Beat::Reason {
+                text: "The CI cache still holds gho_SimulatedOAuthToken0123456789abcdefAB; it should be revoked."
+                    .to_owned(),
+                opaque: false,
+            });
+            beats.push(Beat::Tool {
+                name: "bash",
+                arguments: json!({"async": false, "command": "curl -sv https://api.example.com/limits", "description": "Check the upstream limits", "sessionId": "main"}),
+                output: "> GET /limits HTTP/1.1\n> Authorization: Bearer SimulatedBearerValue0123456789abcdef\n< HTTP/1.1 200 OK\n{\"limit\": 100}\n".to_owned(),
+                style: Output::Repeated,
+            });
+            beats.push(Beat::Tool {
+                name: "bash",
+                arguments: json!({"async": false, "command": format!("cd {root} && cat .npmrc deploy.env"), "description": "Read the deploy settings", "sessionId": "main"}),
+                output: "registry=https://deploy:SimulatedUrlPassw0rd@registry.example.com/npm/\naws_access_key_id = AKIASIMULATEDFAKE000\n".to_owned(),
+                style: Output::Repeated,
+            });
             beats.push(Beat::Tool {
                 name: "view",
                 arguments: json!({"path": format!("{root}/src/middleware/limits.ts")}),

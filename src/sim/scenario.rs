@@ -340,6 +340,28 @@ impl Scenario {
         Ok(())
     }
 
+    /// This scenario played `speed` times as fast on a clock that keeps wall time: every time
+    /// from the epoch on (and the cycle) is divided by `speed`, while history before the epoch
+    /// stays as written. Speed compresses the scenario's waits; it never moves "now", so a
+    /// demo at `--speed 4` dates nothing in the future.
+    pub fn compressed(mut self, speed: f64) -> Scenario {
+        if !speed.is_finite() || speed <= 0.0 || speed == 1.0 {
+            return self;
+        }
+        self.cycle_seconds = self.cycle_seconds.map(|cycle| cycle / speed);
+        let steps = self
+            .tasks
+            .iter_mut()
+            .flat_map(|task| task.sessions.iter_mut())
+            .flat_map(|session| session.steps.iter_mut());
+        for step in steps {
+            if step.at > 0.0 {
+                step.at /= speed;
+            }
+        }
+        self
+    }
+
     /// The demo: a six-minute cycle across five repositories that repeats with fresh ids,
     /// on top of a few finished tasks from hours and days before.
     pub fn builtin() -> Scenario {
@@ -574,6 +596,42 @@ impl Scenario {
                     "Add crash reporting to the app.",
                     &[(-190.0 * DAY - 900.0, "queued"), (-190.0 * DAY - 880.0, "in_progress"), (-190.0 * DAY, "completed")],
                 ),
+            // With the tasks above, every upstream state is present at start-up: queued, idle,
+            // timed out and one this client cannot know (kept verbatim) are these four. None
+            // changes bucket before 340 s, so the first cycle's notifications stay as they are.
+            // In a repository no other task names (no pull request yet): its name is asked of
+            // `GET /repositories/{id}`.
+            task("octo-org/design-tokens", "Add a DatePicker component")
+                .id("b1a7c0de-0112-4000-8000-00000000b012")
+                .session(
+                    "feature",
+                    "Add an accessible DatePicker component.",
+                    &[(-15.0, "queued"), (25.0, "in_progress"), (340.0, "completed")],
+                ),
+            task("acme/mobile-app", "Tighten the content security policy")
+                .id("b1a7c0de-0113-4000-8000-00000000b013")
+                .pull(231, "Tighten the content security policy", true)
+                .session(
+                    "refactor",
+                    "Drop unsafe-inline from the CSP and fix what breaks.",
+                    &[(-2.0 * HOUR - 600.0, "queued"), (-2.0 * HOUR - 590.0, "in_progress"), (-40.0 * 60.0, "idle")],
+                ),
+            task("octo-org/web-app", "Migrate the e2e tests to Playwright")
+                .id("b1a7c0de-0114-4000-8000-00000000b014")
+                .pull(96, "Migrate the e2e tests to Playwright", true)
+                .session_with_error(
+                    "refactor",
+                    "Port the Cypress suite to Playwright.",
+                    &[(-7.0 * HOUR - 900.0, "queued"), (-7.0 * HOUR - 890.0, "in_progress"), (-6.0 * HOUR, "timed_out")],
+                    StepError::Plain("The agent session exceeded its time limit.".to_owned()),
+                ),
+            task("acme/docs-site", "Translate the install guide")
+                .id("b1a7c0de-0115-4000-8000-00000000b015")
+                .session(
+                    "docs",
+                    "Translate docs/install.md into German.",
+                    &[(-12.0 * HOUR - 300.0, "queued"), (-12.0 * HOUR - 290.0, "in_progress"), (-11.0 * HOUR, "awaiting_review")],
+                ),
         ];
         Scenario {
             viewer: Viewer::default(),
@@ -797,6 +855,55 @@ mod tests {
 
     fn example_path() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/scenarios/example.toml")
+    }
+
+    #[test]
+    fn compression_shortens_waits_and_cycles_but_not_history() {
+        let builtin = Scenario::builtin();
+        let fast = builtin.clone().compressed(4.0);
+        assert_eq!(fast.cycle_seconds, builtin.cycle_seconds.map(|c| c / 4.0));
+        let steps = |s: &Scenario| -> Vec<f64> {
+            s.tasks
+                .iter()
+                .flat_map(|t| &t.sessions)
+                .flat_map(|s| &s.steps)
+                .map(|s| s.at)
+                .collect()
+        };
+        for (was, now) in steps(&builtin).into_iter().zip(steps(&fast)) {
+            let expected = if was > 0.0 { was / 4.0 } else { was };
+            assert_eq!(now, expected);
+        }
+        assert!(fast.check().is_ok());
+        assert_eq!(builtin.clone().compressed(1.0), builtin);
+    }
+
+    #[test]
+    fn replays_of_a_repeating_task_never_share_a_title() {
+        let scenario = Scenario::builtin();
+        let cycle = scenario.cycle_seconds.unwrap();
+        let world = super::super::world::world_at(
+            &scenario,
+            cycle * 5.5,
+            &super::super::world::Cancellations::new(),
+        );
+        let mut titles: Vec<String> = world
+            .tasks
+            .iter()
+            .filter(|t| t.archived_at.is_none())
+            .map(|t| {
+                t.pull
+                    .as_ref()
+                    .map(|p| p.title.clone())
+                    .or_else(|| t.name.clone())
+                    .unwrap_or_else(|| t.id.clone())
+            })
+            .collect();
+        let count = titles.len();
+        titles.sort();
+        titles.dedup();
+        assert_eq!(titles.len(), count, "{titles:?}");
+        assert!(titles.iter().any(|t| t.ends_with("(run 6)")), "{titles:?}");
     }
 
     #[test]

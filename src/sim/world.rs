@@ -204,6 +204,25 @@ pub(crate) fn world_at(
     World { tasks }
 }
 
+/// `copilot/` and the first words of the title in lower-case kebab form.
+fn branch_name(title: &str, cycle: u64) -> String {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(5)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let slug = if words.is_empty() {
+        "task".to_owned()
+    } else {
+        words.join("-")
+    };
+    match cycle {
+        0 => format!("copilot/{slug}"),
+        n => format!("copilot/{slug}-{}", n + 1),
+    }
+}
+
 fn task_at(
     scenario: &Scenario,
     occurrence: &Occurrence<'_>,
@@ -317,7 +336,7 @@ fn task_at(
         let database_id = 2_700_000_000 + stable_hash(&["pull", &key]) % 100_000_000;
         PullNow {
             number,
-            title: p.title.clone(),
+            title: replay_title(&p.title, occurrence.cycle),
             draft: p.draft,
             deleted: p.deleted,
             state: p.state,
@@ -333,9 +352,19 @@ fn task_at(
         .unwrap_or(&scenario.viewer)
         .clone();
 
-    let head_ref = format!("copilot/{}", &id[..8.min(id.len())]);
+    // The agent names its branch after the work, as Copilot does ("copilot/add-dark-mode"); a
+    // replay gets its run number so branches stay distinct.
+    let about = spec
+        .name
+        .as_deref()
+        .or(spec.pull_request.as_ref().map(|p| p.title.as_str()))
+        .unwrap_or_default();
+    let head_ref = branch_name(about, occurrence.cycle);
     Some(TaskNow {
-        name: spec.name.clone(),
+        name: spec
+            .name
+            .as_deref()
+            .map(|n| replay_title(n, occurrence.cycle)),
         creator,
         custom_agent: spec.custom_agent.clone(),
         head_ref,
@@ -351,6 +380,16 @@ fn task_at(
         repository,
         sessions,
     })
+}
+
+/// A replay of a repeating task is another run of the same work: its title says which, so the
+/// list never shows one title many times over.
+fn replay_title(title: &str, cycle: u64) -> String {
+    if cycle == 0 {
+        title.to_owned()
+    } else {
+        format!("{title} (run {})", cycle + 1)
+    }
 }
 
 /// FNV-1a over the parts (with a separator), stable across runs and platforms so that ids in
@@ -477,12 +516,20 @@ mod tests {
         let login_tasks: Vec<_> = world
             .tasks
             .iter()
-            .filter(|t| t.name.as_deref() == Some("Fix the login redirect loop"))
+            .filter(|t| {
+                t.name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("Fix the login redirect loop"))
+            })
             .collect();
         assert_eq!(login_tasks.len(), 2);
         assert_ne!(login_tasks[0].id, login_tasks[1].id);
         assert_eq!(login_tasks[0].state, "completed");
         assert_eq!(login_tasks[1].state, "in_progress");
+        assert_eq!(
+            login_tasks[1].name.as_deref(),
+            Some("Fix the login redirect loop (run 2)")
+        );
         assert_ne!(
             login_tasks[0].sessions[0].workflow_run_id,
             login_tasks[1].sessions[0].workflow_run_id
@@ -502,7 +549,11 @@ mod tests {
             world
                 .tasks
                 .iter()
-                .filter(|t| t.name.as_deref() == Some("Fix the login redirect loop"))
+                .filter(|t| {
+                    t.name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("Fix the login redirect loop"))
+                })
                 .map(|t| t.id.clone())
                 .collect()
         };

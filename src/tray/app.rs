@@ -226,7 +226,7 @@ impl TrayApp {
             .with_title(&model.title)
             .with_menu(Box::new(native.menu.clone()));
         let builder = match tray_icon_image(&model) {
-            Some(icon) => builder.with_icon(icon),
+            Some(icon) => platform::with_icon(builder, icon),
             None => builder,
         };
         match platform::prepare_tray(builder, &self.state_dir).build() {
@@ -328,7 +328,7 @@ impl TrayApp {
         }
         if shown.icon != model.icon
             && let Some(icon) = tray_icon_image(&model)
-            && let Err(e) = tray.set_icon(Some(icon))
+            && let Err(e) = platform::set_icon(tray, icon)
         {
             tracing::warn!(error = %e, "cannot update the tray icon");
         }

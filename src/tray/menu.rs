@@ -12,8 +12,10 @@ use crate::report;
 pub const MAX_ROWS: usize = 8;
 /// Recent (finished) rows are less important than live ones; fewer of them.
 pub const MAX_RECENT_ROWS: usize = 5;
-/// Windows truncates longer tooltips (PLATFORM.md); the limit is kept everywhere for one model.
-pub const MAX_TOOLTIP_CHARS: usize = 127;
+/// Windows keeps a tooltip in 128 UTF-16 units with its terminating NUL (`NOTIFYICONDATAW.szTip`)
+/// and tray-icon copies at most 128 units without checking; the limit is kept everywhere for one
+/// model, and counted in UTF-16 units, so a title with emoji cannot overflow it.
+pub const MAX_TOOLTIP_UTF16: usize = 127;
 /// Long titles are clipped so the dropdown stays a sensible width.
 const MAX_TITLE_CHARS: usize = 48;
 /// How long a notice ("Stopped …", "Could not …") stays in the menu.
@@ -359,12 +361,30 @@ pub fn build(
             waiting: counts.waiting,
         },
         title: title(counts.running, counts.waiting),
-        tooltip: crate::model::clip(&tooltip, MAX_TOOLTIP_CHARS),
+        tooltip: clip_utf16(&tooltip, MAX_TOOLTIP_UTF16),
         entries,
     }
 }
 
 /// "Needs you · Fix the flaky test — acme/api · 3 min", with the task's actions beneath.
+/// `text` in at most `max` UTF-16 units, cut at a character boundary and marked with `…`.
+fn clip_utf16(text: &str, max: usize) -> String {
+    if text.encode_utf16().count() <= max {
+        return text.to_owned();
+    }
+    let mut clipped = String::new();
+    let mut units = '…'.len_utf16();
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > max {
+            break;
+        }
+        clipped.push(c);
+    }
+    clipped.push('…');
+    clipped
+}
+
 fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
     let key = format!("task:{}", task.id);
     let mut label = format!(
@@ -724,6 +744,20 @@ mod tests {
             model.action("more:running"),
             Some(&Action::OpenUrl(LIST.into()))
         );
+    }
+
+    #[test]
+    fn tooltips_fit_windows_in_utf16_units_not_characters() {
+        assert_eq!(
+            clip_utf16("agentbar — idle", MAX_TOOLTIP_UTF16),
+            "agentbar — idle"
+        );
+        // 100 emoji are 100 characters but 200 UTF-16 units.
+        let clipped = clip_utf16(&"🤖".repeat(100), MAX_TOOLTIP_UTF16);
+        assert_eq!(clipped.encode_utf16().count(), 127, "{clipped}");
+        assert_eq!(clipped, format!("{}…", "🤖".repeat(63)));
+        let clipped = clip_utf16(&"a".repeat(200), MAX_TOOLTIP_UTF16);
+        assert_eq!(clipped, format!("{}…", "a".repeat(126)));
     }
 
     #[test]

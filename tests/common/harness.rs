@@ -49,7 +49,7 @@ impl Harness {
         let config = Config::load(&overrides, Token::new("test-token")).unwrap();
         let listener = server::bind(0).await.unwrap();
         let core = Core::start(&config, Upstream::GitHub).await.unwrap();
-        let endpoint = server::start(&core, listener, config.api_limits.clone()).unwrap();
+        let endpoint = server::start(&core, listener, config.api_limits.clone(), None).unwrap();
         Harness {
             sim,
             core: Some(core),

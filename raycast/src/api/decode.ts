@@ -14,7 +14,10 @@ import {
   ENDPOINT_FIELDS,
   HEALTH_INFO_FIELDS,
   HEALTH_STATUSES,
+  LOG_EVENT_FIELDS,
   LOG_EVENT_KINDS,
+  LOG_PAGE_FIELDS,
+  LOG_TOOL_FIELDS,
   PULL_REQUEST_FIELDS,
   PULL_REQUEST_STATES,
   SESSION_FIELDS,
@@ -32,6 +35,7 @@ import {
   type HealthInfo,
   type LogEvent,
   type LogPage,
+  type LogTool,
   type Usage,
   type Problem,
   type PullRequest,
@@ -329,6 +333,8 @@ export function decodeEndpoint(value: unknown, path = "", options: DecodeOptions
     token: f.string("token"),
     pid: f.integer("pid"),
     schema_version: f.integer("schema_version"),
+    // Written by newer agents only.
+    demo: f.has("demo") ? f.boolean("demo") : undefined,
   };
 }
 
@@ -343,8 +349,19 @@ export function decodeApiError(value: unknown): { code: string; message: string 
   }
 }
 
+export function decodeLogTool(value: unknown, path = "", options: DecodeOptions = {}): LogTool {
+  const t = Fields.of(value, path, options, LOG_TOOL_FIELDS);
+  // The arguments are any JSON value (an object, usually), so only their presence is checked.
+  if (!("input" in t.obj)) throw new DecodeError(t.at("input"), "a value");
+  const tool: LogTool = { name: t.string("name"), input: t.obj.input, output: t.nullableString("output") };
+  const id = t.optionalString("id");
+  if (id !== undefined) tool.id = id;
+  if (t.has("input_unparsed")) tool.input_unparsed = t.boolean("input_unparsed");
+  return tool;
+}
+
 export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions = {}): LogEvent {
-  const f = Fields.of(value, path, options, ["seq", "kind", "title", "body", "at", "tool", "agent", "user"]);
+  const f = Fields.of(value, path, options, LOG_EVENT_FIELDS);
   const event: LogEvent = {
     seq: f.integer("seq"),
     kind: f.oneOf("kind", LOG_EVENT_KINDS, "message"),
@@ -352,16 +369,7 @@ export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions
     body: f.string("body"),
   };
   if (f.has("at")) event.at = f.nullableString("at");
-  if (f.has("tool")) {
-    event.tool = f.nullable("tool", (v, p, o) => {
-      const t = Fields.of(v, p, o, ["id", "name", "input", "input_unparsed", "output"]);
-      // The arguments are a JSON value (a string holding the raw text when they were not JSON).
-      const input = t.obj.input;
-      const shown =
-        input === undefined || input === null ? "" : typeof input === "string" ? input : JSON.stringify(input, null, 2);
-      return { name: t.string("name"), input: shown, output: t.optionalString("output") ?? "" };
-    });
-  }
+  if (f.has("tool")) event.tool = f.nullable("tool", decodeLogTool);
   if (f.has("agent")) {
     event.agent = f.nullable("agent", (v, p, o) => {
       const a = Fields.of(v, p, o, ["id", "name"]);
@@ -373,7 +381,7 @@ export function decodeLogEvent(value: unknown, path = "", options: DecodeOptions
 }
 
 export function decodeLogPage(value: unknown, path = "", options: DecodeOptions = {}): LogPage {
-  const f = Fields.of(value, path, options, ["events", "cursor", "done", "reset"]);
+  const f = Fields.of(value, path, options, LOG_PAGE_FIELDS);
   // The cursor is opaque; a server that sends a number is read as its text.
   const raw = f.obj.cursor;
   let cursor: string | null;

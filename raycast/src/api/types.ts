@@ -176,6 +176,8 @@ export interface Endpoint {
   token: string;
   pid: number;
   schema_version: number;
+  /** The agent runs against its built-in simulator: demo data, not the user's tasks. */
+  demo?: boolean;
 }
 
 export const LOG_EVENT_KINDS = ["message", "tool", "thinking", "progress", "setup", "error"] as const;
@@ -183,11 +185,15 @@ export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
 
 /** A tool call inside a log event. */
 export interface LogTool {
+  /** The call's id in the log, when it had one. */
+  id?: string | null;
   name: string;
-  /** The arguments: their JSON, pretty-printed, or the raw text when they were not JSON. */
-  input: string;
-  /** The tool's result; empty when none was recorded. */
-  output: string;
+  /** The parsed arguments (any JSON value), or their raw text when `input_unparsed` is true. */
+  input: unknown;
+  /** True when the arguments were not valid JSON and `input` is their raw text. */
+  input_unparsed?: boolean;
+  /** Null when no result was recorded. */
+  output: string | null;
 }
 
 /** The subagent whose run a log event belongs to. */
@@ -200,7 +206,7 @@ export interface LogAgent {
 export const USER_MESSAGES = ["prompt", "follow_up"] as const;
 export type UserMessage = (typeof USER_MESSAGES)[number];
 
-/** One structured event of a session log (`LogEvent` in docs/openapi.json). */
+/** `LogEvent`: one structured, redacted event of a session log. */
 export interface LogEvent {
   seq: number;
   kind: LogEventKind;
@@ -208,6 +214,7 @@ export interface LogEvent {
   body: string;
   /** RFC 3339, or null when the log did not say. */
   at?: string | null;
+  /** Present on events that came from a tool call. */
   tool?: LogTool | null;
   /** Present on a subagent's events. */
   agent?: LogAgent | null;
@@ -215,14 +222,14 @@ export interface LogEvent {
   user?: UserMessage | null;
 }
 
-/** The answer of `GET /v1/tasks/{id}/logs?after=CURSOR`. */
+/** `LogPage`: the answer of `GET /v1/tasks/{id}/logs?after=CURSOR`. */
 export interface LogPage {
   events: LogEvent[];
   /** Pass back as `after` to get only what is new; null when nothing was read yet. */
   cursor: string | null;
   /** True once the log is complete (the task reached a terminal state). */
   done: boolean;
-  /** The log was rewritten upstream: `events` is all of it again; drop what was shown. */
+  /** True when the log was rewritten: `events` is the whole log again; drop what was shown. */
   reset?: boolean;
 }
 
@@ -336,8 +343,26 @@ const taskListFields = [
 ] as const satisfies readonly (keyof TaskList)[];
 export const TASK_LIST_FIELDS: Covers<TaskList, typeof taskListFields> = taskListFields;
 
-const endpointFields = ["url", "token", "pid", "schema_version"] as const satisfies readonly (keyof Endpoint)[];
+const endpointFields = ["url", "token", "pid", "schema_version", "demo"] as const satisfies readonly (keyof Endpoint)[];
 export const ENDPOINT_FIELDS: Covers<Endpoint, typeof endpointFields> = endpointFields;
 
 const stopReplyFields = ["task_id", "workflow_run_id", "status"] as const satisfies readonly (keyof StopReply)[];
 export const STOP_REPLY_FIELDS: Covers<StopReply, typeof stopReplyFields> = stopReplyFields;
+
+const logToolFields = ["id", "name", "input", "input_unparsed", "output"] as const satisfies readonly (keyof LogTool)[];
+export const LOG_TOOL_FIELDS: Covers<LogTool, typeof logToolFields> = logToolFields;
+
+const logEventFields = [
+  "seq",
+  "kind",
+  "title",
+  "body",
+  "at",
+  "tool",
+  "agent",
+  "user",
+] as const satisfies readonly (keyof LogEvent)[];
+export const LOG_EVENT_FIELDS: Covers<LogEvent, typeof logEventFields> = logEventFields;
+
+const logPageFields = ["events", "cursor", "done", "reset"] as const satisfies readonly (keyof LogPage)[];
+export const LOG_PAGE_FIELDS: Covers<LogPage, typeof logPageFields> = logPageFields;

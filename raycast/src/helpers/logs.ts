@@ -16,7 +16,7 @@ export const INITIAL_LOGS_STATE: LogsState = { events: [], cursor: null, done: f
 
 /**
  * Adds a page: events by `seq`, each once (a page may repeat what an earlier one sent). A page
- * that says the log was rewritten (`reset`) replaces everything shown before.
+ * marked `reset` is the whole log again (it was rewritten), so it replaces what was shown.
  */
 export function mergeLogPage(state: LogsState, page: LogPage): LogsState {
   const bySeq = new Map<number, LogEvent>();
@@ -88,6 +88,13 @@ function fence(text: string, lang = ""): string {
   return `${ticks}${lang}\n${text}\n${ticks}`;
 }
 
+/** A tool's arguments as text: raw text as it came, anything else as indented JSON. */
+function toolInputText(input: unknown): string {
+  if (typeof input === "string") return input;
+  if (input === undefined || input === null) return "";
+  return JSON.stringify(input, null, 2);
+}
+
 /** One event as markdown for the detail pane: its title, its body, and a tool call's input and output. */
 export function eventMarkdown(event: LogEvent): string {
   const parts = [`### ${event.title.replace(/\n/g, " ")}`];
@@ -99,8 +106,9 @@ export function eventMarkdown(event: LogEvent): string {
   }
   if (event.tool) {
     parts.push(`**${event.tool.name}**`);
-    if (event.tool.input.trim()) parts.push("Input", fence(event.tool.input));
-    if (event.tool.output.trim()) parts.push("Output", fence(event.tool.output));
+    const input = toolInputText(event.tool.input);
+    if (input.trim()) parts.push("Input", fence(input));
+    if (event.tool.output?.trim()) parts.push("Output", fence(event.tool.output));
   }
   return parts.join("\n\n");
 }

@@ -6,6 +6,7 @@
  */
 import { createElement, type ReactNode } from "react";
 import { vi } from "vitest";
+import { shippedCommonNames, shippedCommonShortcuts } from "../raycast-shipped";
 
 type Props = Record<string, unknown> & { children?: ReactNode };
 
@@ -23,36 +24,20 @@ export const Icon = names("icon");
 export const Color = names("color");
 export const Image = { Mask: { Circle: "circle", RoundedRectangle: "roundedRectangle" } };
 
-const shortcut = (key: string, mac: string[], win: string[]) => ({
-  macOS: { modifiers: mac, key },
-  Windows: { modifiers: win, key },
-});
-
-/** Keyboard.Shortcut.Common as Raycast documents it (the real values come from the Raycast app at run time). */
+/**
+ * Keyboard.Shortcut.Common as Raycast ships it (see test/raycast-shipped.ts): every name
+ * `@raycast/api` declares, with the value Raycast's own packages give it. A name without a value
+ * fails here rather than leaving the mock to guess.
+ */
+const shipped = shippedCommonShortcuts();
 export const Keyboard = {
   Shortcut: {
-    Common: {
-      Copy: shortcut("c", ["cmd", "shift"], ["ctrl", "shift"]),
-      CopyDeeplink: shortcut("c", ["cmd", "shift"], ["ctrl", "shift"]),
-      CopyName: shortcut(".", ["cmd", "shift"], ["ctrl", "alt"]),
-      CopyPath: shortcut(",", ["cmd", "shift"], ["alt", "shift"]),
-      Duplicate: shortcut("d", ["cmd"], ["ctrl", "shift"]),
-      Edit: shortcut("e", ["cmd"], ["ctrl"]),
-      MoveDown: shortcut("arrowDown", ["cmd", "shift"], ["ctrl", "shift"]),
-      MoveUp: shortcut("arrowUp", ["cmd", "shift"], ["ctrl", "shift"]),
-      New: shortcut("n", ["cmd"], ["ctrl"]),
-      Open: shortcut("o", ["cmd"], ["ctrl"]),
-      OpenWith: shortcut("o", ["cmd", "shift"], ["ctrl", "shift"]),
-      Pin: shortcut("p", ["cmd", "shift"], ["ctrl"]),
-      Refresh: shortcut("r", ["cmd"], ["ctrl"]),
-      Remove: { macOS: { modifiers: ["ctrl"], key: "x" }, Windows: { modifiers: ["ctrl"], key: "d" } },
-      RemoveAll: {
-        macOS: { modifiers: ["ctrl", "shift"], key: "x" },
-        Windows: { modifiers: ["ctrl", "shift"], key: "d" },
-      },
-      Save: shortcut("s", ["cmd"], ["ctrl"]),
-      ToggleQuickLook: shortcut("y", ["cmd"], ["ctrl"]),
-    },
+    Common: Object.fromEntries(
+      shippedCommonNames().map((name) => {
+        if (!shipped[name]) throw new Error(`no shipped value for Keyboard.Shortcut.Common.${name}`);
+        return [name, shipped[name]];
+      }),
+    ),
   },
 };
 

@@ -1,4 +1,6 @@
-//! Linux (and other freedesktop systems): notify-rust over D-Bus `org.freedesktop.Notifications`.
+//! Linux (and other freedesktop systems): notify-rust over D-Bus `org.freedesktop.Notifications`,
+//! with a body click (the `default` action) opening the task's page. Built and tested here:
+//! `tests/notifications.rs` runs the real demo against a fake notification server.
 //!
 //! notify-rust's blocking `show`/`wait_for_action` would hold a runtime worker (and, waiting,
 //! a whole thread until the notification closes, which outlives a quick quit). Its async

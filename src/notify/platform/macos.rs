@@ -1,55 +1,16 @@
-//! macOS: notify-rust's default backend (NSUserNotification through mac-notification-sys).
+//! macOS: notify-rust's default backend, `NSUserNotificationCenter` through mac-notification-sys,
+//! with the blocking notifier shared with Windows (`blocking.rs`).
 //!
-//! Not verified on this machine (written against notify-rust 4.19's source). Limits: the
-//! backend sends the notification from `wait_for_action`, which blocks until it is clicked or
-//! closed and needs the main run loop running (tao provides it in tray mode; headless, clicks
-//! may never arrive); an unbundled binary is attributed like Terminal unless
-//! `set_application` names a bundle. The blocking wait runs on the runtime's blocking pool, so
-//! it is not part of the shutdown sequence: `main` bounds the runtime's shutdown instead. The
+//! What it does: shows the title and body; a click on the body opens the task's page. The
 //! system's Focus modes apply as for any app.
+//!
+//! Known not to work, or not everywhere: `NSUserNotificationCenter` is deprecated since
+//! macOS 11; clicks reach the app only while the main run loop runs (tao runs it in tray mode;
+//! headless, notifications show but clicks may never arrive), and reliable clicks on current
+//! macOS need `UNUserNotificationCenter` (notify-rust's `preview-macos-un`), which works only
+//! inside a signed app bundle. An unbundled binary's notifications are attributed like
+//! Terminal's; inside `agentbar.app` (`scripts/macos-bundle.sh`) they carry its name and icon.
+//! The backend's Objective-C shim needs Apple's SDK, so `scripts/cross-check.sh` type-checks
+//! this code without compiling that shim; nothing here has run on a Mac in this project's CI.
 
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
-use crate::notify::{Notification, Notifier, NotifyError};
-use crate::open::UrlOpener;
-
-#[derive(Clone)]
-pub struct DesktopNotifier {
-    opener: Arc<dyn UrlOpener>,
-}
-
-impl DesktopNotifier {
-    pub fn new(
-        opener: Arc<dyn UrlOpener>,
-        _tracker: TaskTracker,
-        _cancel: CancellationToken,
-    ) -> DesktopNotifier {
-        DesktopNotifier { opener }
-    }
-}
-
-impl Notifier for DesktopNotifier {
-    async fn show(&self, notification: &Notification) -> Result<(), NotifyError> {
-        let mut native = notify_rust::Notification::new();
-        native
-            .appname(super::APP_NAME)
-            .summary(&notification.title)
-            .body(&notification.body);
-        let handle = native
-            .show()
-            .map_err(|e| NotifyError::Desktop(e.to_string()))?;
-        let (opener, url) = (self.opener.clone(), notification.url.clone());
-        tokio::task::spawn_blocking(move || {
-            handle.wait_for_action(|action| {
-                if action == "default"
-                    && let Err(e) = opener.open(&url)
-                {
-                    tracing::warn!(error = %e, "could not open the page");
-                }
-            });
-        });
-        Ok(())
-    }
-}
+pub use super::blocking::DesktopNotifier;

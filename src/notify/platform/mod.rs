@@ -1,6 +1,7 @@
 //! The desktop notifier, one file per OS behind this one switch. Each shows a notification
-//! with a body-click ("default") action that opens the notification's URL through a
-//! [`UrlOpener`](crate::open::UrlOpener).
+//! whose body click opens the notification's URL through a [`UrlOpener`](crate::open::UrlOpener),
+//! and says in its doc comment what works on its system and what does not. macOS and Windows
+//! share `blocking.rs` (notify-rust blocks there); Linux is asynchronous over D-Bus.
 
 #[cfg(all(unix, not(target_os = "macos")))]
 mod linux;
@@ -16,6 +17,9 @@ pub use macos::DesktopNotifier;
 mod windows;
 #[cfg(windows)]
 pub use windows::DesktopNotifier;
+
+#[cfg(any(target_os = "macos", windows))]
+mod blocking;
 
 /// The application name the desktop attributes notifications to.
 pub const APP_NAME: &str = "agentbar";

@@ -1,11 +1,17 @@
 //! Linux: the tray is an appindicator (StatusNotifierItem over D-Bus, with an XEmbed fallback)
 //! through tray-icon and GTK.
 //!
-//! Limits (PLATFORM.md): most hosts (xfce4-panel, KDE Plasma, trayer) do not draw the title
-//! (it becomes the `XAyatanaLabel`), so the counts are drawn into a colour icon; there is no
-//! tooltip in the appindicator protocol as tray-icon uses it; tray-icon panics when
-//! `libayatana-appindicator3` (or `libappindicator3`) cannot be loaded, and tao panics without a
-//! display, so both are checked before either is touched.
+//! What it does: the counts are drawn into a colour icon and also set as the title, which
+//! becomes the appindicator label (`XAyatanaLabel`) that some hosts (GNOME's AppIndicator
+//! extension) draw next to the icon; "Copy link" uses GTK's clipboard; open at login is an XDG
+//! autostart entry. Built and tested here: `tests/tray.rs` reads and clicks the menu over
+//! D-Bus under Xvfb.
+//!
+//! Known limits (PLATFORM.md): most hosts (xfce4-panel, KDE Plasma, trayer) do not draw the
+//! title, hence the counts in the icon; there is no tooltip in the appindicator protocol as
+//! tray-icon uses it; tray-icon panics when `libayatana-appindicator3` (or `libappindicator3`)
+//! cannot be loaded, and tao panics without a display, so both are checked before either is
+//! touched.
 
 use std::path::{Path, PathBuf};
 

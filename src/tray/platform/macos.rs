@@ -1,15 +1,20 @@
-//! macOS: an `NSStatusItem` through tray-icon. Not built or run here (the project's CI is
-//! Linux); written against the crates' documented macOS APIs.
+//! macOS: a menu-bar item (`NSStatusItem`) through tray-icon and tao.
 //!
-//! Limits: the menu bar draws the title, so the counts go there and the icon is a monochrome
-//! template (the system tints it for light and dark menu bars); the tray must be created after
-//! the loop starts (`StartCause::Init`, which the shared code does everywhere); the `Accessory`
-//! activation policy keeps agentbar out of the Dock; "Copy link" uses `pbcopy`; open at login is
-//! a LaunchAgent through `auto-launch`.
+//! What it does: the counts are the menu-bar title next to a monochrome *template* icon, which
+//! the system tints for light and dark menu bars (tray-icon 0.26 drops the template flag on a
+//! plain `set_icon`, so every icon change goes through [`set_icon`] here); the `Accessory`
+//! activation policy keeps agentbar out of the Dock and the app switcher (the bundle's
+//! `LSUIElement` does the same before the first line runs, see `scripts/macos-bundle.sh`);
+//! the tooltip shows the status in words; "Copy link" runs `pbcopy`; open at login is a
+//! LaunchAgent through `auto-launch` naming this executable.
+//!
+//! Known limits: the status item must be created after the loop starts (`StartCause::Init`,
+//! which the shared code does on every system); a LaunchAgent names the binary's path, so moving
+//! the app or the binary breaks it until "Open at login" is ticked again. Type-checked here by
+//! `scripts/cross-check.sh` (both `aarch64-apple-darwin` and `x86_64-apple-darwin`); never run
+//! on a Mac by this project's CI.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::tray::UiEvent;
 use crate::tray::desktop::{Autostart, DesktopError};
@@ -24,20 +29,11 @@ pub fn tray_support() -> Result<(), String> {
 }
 
 pub fn copy_text(text: &str) -> Result<(), DesktopError> {
-    let fail = |e: std::io::Error| DesktopError::Clipboard(format!("pbcopy: {e}"));
-    let mut child = Command::new("pbcopy")
-        .stdin(Stdio::piped())
-        .spawn()
-        .map_err(fail)?;
-    if let Some(stdin) = child.stdin.as_mut() {
-        stdin.write_all(text.as_bytes()).map_err(fail)?;
-    }
-    child.wait().map_err(fail)?;
-    Ok(())
+    super::shared::copy_with("pbcopy", text)
 }
 
 pub fn autostart(exe: PathBuf) -> Result<Box<dyn Autostart>, DesktopError> {
-    super::launch::autostart(exe, |builder| {
+    super::shared::autostart(exe, |builder| {
         builder.set_use_launch_agent(true);
     })
 }
@@ -51,5 +47,18 @@ pub fn prepare_tray(
     builder: tray_icon::TrayIconBuilder,
     _state_dir: &Path,
 ) -> tray_icon::TrayIconBuilder {
-    builder.with_icon_as_template(true)
+    builder
+}
+
+/// The first icon, drawn as a template.
+pub fn with_icon(
+    builder: tray_icon::TrayIconBuilder,
+    icon: tray_icon::Icon,
+) -> tray_icon::TrayIconBuilder {
+    builder.with_icon_templated(icon)
+}
+
+/// A new icon, still drawn as a template.
+pub fn set_icon(tray: &tray_icon::TrayIcon, icon: tray_icon::Icon) -> tray_icon::Result<()> {
+    tray.set_icon_templated(Some(icon))
 }
