@@ -133,7 +133,7 @@ async fn naive_poll(client: &GitHubClient) {
         let count = value.tasks.len();
         for item in value.tasks {
             if let Ok(task) = serde_json::from_value::<TaskDto>(item)
-                && let Some(id) = task.pull_request().and_then(|pr| pr.global_id.clone())
+                && let Some(id) = task.pull_request_node_id()
             {
                 pull_ids.push(id);
             }
@@ -142,7 +142,7 @@ async fn naive_poll(client: &GitHubClient) {
             break;
         }
     }
-    client.pull_requests(&pull_ids).await.unwrap();
+    client.nodes(&pull_ids).await.unwrap();
 }
 
 #[derive(Clone, Copy)]
@@ -274,6 +274,15 @@ fn main() {
         );
         if name == "idle" {
             assert!(byte_ratio >= 20.0, "idle target: at least 20× fewer bytes");
+            // An idle poll is one conditional request, answered 304: owners and repositories
+            // named at the first load are never asked again. The only extra requests are the
+            // second pages of the 15-minute full passes.
+            let (polls, requests, _, not_modified) = ours;
+            let full_passes = (HOUR / SyncOptions::default().full_resync.as_secs_f64()) as u64;
+            assert!(
+                requests <= polls + full_passes && requests - not_modified <= 1,
+                "an idle poll must stay one conditional request: {requests} requests, {not_modified} 304s in {polls} polls"
+            );
         }
     }
 

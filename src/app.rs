@@ -20,11 +20,12 @@ use tokio_util::task::TaskTracker;
 use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
 use crate::diff::Transition;
+use crate::github::sync::Directory;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
 use crate::model::{HealthStatus, Overview};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
 use crate::open::{DesktopOpener, UrlOpener};
-use crate::poller::{GitHubSource, Poller, RefreshHandle, initial_overview};
+use crate::poller::{GhRefresh, GitHubSource, Poller, RefreshHandle, initial_overview};
 use crate::server::logs::FollowSignal;
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
@@ -78,6 +79,10 @@ pub enum Command {
         task_id: String,
         reply: oneshot::Sender<Result<StopOutcome, StopError>>,
     },
+    /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
+    ListArchived {
+        reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
+    },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {
         until: Option<chrono::DateTime<chrono::Utc>>,
@@ -115,6 +120,66 @@ pub enum StopError {
     Upstream(ClientError),
     #[error("agentbar is shutting down")]
     ShuttingDown,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchivedError {
+    #[error("signed out: there is no GitHub client to ask")]
+    SignedOut,
+    #[error("GitHub did not list the archived tasks: {0}")]
+    Upstream(ClientError),
+    #[error("agentbar is shutting down")]
+    ShuttingDown,
+}
+
+/// The most archived tasks listed (one page of the largest size).
+const ARCHIVED_MAX_PAGES: u32 = 3;
+
+/// Lists the archived tasks (`is_archived=true`), newest first, named with what the current
+/// snapshot already knows about their owners and repositories (no further requests).
+pub async fn archived_tasks(
+    client: Option<&GitHubClient>,
+    overview: &Overview,
+) -> Result<Vec<crate::model::Task>, ArchivedError> {
+    use crate::github::client::Fetched;
+    let client = client.ok_or(ArchivedError::SignedOut)?;
+    let directory = Directory::from_tasks(&overview.snapshot.tasks);
+    let web = client.endpoints().web.clone();
+    let mut tasks = Vec::new();
+    for page in 1..=ARCHIVED_MAX_PAGES {
+        let reply = client
+            .list_archived_tasks(page)
+            .await
+            .map_err(ArchivedError::Upstream)?;
+        let Fetched::Fresh { value, .. } = reply.body else {
+            break;
+        };
+        let count = value.tasks.len();
+        let (dtos, _) =
+            crate::github::dto::decode_items::<crate::github::dto::TaskDto>(value.tasks);
+        tasks.extend(dtos.iter().map(|dto| {
+            let repository = dto
+                .repository
+                .as_ref()
+                .and_then(|r| r.id)
+                .and_then(|id| directory.repositories.get(&id));
+            let owner = dto.owner_id().and_then(|id| directory.users.get(&id));
+            crate::github::normalize::task(
+                dto,
+                crate::github::normalize::Extras {
+                    repository: repository.map(String::as_str),
+                    owner: owner.map(String::as_str),
+                    ..Default::default()
+                },
+                &web,
+            )
+        }));
+        if reply.next_page.is_none() || count == 0 {
+            break;
+        }
+    }
+    crate::model::sort_tasks(&mut tasks);
+    Ok(tasks)
 }
 
 /// A running core: the handles surfaces use. Dropping it does not stop anything; call
@@ -255,14 +320,24 @@ impl Core {
         let credentials_tx = Arc::new(credentials_tx);
         let (clients_tx, clients_rx) = watch::channel(None);
         let follow = FollowSignal::default();
+        let demo = source_name == DEMO_SOURCE;
+        let mut source = GitHubSource::new(
+            endpoints,
+            config.client.clone(),
+            config.sync.clone(),
+            credentials_rx,
+            clients_tx,
+        )
+        .with_directory(Directory::from_tasks(&overview.snapshot.tasks));
+        if let (Some(store), false) = (&credential_store, demo) {
+            source = source.with_gh_refresh(GhRefresh {
+                program: PathBuf::from("gh"),
+                store: store.clone(),
+                credentials: credentials_tx.clone(),
+            });
+        }
         let poller = Poller::new(
-            GitHubSource::new(
-                endpoints,
-                config.client.clone(),
-                config.sync.clone(),
-                credentials_rx,
-                clients_tx,
-            ),
+            source,
             config.poll.clone(),
             overview_tx,
             transitions_tx.clone(),
@@ -272,7 +347,6 @@ impl Core {
         tracker.spawn(poller.run(cancel.clone()));
 
         // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
-        let demo = source_name == DEMO_SOURCE;
         let (prompt_tx, prompt_rx) = watch::channel(None);
         let prompt_tx = Arc::new(prompt_tx);
         let auth = credential_store.map(|store| AuthContext {
@@ -484,6 +558,19 @@ async fn run_commands(
                 Some(auth) => sign_out(auth).await,
                 None => tracing::warn!("the demo cannot sign out"),
             },
+            Command::ListArchived { reply } => {
+                let current = overview.borrow().clone();
+                let client = clients.borrow().clone();
+                let stop = cancel.clone();
+                // Off the command loop: it is a few upstream requests.
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(ArchivedError::ShuttingDown),
+                        result = archived_tasks(client.as_deref(), &current) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
             Command::StopTask { task_id, reply } => {
                 let current = overview.borrow().clone();
                 let client = clients.borrow().clone();

@@ -77,6 +77,14 @@ pub struct GlobalArgs {
     /// OAuth App client id for `login` (device flow)
     #[arg(long, global = true, env = "AGENTBAR_CLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
+    /// `Copilot-Integration-Id` sent to the Copilot API (none unless set)
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_COPILOT_INTEGRATION_ID",
+        value_name = "ID"
+    )]
+    pub copilot_integration_id: Option<String>,
     /// Never use the OS keychain; keep the token in a 0600 file instead
     #[arg(
         long,
@@ -263,6 +271,9 @@ pub struct TasksArgs {
     /// Print the list as JSON (the loopback API's shape)
     #[arg(long)]
     pub json: bool,
+    /// List archived tasks instead (asked of GitHub by the running agent; never counted)
+    #[arg(long)]
+    pub archived: bool,
 }
 
 fn positive_speed(raw: &str) -> Result<f64, String> {
@@ -289,6 +300,7 @@ impl Cli {
             copilot_api_url: self.global.copilot_api_url.clone(),
             port,
             client_id: self.global.client_id.clone(),
+            copilot_integration_id: self.global.copilot_integration_id.clone(),
             use_keychain: self.global.no_keychain.then_some(false),
         }
     }

@@ -45,6 +45,8 @@ pub struct Overrides {
     pub copilot_api_url: Option<String>,
     pub port: Option<u16>,
     pub client_id: Option<String>,
+    /// `Copilot-Integration-Id` for the Copilot API (`AGENTBAR_COPILOT_INTEGRATION_ID`).
+    pub copilot_integration_id: Option<String>,
     /// False keeps the token out of the OS keychain (`AGENTBAR_NO_KEYCHAIN=1`).
     pub use_keychain: Option<bool>,
 }
@@ -66,7 +68,9 @@ struct GithubSection {
     api_url: Option<String>,
     web_url: Option<String>,
     copilot_api_url: Option<String>,
-    integration_id: Option<String>,
+    /// Sent as `Copilot-Integration-Id`; nothing is sent without it.
+    #[serde(alias = "integration_id")]
+    copilot_integration_id: Option<String>,
     /// The OAuth App used for `agentbar login` (device flow enabled).
     client_id: Option<String>,
 }
@@ -254,10 +258,13 @@ impl Config {
                 file.poll.request_timeout_seconds,
                 client_defaults.timeout,
             )?,
-            integration_id: file
-                .github
-                .integration_id
-                .unwrap_or(client_defaults.integration_id),
+            integration_id: overrides
+                .copilot_integration_id
+                .clone()
+                .or(file.github.copilot_integration_id)
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
+                .or(client_defaults.integration_id),
         };
         let n = file.notifications;
         let defaults = NotificationSettings::default();
@@ -453,6 +460,36 @@ mod tests {
         assert_eq!(config.port, DEFAULT_PORT);
         assert_eq!(config.poll, PollPolicy::default());
         assert_eq!(config.state_dir, dir.path().join("state"));
+    }
+
+    #[test]
+    fn no_copilot_integration_id_unless_the_file_or_the_environment_sets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(config.client.integration_id, None);
+        for (file, expected) in [
+            (
+                "[github]\ncopilot_integration_id = \"copilot-raycast\"\n",
+                "copilot-raycast",
+            ),
+            // The older key still works.
+            (
+                "[github]\nintegration_id = \"copilot-4-cli\"\n",
+                "copilot-4-cli",
+            ),
+        ] {
+            std::fs::write(dir.path().join(CONFIG_FILE), file).unwrap();
+            let config = Config::load(&dirs(dir.path()), None).unwrap();
+            assert_eq!(config.client.integration_id.as_deref(), Some(expected));
+        }
+        let mut overrides = dirs(dir.path());
+        overrides.copilot_integration_id = Some("from-env".into());
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.client.integration_id.as_deref(), Some("from-env"));
+        overrides.copilot_integration_id = Some("  ".into());
+        std::fs::remove_file(dir.path().join(CONFIG_FILE)).unwrap();
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(config.client.integration_id, None, "blank means none");
     }
 
     #[test]

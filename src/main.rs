@@ -208,6 +208,30 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             }
             Ok(exit_for(&reading))
         }
+        Some(Command::Tasks(args)) if args.archived => {
+            // Archived tasks are never in the snapshot: only the running agent can ask GitHub.
+            let endpoint = Endpoint::read(&config.state_dir);
+            let list = endpoint
+                .as_ref()
+                .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
+            let Some(list) = list else {
+                eprintln!(
+                    "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
+                );
+                return Ok(ExitCode::from(3));
+            };
+            let now = chrono::Utc::now();
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                let snapshot = list.into_snapshot();
+                println!(
+                    "{}",
+                    report::task_table(&snapshot, now, agentbar::terminal::width())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Tasks(args)) => {
             let Some(reading) = read_state(&config) else {
                 return Ok(ExitCode::from(exit::NOT_CURRENT));
@@ -538,7 +562,7 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         token.clone(),
         config.client.clone(),
     )?;
-    let who = match runtime()?.block_on(client.user()) {
+    let who = match runtime()?.block_on(client.token_owner()) {
         Ok(who) => Some(who),
         Err(agentbar::github::ClientError::Unauthorized { message, .. }) => {
             anyhow::bail!(
@@ -553,7 +577,13 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
-    let source = store.save(&token)?;
+    let source = if args.from_gh {
+        // gh may replace its token (short-lived, refreshable tokens): a refused one is asked
+        // of gh again before agentbar counts as signed out.
+        store.save_from_gh(&token)?
+    } else {
+        store.save(&token)?
+    };
     let name = who
         .as_ref()
         .and_then(|w| w.login.as_deref())
@@ -710,16 +740,21 @@ fn read_state(config: &Config) -> Option<report::Reading> {
 
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
 fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
+    live_list_at(endpoint, "/v1/tasks", 2)
+}
+
+/// A list from the running agent's API at `path`, if it answers within `timeout_seconds`.
+fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     runtime.block_on(async move {
         let response = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(2))
+            .timeout(std::time::Duration::from_secs(timeout_seconds))
             .build()
             .ok()?
-            .get(format!("{}/v1/tasks", endpoint.url))
+            .get(format!("{}{path}", endpoint.url))
             .bearer_auth(&endpoint.token)
             .send()
             .await

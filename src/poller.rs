@@ -12,7 +12,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::CredentialStore;
 use crate::diff::{Transition, diff};
+use crate::github::sync::Directory;
 use crate::github::{
     ClientError, ClientOptions, Endpoints, GitHubClient, Pacing, SyncOptions, SyncOutcome,
     TaskSync, Token,
@@ -47,6 +49,56 @@ pub struct GitHubSource {
     /// Publishes the client in use, for commands that call GitHub (stop).
     clients: watch::Sender<Option<Arc<GitHubClient>>>,
     sync: TaskSync,
+    /// Set when the stored token may have come from the GitHub CLI.
+    gh: Option<GhRefresh>,
+}
+
+/// Asks the GitHub CLI for its current token when GitHub refused the one taken from it earlier:
+/// gh's tokens may be short-lived and refreshed behind our back.
+pub struct GhRefresh {
+    /// `gh`, or a path to it.
+    pub program: std::path::PathBuf,
+    pub store: CredentialStore,
+    /// The same sender the credential watcher uses: a new token reaches everyone.
+    pub credentials: Arc<watch::Sender<Option<Token>>>,
+}
+
+impl GhRefresh {
+    /// gh's token now, stored, when it differs from `refused`; `None` otherwise.
+    async fn renewed(&self, refused: &Token) -> Option<Token> {
+        let store = self.store.clone();
+        if !tokio::task::spawn_blocking(move || store.came_from_gh())
+            .await
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        let (program, host) = (self.program.clone(), self.store.host().to_owned());
+        let asked =
+            tokio::task::spawn_blocking(move || crate::auth::token_from_program(&program, &host))
+                .await;
+        let token = match asked {
+            Ok(Ok(token)) => token,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "GitHub refused the token, and gh has no other");
+                return None;
+            }
+            Err(_) => return None,
+        };
+        if &token == refused {
+            tracing::warn!("GitHub refused the token, and gh still has the same one");
+            return None;
+        }
+        let (store, saved) = (self.store.clone(), token.clone());
+        match tokio::task::spawn_blocking(move || store.save_from_gh(&saved)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "gh's new token could not be stored"),
+            Err(_) => {}
+        }
+        tracing::info!("GitHub refused the token; using the GitHub CLI's current one");
+        self.credentials.send_replace(Some(token.clone()));
+        Some(token)
+    }
 }
 
 impl GitHubSource {
@@ -66,7 +118,20 @@ impl GitHubSource {
             client: None,
             refused: None,
             clients,
+            gh: None,
         }
+    }
+
+    /// Starts from names already known (the saved snapshot), so they are not asked again.
+    pub fn with_directory(mut self, directory: Directory) -> GitHubSource {
+        self.sync = TaskSync::with_directory(self.sync_options.clone(), directory);
+        self
+    }
+
+    /// Asks gh for its current token before giving up on a refused one.
+    pub fn with_gh_refresh(mut self, gh: GhRefresh) -> GitHubSource {
+        self.gh = Some(gh);
+        self
     }
 
     /// The client for the current token, built when the token changed.
@@ -92,8 +157,10 @@ impl GitHubSource {
             token,
             self.options.clone(),
         )?);
-        // A new token may be another account: start the sync afresh.
-        self.sync = TaskSync::new(self.sync_options.clone());
+        // A new token may be another account: start the sync afresh, keeping only the names
+        // of accounts and repositories, which mean the same to every token.
+        self.sync =
+            TaskSync::with_directory(self.sync_options.clone(), self.sync.directory().clone());
         self.client = Some(client.clone());
         self.clients.send_replace(Some(client.clone()));
         Ok(client)
@@ -103,7 +170,14 @@ impl GitHubSource {
 impl TaskSource for GitHubSource {
     async fn poll(&mut self, now: DateTime<Utc>) -> Result<SyncOutcome, ClientError> {
         let client = self.client()?;
-        let result = self.sync.poll(&client, now).await;
+        let mut result = self.sync.poll(&client, now).await;
+        if let (Err(ClientError::Unauthorized { .. }), Some(gh)) = (&result, &self.gh)
+            && gh.renewed(client.token()).await.is_some()
+        {
+            let client = self.client()?;
+            result = self.sync.poll(&client, now).await;
+        }
+        let client = self.client.clone().unwrap_or(client);
         if let Err(ClientError::Unauthorized { .. }) = &result {
             self.refused = Some(client.token().clone());
             self.client = None;

@@ -288,11 +288,11 @@ pub fn task_list(reading: &Reading, now: DateTime<Utc>) -> WireTaskList {
 }
 
 /// `tasks`: a table, one task per line, in SPEC order, with the short id every task-taking
-/// command accepts. With a `width` (a terminal), the title, then the repository, then the
-/// status give up characters so each line fits; without one nothing is cut.
+/// command accepts. With a `width` (a terminal), the title, then the repository, the status and
+/// the pull request or branch give up characters so each line fits; without one nothing is cut.
 pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>, width: Option<usize>) -> String {
     let short = crate::task_ref::short_id_len(&snapshot.tasks);
-    let rows: Vec<[String; 5]> = snapshot
+    let rows: Vec<[String; 6]> = snapshot
         .tasks
         .iter()
         .map(|t| {
@@ -307,11 +307,20 @@ pub fn task_table(snapshot: &Snapshot, now: DateTime<Utc>, width: Option<usize>)
                 status,
                 crate::model::clip(&t.title, 60),
                 t.repository.clone().unwrap_or_else(|| "-".into()),
+                work_of(t),
                 age(now.signed_duration_since(t.updated_at).num_seconds()),
             ]
         })
         .collect();
-    let header = ["ID", "STATUS", "TITLE", "REPOSITORY", "UPDATED"].map(String::from);
+    let header = [
+        "ID",
+        "STATUS",
+        "TITLE",
+        "REPOSITORY",
+        "PR / BRANCH",
+        "UPDATED",
+    ]
+    .map(String::from);
     aligned(&header, &rows, |widths| {
         if let Some(width) = width {
             fit(widths, width);
@@ -348,11 +357,30 @@ fn aligned<const N: usize>(
         .collect()
 }
 
+/// Where the work is: "#42", or the branch of a task that opened no pull request
+/// ("copilot/fix → main"); "-" when neither is known.
+pub fn work_of(task: &crate::model::Task) -> String {
+    match (&task.pull_request, &task.branch) {
+        (Some(pr), _) => format!("#{}", pr.number),
+        (None, Some(branch)) => branch_label(branch),
+        (None, None) => "-".into(),
+    }
+}
+
+/// "copilot/fix → main", or the head alone when the base is not known.
+pub fn branch_label(branch: &crate::model::Branch) -> String {
+    match &branch.base_ref {
+        Some(base) => format!("{} → {base}", branch.head_ref),
+        None => branch.head_ref.clone(),
+    }
+}
+
 /// Narrows the table's columns to `width` in all (two spaces between columns): title first
-/// (down to 12), then repository (10), then status (9); id and age are never cut.
-fn fit(widths: &mut [usize; 5], width: usize) {
-    const GIVE: [(usize, usize); 3] = [(2, 12), (3, 10), (1, 9)];
-    let total = |w: &[usize; 5]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
+/// (down to 12), then repository (10), then status (9), then pull request or branch (8); id
+/// and age are never cut.
+fn fit(widths: &mut [usize; 6], width: usize) {
+    const GIVE: [(usize, usize); 4] = [(2, 12), (3, 10), (1, 9), (4, 8)];
+    let total = |w: &[usize; 6]| w.iter().sum::<usize>() + 2 * (w.len() - 1);
     for (column, least) in GIVE {
         let over = total(widths).saturating_sub(width);
         let spare = widths[column].saturating_sub(least);
@@ -695,6 +723,7 @@ mod tests {
                 }),
                 workflow_run_id: None,
                 premium_requests: None,
+                usage: None,
             };
         let newest_first = [
             session("s2", "in_progress", "2026-11-22T12:00:00Z", None),
@@ -855,16 +884,22 @@ mod tests {
             code: None,
             message: "Tests did not pass".into(),
         });
+        failed.branch = Some(crate::model::Branch {
+            head_ref: "copilot/fix".into(),
+            base_ref: Some("main".into()),
+        });
         let snapshot = Snapshot::new(vec![failed, task("w", "waiting_for_user", 9)], now());
         let table = task_table(&snapshot, now(), None);
+        assert!(table.contains("PR / BRANCH"));
         let lines: Vec<&str> = table.lines().collect();
         assert!(lines[0].starts_with("ID"));
         assert!(lines[1].starts_with("w ") && lines[1].contains("Needs you"));
         assert!(lines[1].contains("Task w"));
         assert!(lines[2].contains("Failed: Tests did not pass"));
+        assert!(lines[2].contains("copilot/fix → main"), "{table}");
         assert!(lines[2].ends_with("5 min"));
-        let narrow = task_table(&snapshot, now(), Some(50));
-        assert!(narrow.lines().all(|l| l.chars().count() <= 50), "{narrow}");
+        let narrow = task_table(&snapshot, now(), Some(64));
+        assert!(narrow.lines().all(|l| l.chars().count() <= 64), "{narrow}");
         assert!(narrow.contains("Task w"), "{narrow}");
     }
 }

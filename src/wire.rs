@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Counts, Health, Problem, Provider, PullRequest, PullRequestState, Session, State, Task,
-    TaskError, TaskKind,
+    Branch, Counts, Health, Problem, Provider, PullRequest, PullRequestState, Session, State, Task,
+    TaskError, TaskKind, Usage,
 };
 
 /// The version of these shapes. New fields may be added within a version; none removed.
@@ -36,9 +36,66 @@ pub struct WireTask {
     pub error: Option<WireError>,
     #[serde(default)]
     pub session_count: u32,
+    /// The branch of a task that opened no pull request (then `pull_request` is null).
+    #[serde(default)]
+    pub branch: Option<WireBranch>,
+    #[serde(default)]
+    pub custom_agent: Option<String>,
+    /// The GitHub Actions run hosting the newest session.
+    #[serde(default)]
+    pub workflow_run_url: Option<String>,
+    /// Why part of the task is missing, e.g. "session detail unavailable: …".
+    #[serde(default)]
+    pub note: Option<String>,
+    /// What the task's sessions cost, summed.
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
+    #[serde(default)]
+    pub owner_id: Option<u64>,
+    #[serde(default)]
+    pub repository_id: Option<u64>,
     /// Present on the task detail and in the on-disk snapshot; absent from lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WireSession>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireBranch {
+    pub head_ref: String,
+    pub base_ref: Option<String>,
+}
+
+/// Usage: AI credits (exact, as nano-credits, and as credits) and premium requests, with the
+/// words a person reads ("12.3 AI credits").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireUsage {
+    pub ai_credits: Option<f64>,
+    #[serde(default)]
+    pub ai_credits_nanos: Option<u64>,
+    pub premium_requests: Option<f64>,
+    pub label: String,
+}
+
+impl WireUsage {
+    fn from_usage(usage: &Usage) -> WireUsage {
+        WireUsage {
+            ai_credits: usage.ai_credits(),
+            ai_credits_nanos: usage.ai_credit_nanos,
+            premium_requests: usage.premium_requests,
+            label: usage.label(),
+        }
+    }
+
+    fn into_usage(self) -> Usage {
+        Usage {
+            ai_credit_nanos: self.ai_credits_nanos.or_else(|| {
+                self.ai_credits
+                    .filter(|c| c.is_finite() && *c >= 0.0)
+                    .map(|c| (c * 1e9).round() as u64)
+            }),
+            premium_requests: self.premium_requests,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,6 +132,8 @@ pub struct WireSession {
     pub error: Option<WireError>,
     pub workflow_run_id: Option<u64>,
     pub premium_requests: Option<f64>,
+    #[serde(default)]
+    pub usage: Option<WireUsage>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +374,16 @@ impl WireTask {
             logs_url: task.logs_url.clone(),
             error: task.error.as_ref().map(WireError::from_error),
             session_count: task.session_count,
+            branch: task.branch.as_ref().map(|b| WireBranch {
+                head_ref: b.head_ref.clone(),
+                base_ref: b.base_ref.clone(),
+            }),
+            custom_agent: task.custom_agent.clone(),
+            workflow_run_url: task.workflow_run_url.clone(),
+            note: task.note.clone(),
+            usage: task.usage.as_ref().map(WireUsage::from_usage),
+            owner_id: task.owner_id,
+            repository_id: task.repository_id,
             sessions: with_sessions.then(|| {
                 task.sessions
                     .iter()
@@ -352,6 +421,16 @@ impl WireTask {
             logs_url: self.logs_url,
             error: self.error.map(WireError::into_error),
             session_count: self.session_count,
+            branch: self.branch.map(|b| Branch {
+                head_ref: b.head_ref,
+                base_ref: b.base_ref,
+            }),
+            custom_agent: self.custom_agent,
+            workflow_run_url: self.workflow_run_url,
+            note: self.note,
+            usage: self.usage.map(WireUsage::into_usage),
+            owner_id: self.owner_id,
+            repository_id: self.repository_id,
             sessions: self
                 .sessions
                 .unwrap_or_default()
@@ -394,6 +473,7 @@ impl WireSession {
             error: s.error.as_ref().map(WireError::from_error),
             workflow_run_id: s.workflow_run_id,
             premium_requests: s.premium_requests,
+            usage: s.usage.as_ref().map(WireUsage::from_usage),
         }
     }
 
@@ -412,6 +492,7 @@ impl WireSession {
             error: self.error.map(WireError::into_error),
             workflow_run_id: self.workflow_run_id,
             premium_requests: self.premium_requests,
+            usage: self.usage.map(WireUsage::into_usage),
         }
     }
 }
@@ -516,8 +597,26 @@ mod tests {
             error: None,
             workflow_run_id: Some(99),
             premium_requests: Some(2.0),
+            usage: Some(Usage {
+                ai_credit_nanos: Some(1_234_567_891),
+                premium_requests: None,
+            }),
         }];
+        original.usage = original.sessions[0].usage;
+        original.branch = Some(Branch {
+            head_ref: "copilot/x".into(),
+            base_ref: None,
+        });
+        original.custom_agent = Some("reviewer".into());
+        original.workflow_run_url = Some("https://github.com/acme/api/actions/runs/99".into());
+        original.note = Some("session detail unavailable: HTTP 500".into());
+        original.owner_id = Some(583231);
+        original.repository_id = Some(5);
         let wire = WireTask::from_task(&original, now(), true);
+        assert_eq!(
+            wire.usage.as_ref().map(|u| u.label.as_str()),
+            Some("1.2 AI credits")
+        );
         assert_eq!(wire.bucket, "failed");
         assert_eq!(wire.label, "Failed");
         let json = serde_json::to_string(&wire).unwrap();

@@ -179,10 +179,17 @@ async fn status_and_waybar_say_signed_out_offline_and_not_running() {
 /// by a stand-in that answers with the contract's own example (docs/examples/v1-tasks.json).
 #[test]
 fn an_agent_whose_last_success_is_old_is_called_stale() {
-    let example = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/v1-tasks.json"),
+    let mut example: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/v1-tasks.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
+    // Its last success three days ago, whenever the example was written.
+    let old = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    example["health"]["last_success_at"] = json!(old);
+    let example = example.to_string();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

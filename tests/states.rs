@@ -22,6 +22,8 @@ fn expected(state: &str) -> (&str, &str) {
         "failed" => ("failed", "Failed"),
         "timed_out" => ("failed", "Timed out"),
         "cancelled" => ("cancelled", "Cancelled"),
+        // Not documented, but GitHub's own clients treat it as finished (UPSTREAM §2).
+        "stopped" => ("cancelled", "Stopped"),
         other => ("unknown", other),
     }
 }
@@ -51,6 +53,7 @@ async fn every_upstream_state_has_its_bucket_label_count_and_cc_xml_status() {
         "failed",
         "timed_out",
         "cancelled",
+        "stopped",
         UNKNOWN_STATE,
     ] {
         assert!(

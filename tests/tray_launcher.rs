@@ -34,7 +34,18 @@ fn the_launcher_alone_says_it_cannot_find_agentbar() {
     let dir = tempfile::tempdir().unwrap();
     let lonely = dir.path().join("agentbar-tray");
     std::fs::copy(env!("CARGO_BIN_EXE_agentbar-tray"), &lonely).unwrap();
-    let output = Command::new(&lonely).output().unwrap();
+    // A fresh copy can be "busy" for a moment: another test thread's fork may still hold the
+    // copy's write descriptor until its exec closes it. Ask again briefly.
+    let mut tries = 0;
+    let output = loop {
+        match Command::new(&lonely).output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     assert_eq!(output.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("cannot start"),

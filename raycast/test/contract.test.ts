@@ -29,6 +29,8 @@ import {
   PULL_REQUEST_STATES,
   SCHEMA_VERSION,
   SESSION_FIELDS,
+  USAGE_FIELDS,
+  BRANCH_FIELDS,
   STOP_REPLY_FIELDS,
   TASK_FIELDS,
   TASK_KINDS,
@@ -77,6 +79,8 @@ describe("the TypeScript types mirror docs/openapi.json", () => {
     ["TaskList", TASK_LIST_FIELDS],
     ["Endpoint", ENDPOINT_FIELDS],
     ["StopReply", STOP_REPLY_FIELDS],
+    ["Usage", USAGE_FIELDS],
+    ["Branch", BRANCH_FIELDS],
     ["LogPage", LOG_PAGE_FIELDS],
     ["LogEvent", LOG_EVENT_FIELDS],
   ] as const)("%s has exactly the schema's properties", (name, fields) => {
@@ -134,10 +138,14 @@ describe("the example answers decode strictly into the types", () => {
     const raw = example("v1-logs") as { events: Record<string, unknown>[] };
     const page = decodeLogPage(raw, "", { strict: true });
     expect(page).toEqual(raw);
-    // The example exercises what the logs view shows: times, a tool call with its JSON
-    // arguments and output, an event without a tool, and the reset flag the server always sends.
+    // The example exercises what the logs view shows: times (null where the log line had none,
+    // as the user's prompt), a tool call with its JSON arguments and output, an event without a
+    // tool, the user's prompt, a subagent's run, and the reset flag the server always sends.
     expect(page.events.length).toBeGreaterThan(0);
-    expect(page.events.every((e) => typeof e.at === "string")).toBe(true);
+    expect(page.events.every((e) => e.at === null || typeof e.at === "string")).toBe(true);
+    expect(page.events.some((e) => typeof e.at === "string")).toBe(true);
+    expect(page.events.some((e) => e.user === "prompt")).toBe(true);
+    expect(page.events.some((e) => e.agent?.name)).toBe(true);
     const call = page.events.find((e) => e.kind === "tool")!;
     expect(typeof call.tool!.input).toBe("object");
     expect(typeof call.tool!.output).toBe("string");

@@ -5,7 +5,7 @@ import { decodeTaskList } from "../src/api/decode";
 import { AgentbarError } from "../src/api/errors";
 import type { LogEvent, Task, TaskList } from "../src/api/types";
 import { bucketAppearance, logKindAppearance } from "../src/helpers/appearance";
-import { ageText, durationText, exactTime, rowTime } from "../src/helpers/format";
+import { ageText, branchText, durationText, exactTime, rowTime, usageText } from "../src/helpers/format";
 import {
   agentLabel,
   eventMarkdown,
@@ -49,10 +49,10 @@ describe("sections and order", () => {
   it("puts the example list into Needs you, Running, Recent (≤ 24 h) and Earlier", () => {
     const sections = groupTasks(list.tasks, NOW);
     expect(sections.map((s) => [s.title, s.tasks.map((t) => t.id.slice(-4))])).toEqual([
-      ["Needs you", ["a002", "b009"]],
-      ["Running", ["a001", "b008"]],
-      ["Recent", ["a003", "b002", "b001", "b010", "b007", "b011", "b003"]],
-      ["Earlier", ["b004", "b005"]],
+      ["Needs you", ["a002", "b013"]],
+      ["Running", ["a001", "b012"]],
+      ["Recent", ["a003", "b002", "b001", "b014", "b007", "b015", "b003"]],
+      ["Earlier", ["b004", "b010", "b005", "b008"]],
     ]);
   });
 
@@ -145,6 +145,21 @@ describe("ages and times", () => {
 
   it("says durations in words", () => {
     expect([45, 720, 3600, 11100].map(durationText)).toEqual(["45 s", "12 min", "1 h", "3 h 5 min"]);
+  });
+});
+
+describe("usage and branches", () => {
+  it("says usage with one decimal, credits first", () => {
+    expect(usageText({ ai_credits: 12.345678901, premium_requests: null, label: "12.3 AI credits" })).toBe(
+      "12.3 credits",
+    );
+    expect(usageText({ ai_credits: 1.25, premium_requests: 2.5, label: "x" })).toBe("1.3 credits · 2.5 premium");
+    expect(usageText({ ai_credits: null, premium_requests: null, label: "words" })).toBe("words");
+  });
+
+  it("names a branch with its base when known", () => {
+    expect(branchText({ head_ref: "copilot/x", base_ref: "main" })).toBe("copilot/x → main");
+    expect(branchText({ head_ref: "copilot/x", base_ref: null })).toBe("copilot/x");
   });
 });
 

@@ -15,7 +15,14 @@ import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } fr
 
 const tasksExample = example("v1-tasks") as {
   generated_at: string;
-  tasks: { id: string; url: string; pull_request: { url: string } | null }[];
+  tasks: {
+    id: string;
+    url: string;
+    pull_request: { url: string } | null;
+    usage?: { label: string } | null;
+    branch?: { head_ref: string; base_ref: string | null } | null;
+    custom_agent?: string | null;
+  }[];
   health: Record<string, unknown>;
 };
 /** An example task by the end of its id; its links carry whatever port the simulator had. */
@@ -53,14 +60,21 @@ const item = (renderer: ReactTestRenderer, idSuffix: string) =>
 
 describe("the task list", () => {
   it("shows the tasks in sections with icon, repository, error and age", async () => {
-    const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    // The live example, with one task whose session detail the Copilot API failed to give.
+    const body = {
+      ...tasksExample,
+      tasks: tasksExample.tasks.map((t) =>
+        t.id.endsWith("a003") ? { ...t, note: "session detail unavailable: GET /agents/sessions/1: HTTP 500" } : t,
+      ),
+    };
+    const v = await openWith({ "GET /v1/tasks": { body } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const sections = all(v, "List.Section").map((s) => [s.props.title, s.props.subtitle]);
     expect(sections).toEqual([
       ["Needs you", "2"],
       ["Running", "2"],
       ["Recent", "7"],
-      ["Earlier", "2"],
+      ["Earlier", "4"],
     ]);
     const list = one(v, "List");
     expect(list.props.isLoading).toBe(false);
@@ -73,7 +87,27 @@ describe("the task list", () => {
       icon: { value: { source: "icon:PersonCircle", tintColor: "color:Orange" }, tooltip: "Needs you" },
     });
     expect(waiting.props.keywords).toContain("api-server");
-    expect(waiting.props.accessories).toEqual([{ text: "now", tooltip: expect.stringMatching(/^Updated /) }]);
+    const usage = exampleTask("a002").usage!.label;
+    expect(usage).toMatch(/^\d+\.\d AI credits$/);
+    expect(waiting.props.accessories).toEqual([
+      { text: usage.replace(/ AI credits$/, " credits"), tooltip: `Usage: ${usage}` },
+      { text: "now", tooltip: expect.stringMatching(/^Updated /) },
+    ]);
+
+    // A task that opened no pull request shows its branch; a custom agent is named.
+    const { head_ref, base_ref } = exampleTask("b004").branch!;
+    expect(item(v, "b004").props.accessories[0]).toEqual({
+      tag: head_ref,
+      icon: "icon:Switch",
+      tooltip: `${head_ref} → ${base_ref}`,
+    });
+    const agent = exampleTask("b007").custom_agent!;
+    expect(item(v, "b007").props.accessories).toContainEqual({ tag: agent, tooltip: "Custom agent" });
+    // A task whose session detail failed says so, and is listed all the same.
+    expect(item(v, "a003").props.accessories[0]).toEqual({
+      icon: { source: "icon:Info", tintColor: "color:Orange" },
+      tooltip: expect.stringMatching(/^session detail unavailable: /),
+    });
 
     const failed = item(v, "b003");
     expect(failed.props.icon.value.tintColor).toBe("color:Red");
@@ -114,7 +148,7 @@ describe("the task list", () => {
     expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
   });
 
-  it("orders the actions: open, logs, task page, copy link, stop, refresh last; no shortcut twice", async () => {
+  it("orders the actions: open, logs, task page, workflow run, copy link, stop, refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
@@ -122,6 +156,7 @@ describe("the task list", () => {
       "Open Pull Request",
       "Show Logs",
       "Open Task Page",
+      "Open Workflow Run",
       "Copy Link",
       "Stop Task",
       "Refresh",
@@ -134,6 +169,9 @@ describe("the task list", () => {
     expect(byTitle["Copy Link"].shortcut).toEqual(common.Copy);
     expect(byTitle["Stop Task"].shortcut).toEqual(common.Remove);
     expect(byTitle["Refresh"].shortcut).toEqual(common.Refresh);
+    // The workflow run's page, on the same web host as the pull request; none without a known run.
+    expect(byTitle["Open Workflow Run"].url).toMatch(/\/actions\/runs\/\d+$/);
+    expect(actionsOf(item(v, "b005")).map((a) => a.props.title)).not.toContain("Open Workflow Run");
     for (const platform of ["macOS", "Windows"] as const) {
       const keys = actions.filter((a) => a.props.shortcut).map((a) => JSON.stringify(a.props.shortcut[platform]));
       expect(new Set(keys).size).toBe(keys.length);

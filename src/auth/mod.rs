@@ -19,7 +19,12 @@ pub enum GhImportError {
 
 /// Runs `gh auth token --hostname HOST` once and returns its token.
 pub fn token_from_gh(host: &str) -> Result<Token, GhImportError> {
-    let output = std::process::Command::new("gh")
+    token_from_program(std::path::Path::new("gh"), host)
+}
+
+/// [`token_from_gh`] with the program named (looked up on `PATH` when it is a bare name).
+pub fn token_from_program(program: &std::path::Path, host: &str) -> Result<Token, GhImportError> {
+    let output = std::process::Command::new(program)
         .args(["auth", "token", "--hostname", host])
         .output()
         .map_err(|e| match e.kind() {

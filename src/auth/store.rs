@@ -14,6 +14,9 @@ use crate::store::write_atomically;
 const KEYCHAIN_SERVICE: &str = "agentbar";
 /// The fallback file, in the config directory.
 pub const CREDENTIALS_FILE: &str = "credentials.json";
+/// Which hosts' stored token was taken from the GitHub CLI (no secret in it), so a refused
+/// token is first asked of `gh` again.
+pub const ORIGIN_FILE: &str = "token-origin.json";
 
 /// Where a token came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +54,13 @@ pub enum CredentialError {
 struct CredentialsFile {
     #[serde(default)]
     tokens: BTreeMap<String, String>,
+}
+
+/// The origin file: the hosts whose token came from `gh auth token`.
+#[derive(Default, Serialize, Deserialize)]
+struct OriginFile {
+    #[serde(default)]
+    from_gh: Vec<String>,
 }
 
 /// Reads and writes the token for one GitHub host.
@@ -111,8 +121,56 @@ impl CredentialStore {
         }
     }
 
+    /// Stores a token taken from the GitHub CLI, remembering where it came from.
+    pub fn save_from_gh(&self, token: &Token) -> Result<TokenSource, CredentialError> {
+        let source = self.save_token(token)?;
+        self.set_from_gh(true);
+        Ok(source)
+    }
+
     /// Stores the token: in the keychain when there is one, else in the 0600 file (and says so).
     pub fn save(&self, token: &Token) -> Result<TokenSource, CredentialError> {
+        let source = self.save_token(token)?;
+        self.set_from_gh(false);
+        Ok(source)
+    }
+
+    /// Whether the stored token was taken from the GitHub CLI (`login --from-gh`).
+    pub fn came_from_gh(&self) -> bool {
+        std::fs::read(self.config_dir.join(ORIGIN_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<OriginFile>(&bytes).ok())
+            .is_some_and(|origin| origin.from_gh.contains(&self.host))
+    }
+
+    /// Records (or clears) that this host's token came from `gh`. Best effort: without the
+    /// record a refused token signs out at once, as any other token would.
+    fn set_from_gh(&self, from_gh: bool) {
+        let path = self.config_dir.join(ORIGIN_FILE);
+        let mut origin = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<OriginFile>(&bytes).ok())
+            .unwrap_or_default();
+        let listed = origin.from_gh.contains(&self.host);
+        if listed == from_gh {
+            return;
+        }
+        if from_gh {
+            origin.from_gh.push(self.host.clone());
+        } else {
+            origin.from_gh.retain(|h| h != &self.host);
+        }
+        let written = serde_json::to_vec_pretty(&origin)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                write_atomically(&self.config_dir, &path, &bytes).map_err(|e| e.to_string())
+            });
+        if let Err(error) = written {
+            tracing::warn!(%error, "could not record where the token came from");
+        }
+    }
+
+    fn save_token(&self, token: &Token) -> Result<TokenSource, CredentialError> {
         if self.use_keychain {
             match self
                 .keychain_entry()
@@ -157,6 +215,7 @@ impl CredentialStore {
         if self.remove_from_file()? {
             removed.push(TokenSource::File);
         }
+        self.set_from_gh(false);
         Ok(removed)
     }
 
@@ -232,6 +291,24 @@ impl CredentialStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_from_gh_is_remembered_as_such_until_another_is_saved_or_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CredentialStore::new("github.com", dir.path(), false, None);
+        let other = CredentialStore::new("acme.ghe.com", dir.path(), false, None);
+        let token = Token::new("gho_fromgh").unwrap();
+        store.save_from_gh(&token).unwrap();
+        assert!(store.came_from_gh());
+        assert!(!other.came_from_gh(), "per host");
+        store.save(&token).unwrap();
+        assert!(!store.came_from_gh());
+        store.save_from_gh(&token).unwrap();
+        store.forget().unwrap();
+        assert!(!store.came_from_gh());
+        let text = std::fs::read_to_string(dir.path().join(ORIGIN_FILE)).unwrap();
+        assert!(!text.contains("gho_"), "no secret in the origin file");
+    }
 
     #[test]
     fn without_a_keychain_the_token_goes_to_a_private_file_and_can_be_forgotten() {

@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use super::dto::{
     CapiSessionDto, GraphQlResponse, NodesData, PullRequestNodeDto, RepositoryLookupDto, TaskDto,
-    TaskListDto, ViewerData,
+    TaskListDto, UserDto, UserNodeDto, ViewerData,
 };
 use super::error::ClientError;
 use super::token::Token;
@@ -69,15 +69,16 @@ impl Endpoints {
 pub struct ClientOptions {
     /// Upper bound for one request, headers and body.
     pub timeout: Duration,
-    /// Sent as `Copilot-Integration-Id` to the Copilot API.
-    pub integration_id: String,
+    /// Sent as `Copilot-Integration-Id` to the Copilot API when set. Unset by default: the
+    /// Copilot API refuses an id it does not know, and infers one from the token without it.
+    pub integration_id: Option<String>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             timeout: Duration::from_secs(30),
-            integration_id: "agentbar".into(),
+            integration_id: None,
         }
     }
 }
@@ -124,10 +125,12 @@ pub struct Reply<T> {
     pub has_link: bool,
 }
 
-/// Pull requests resolved through GraphQL `nodes`: the good ones, and the ids that failed.
+/// Pull requests and users resolved through GraphQL `nodes`: the good ones, and the ids that
+/// failed.
 #[derive(Debug, Default)]
-pub struct PullRequestNodes {
+pub struct Nodes {
     pub found: HashMap<String, PullRequestNodeDto>,
+    pub users: HashMap<String, UserNodeDto>,
     /// Node id → why it is missing (deleted PR, repository no longer visible…).
     pub missing: HashMap<String, String>,
     pub pacing: Pacing,
@@ -204,12 +207,27 @@ impl GitHubClient {
     }
 
     /// One page of `GET /agents/tasks`, newest update first, optionally only tasks updated at or
-    /// after `since`. `url` is a `Link` URL from an earlier reply, when following one.
+    /// after `since`.
     pub async fn list_tasks(
         &self,
         page: u32,
         since: Option<DateTime<Utc>>,
         etag: Option<&str>,
+    ) -> Result<Reply<TaskListDto>, ClientError> {
+        self.list_tasks_in(page, since, etag, false).await
+    }
+
+    /// One page of the archived tasks (`is_archived=true`), newest update first.
+    pub async fn list_archived_tasks(&self, page: u32) -> Result<Reply<TaskListDto>, ClientError> {
+        self.list_tasks_in(page, None, None, true).await
+    }
+
+    async fn list_tasks_in(
+        &self,
+        page: u32,
+        since: Option<DateTime<Utc>>,
+        etag: Option<&str>,
+        archived: bool,
     ) -> Result<Reply<TaskListDto>, ClientError> {
         let mut query = vec![
             ("per_page", TASKS_PER_PAGE.to_string()),
@@ -217,6 +235,9 @@ impl GitHubClient {
             ("sort", "updated_at".to_string()),
             ("direction", "desc".to_string()),
         ];
+        if archived {
+            query.push(("is_archived", "true".to_string()));
+        }
         if let Some(since) = since {
             query.push((
                 "since",
@@ -236,14 +257,27 @@ impl GitHubClient {
     /// `GET /repositories/{id}`: the `owner/name` of a repository known only by id.
     pub async fn repository_name(&self, id: u64) -> Result<String, ClientError> {
         let url = format!("{}/repositories/{id}", self.endpoints.api);
-        match self
-            .get_json::<RepositoryLookupDto>(Api::Rest, &url, &[], None)
-            .await?
-            .body
-        {
-            Fetched::Fresh { value, .. } => Ok(value.full_name),
+        Ok(self.get_fresh::<RepositoryLookupDto>(&url).await?.full_name)
+    }
+
+    /// `GET /user`: the account the token belongs to.
+    pub async fn user(&self) -> Result<UserDto, ClientError> {
+        let url = format!("{}/user", self.endpoints.api);
+        self.get_fresh(&url).await
+    }
+
+    /// `GET /user/{id}`: an account known only by its database id.
+    pub async fn user_by_id(&self, id: u64) -> Result<UserDto, ClientError> {
+        let url = format!("{}/user/{id}", self.endpoints.api);
+        self.get_fresh(&url).await
+    }
+
+    /// An unconditional REST GET, whose answer must have a body.
+    async fn get_fresh<T: DeserializeOwned>(&self, url: &str) -> Result<T, ClientError> {
+        match self.get_json::<T>(Api::Rest, url, &[], None).await?.body {
+            Fetched::Fresh { value, .. } => Ok(value),
             Fetched::NotModified => Err(ClientError::Malformed {
-                endpoint: endpoint_name("GET", &url),
+                endpoint: endpoint_name("GET", url),
                 detail: "304 to an unconditional request".into(),
             }),
         }
@@ -311,7 +345,7 @@ impl GitHubClient {
     /// `GET /user`: who the token belongs to and its scopes (`X-OAuth-Scopes`; absent for
     /// fine-grained tokens). What `login` asks before it stores a token: a token GitHub refuses
     /// is a `ClientError::Unauthorized`.
-    pub async fn user(&self) -> Result<ViewerInfo, ClientError> {
+    pub async fn token_owner(&self) -> Result<ViewerInfo, ClientError> {
         let url = format!("{}/user", self.endpoints.api);
         let endpoint = endpoint_name("GET", &url);
         let response = self
@@ -352,13 +386,13 @@ impl GitHubClient {
         })
     }
 
-    /// Resolves pull requests by GraphQL node id, at most [`NODES_CHUNK`] per call, keeping the
-    /// good nodes when others fail.
-    pub async fn pull_requests(&self, ids: &[String]) -> Result<PullRequestNodes, ClientError> {
+    /// Resolves pull requests and users by GraphQL node id, at most [`NODES_CHUNK`] per call,
+    /// keeping the good nodes when others fail.
+    pub async fn nodes(&self, ids: &[String]) -> Result<Nodes, ClientError> {
         const QUERY: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename \
             ... on PullRequest { id fullDatabaseId number title state isDraft url \
             repository { nameWithOwner } } ... on User { id login databaseId } } }";
-        let mut result = PullRequestNodes::default();
+        let mut result = Nodes::default();
         for chunk in ids.chunks(NODES_CHUNK) {
             let (response, pacing) = self
                 .graphql::<NodesData>(QUERY, json!({ "ids": chunk }))
@@ -385,6 +419,14 @@ impl GitHubClient {
             };
             for (index, id) in chunk.iter().enumerate() {
                 let node = data.nodes.get(index).cloned().unwrap_or(Value::Null);
+                let typename = node.get("__typename").and_then(Value::as_str);
+                if typename != Some("PullRequest")
+                    && let Ok(user) = serde_json::from_value::<UserNodeDto>(node.clone())
+                    && &user.id == id
+                {
+                    result.users.insert(id.clone(), user);
+                    continue;
+                }
                 match serde_json::from_value::<PullRequestNodeDto>(node) {
                     Ok(pr) if &pr.id == id => {
                         result.found.insert(id.clone(), pr);
@@ -393,7 +435,7 @@ impl GitHubClient {
                         let why = errors_by_index
                             .get(&index)
                             .cloned()
-                            .unwrap_or_else(|| "not a pull request".into());
+                            .unwrap_or_else(|| "not a pull request or user".into());
                         result.missing.insert(id.clone(), why);
                     }
                 }
@@ -490,10 +532,15 @@ impl GitHubClient {
             Api::Rest => builder
                 .header(reqwest::header::ACCEPT, "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", REST_API_VERSION),
-            Api::Copilot => builder
-                .header(reqwest::header::ACCEPT, "application/json")
-                .header("X-GitHub-Api-Version", CAPI_API_VERSION)
-                .header("Copilot-Integration-Id", &self.options.integration_id),
+            Api::Copilot => {
+                let builder = builder
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .header("X-GitHub-Api-Version", CAPI_API_VERSION);
+                match &self.options.integration_id {
+                    Some(id) => builder.header("Copilot-Integration-Id", id),
+                    None => builder,
+                }
+            }
         }
     }
 

@@ -46,6 +46,8 @@ impl RepositoryDto {
     }
 }
 
+/// An artifact's `data`: `{id, global_id?}` for a pull request, `{head_ref, base_ref}` for a
+/// branch. The Copilot API's copy of the list repeats the kind here as `type`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ArtifactDataDto {
     #[serde(rename = "type")]
@@ -53,12 +55,58 @@ pub struct ArtifactDataDto {
     #[serde(default, deserialize_with = "lenient_u64")]
     pub id: Option<u64>,
     pub global_id: Option<String>,
+    pub head_ref: Option<String>,
+    pub base_ref: Option<String>,
 }
 
+/// `{provider, type, data}`: the artifact's kind is its own `type` (`pull` or `branch`).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ArtifactDto {
     pub provider: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
     pub data: Option<ArtifactDataDto>,
+}
+
+impl ArtifactDto {
+    /// Whether this artifact is of `kind`, by its own `type` or (Copilot API) `data.type`.
+    fn is(&self, kind: &str) -> bool {
+        self.kind.as_deref() == Some(kind)
+            || self.data.as_ref().and_then(|d| d.kind.as_deref()) == Some(kind)
+    }
+}
+
+/// `{id}`: what the REST API says about a custom agent.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CustomAgentDto {
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub id: Option<String>,
+}
+
+/// A session's `usage`: `{type: ai_credits | premium_requests, amount}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UsageDto {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub amount: Option<Value>,
+}
+
+/// `GET /user` and `GET /user/{id}`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct UserDto {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub id: Option<u64>,
+    pub login: String,
+}
+
+/// A GraphQL `User` node.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserNodeDto {
+    pub id: String,
+    pub login: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub database_id: Option<u64>,
 }
 
 /// A task, from the list or the detail route (which adds `sessions`).
@@ -86,6 +134,7 @@ pub struct TaskDto {
     pub updated_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "lenient_list")]
     pub sessions: Vec<SessionDto>,
+    pub custom_agent: Option<CustomAgentDto>,
 }
 
 impl TaskDto {
@@ -97,12 +146,48 @@ impl TaskDto {
             .unwrap_or("")
     }
 
-    /// The pull request artifact: the one whose `data.type` is `pull`.
+    /// The pull request artifact: the one whose `type` (or `data.type`) is `pull`.
     pub fn pull_request(&self) -> Option<&ArtifactDataDto> {
         self.artifacts
             .iter()
+            .filter(|a| a.is("pull"))
+            .find_map(|a| a.data.as_ref())
+    }
+
+    /// The pull request's GraphQL node id: `global_id` when upstream sent it, else computed from
+    /// the repository's and the PR's database ids.
+    pub fn pull_request_node_id(&self) -> Option<String> {
+        let pr = self.pull_request()?;
+        if let Some(global_id) = pr.global_id.as_ref().filter(|g| !g.is_empty()) {
+            return Some(global_id.clone());
+        }
+        let repository_id = self.repository.as_ref().and_then(|r| r.id)?;
+        Some(super::node_id::pull_request(repository_id, pr.id?))
+    }
+
+    /// The branch artifact of a task that opened no pull request.
+    pub fn branch(&self) -> Option<&ArtifactDataDto> {
+        self.artifacts
+            .iter()
+            .filter(|a| a.is("branch"))
             .filter_map(|a| a.data.as_ref())
-            .find(|d| d.kind.as_deref() == Some("pull"))
+            .find(|d| d.head_ref.as_deref().is_some_and(|h| !h.is_empty()))
+    }
+
+    /// The account the task belongs to, by id: its creator, else its owner.
+    pub fn owner_id(&self) -> Option<u64> {
+        [self.creator.as_ref(), self.owner.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|a| a.id.as_deref().and_then(|id| id.parse().ok()))
+    }
+
+    /// A login upstream sent along (the REST API sends only ids; other copies may carry more).
+    pub fn owner_login(&self) -> Option<&str> {
+        [self.creator.as_ref(), self.owner.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|a| a.login.as_deref())
     }
 }
 
@@ -125,6 +210,8 @@ pub struct SessionDto {
     pub model: Option<String>,
     #[serde(default, deserialize_with = "lenient_error")]
     pub error: Option<ErrorDto>,
+    #[serde(default, deserialize_with = "lenient_usage")]
+    pub usage: Option<UsageDto>,
 }
 
 /// A session as the Copilot API describes it.
@@ -307,6 +394,11 @@ fn lenient_error<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorDto>, D:
     })
 }
 
+/// A `usage` that is not an object is dropped, not fatal.
+fn lenient_usage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UsageDto>, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
+}
+
 fn lenient_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -331,8 +423,8 @@ mod tests {
             "repository": {"id": "77"},
             "brand_new_field": {"nested": true},
             "artifacts": [
-                {"provider": "github", "data": {"type": "branch", "id": 1}},
-                {"provider": "github", "data": {"type": "pull", "id": "901", "global_id": "PR_x"}},
+                {"provider": "github", "type": "branch", "data": {"head_ref": "copilot/x", "base_ref": "main"}},
+                {"provider": "github", "type": "pull", "data": {"id": "901", "global_id": "PR_x"}},
                 "not even an object"
             ],
             "created_at": "not a time",
@@ -353,6 +445,61 @@ mod tests {
             "a bad timestamp is dropped, not fatal"
         );
         assert!(task.updated_at.is_some());
+    }
+
+    #[test]
+    fn the_pull_request_is_found_by_its_own_type_or_data_type_and_its_id_computed() {
+        // The documented REST shape: the kind is the artifact's own `type`, no `global_id`.
+        let rest: TaskDto = serde_json::from_value(json!({
+            "id": "t", "repository": {"id": 1_000_000_007},
+            "creator": {"id": 583231}, "owner": {"id": 9},
+            "custom_agent": {"id": "reviewer"},
+            "artifacts": [{"provider": "github", "type": "pull", "data": {"id": 901}}]
+        }))
+        .unwrap();
+        assert_eq!(rest.pull_request().and_then(|p| p.id), Some(901));
+        assert_eq!(
+            rest.pull_request_node_id().as_deref(),
+            Some("PR_kwDOO5rKB80DhQ")
+        );
+        assert_eq!(rest.owner_id(), Some(583231));
+        assert!(rest.branch().is_none());
+        assert_eq!(
+            rest.custom_agent.and_then(|a| a.id).as_deref(),
+            Some("reviewer")
+        );
+        // The Copilot API's copy: `type` inside `data`, and a `global_id` that wins.
+        let capi: TaskDto = serde_json::from_value(json!({
+            "id": "t", "repository": {"id": 5},
+            "artifacts": [{"provider": "github", "data": {"type": "pull", "id": 3, "global_id": "PR_given"}}]
+        }))
+        .unwrap();
+        assert_eq!(capi.pull_request_node_id().as_deref(), Some("PR_given"));
+        // A branch-only task.
+        let branch: TaskDto = serde_json::from_value(json!({
+            "id": "t", "repository": {"id": 5},
+            "artifacts": [{"provider": "github", "type": "branch",
+                           "data": {"head_ref": "copilot/fix-docs", "base_ref": "main"}}]
+        }))
+        .unwrap();
+        assert!(branch.pull_request().is_none());
+        assert_eq!(
+            branch.branch().and_then(|b| b.head_ref.as_deref()),
+            Some("copilot/fix-docs")
+        );
+    }
+
+    #[test]
+    fn usage_decodes_both_kinds_and_a_bad_one_is_dropped() {
+        let session = |usage: Value| -> Option<UsageDto> {
+            serde_json::from_value::<SessionDto>(json!({"id": "s", "usage": usage}))
+                .unwrap()
+                .usage
+        };
+        let credits = session(json!({"type": "ai_credits", "amount": 1_500_000_000u64})).unwrap();
+        assert_eq!(credits.kind.as_deref(), Some("ai_credits"));
+        assert_eq!(credits.amount, Some(json!(1_500_000_000u64)));
+        assert!(session(json!("lots")).is_none());
     }
 
     #[test]

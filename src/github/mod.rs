@@ -4,6 +4,7 @@
 pub mod client;
 pub mod dto;
 pub mod error;
+pub mod node_id;
 pub mod normalize;
 pub mod sync;
 pub mod token;

@@ -2,13 +2,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::dto::{CapiSessionDto, ErrorDto, PullRequestNodeDto, SessionDto, TaskDto};
+use serde_json::Value;
+
+use super::dto::{CapiSessionDto, ErrorDto, PullRequestNodeDto, SessionDto, TaskDto, UsageDto};
 use crate::model::{
-    Provider, PullRequest, PullRequestState, Session, State, Task, TaskError, TaskKind,
+    Branch, Provider, PullRequest, PullRequestState, Session, State, Task, TaskError, TaskKind,
+    Usage,
 };
 
 /// What was fetched about one task beyond the list entry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Extras<'a> {
     /// The task's detail (with sessions), when fetched.
     pub detail: Option<&'a TaskDto>,
@@ -17,6 +20,10 @@ pub struct Extras<'a> {
     pub pull_request: Option<&'a PullRequest>,
     /// `owner/name` learned from the PR or `GET /repositories/{id}`.
     pub repository: Option<&'a str>,
+    /// The owner's login, learned from `GET /user` or GraphQL.
+    pub owner: Option<&'a str>,
+    /// Why part of the task is missing ("session detail unavailable: …").
+    pub note: Option<String>,
 }
 
 pub fn pull_request(node: &PullRequestNodeDto) -> PullRequest {
@@ -59,8 +66,8 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         .and_then(|r| r.name_with_owner())
         .or_else(|| extras.repository.map(str::to_owned));
     let pull_request = extras.pull_request.cloned();
-    let task_page = dto
-        .html_url
+    let html_url = dto.html_url.clone().or_else(|| list_entry.html_url.clone());
+    let task_page = html_url
         .clone()
         .or_else(|| {
             repository
@@ -71,6 +78,20 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
     let session_page = match (&pull_request, current) {
         (Some(pr), Some(session)) => Some(format!("{}/agent-sessions/{}", pr.url, session.id)),
         _ => None,
+    };
+    let workflow_run_url = match (current.and_then(|s| s.workflow_run_id), &repository) {
+        (Some(run), Some(repo)) => Some(format!("{web}/{repo}/actions/runs/{run}")),
+        _ => None,
+    };
+    let branch = if pull_request.is_none() {
+        list_entry.branch().or_else(|| dto.branch()).and_then(|b| {
+            Some(Branch {
+                head_ref: b.head_ref.clone()?,
+                base_ref: b.base_ref.clone().filter(|r| !r.is_empty()),
+            })
+        })
+    } else {
+        None
     };
     let updated_at = latest([dto.updated_at, current.and_then(|s| s.updated_at)])
         .or(dto.created_at)
@@ -94,6 +115,7 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
     let progress = (state.bucket().is_active() && session_count > 1)
         .then(|| format!("Follow-up {}", session_count - 1));
     let title = title(dto, pull_request.as_ref(), current, repository.as_deref());
+    let usage = Usage::total(sessions.iter().filter_map(|s| s.usage.as_ref()));
 
     Task {
         id: dto.id.clone(),
@@ -103,16 +125,14 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         repository,
         state,
         progress,
-        owner: dto
-            .creator
-            .as_ref()
-            .and_then(|c| c.login.clone())
-            .or_else(|| dto.owner.as_ref().and_then(|o| o.login.clone())),
+        owner: dto.owner_login().or(extras.owner).map(str::to_owned),
         created_at,
         updated_at,
         completed_at,
+        // The PR's session page, then the task page GitHub gave, then the PR itself.
         url: session_page
             .clone()
+            .or(html_url)
             .or_else(|| pull_request.as_ref().map(|p| p.url.clone()))
             .unwrap_or_else(|| task_page.clone()),
         logs_url: Some(session_page.unwrap_or(task_page)),
@@ -120,6 +140,50 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         error,
         sessions,
         session_count,
+        branch,
+        custom_agent: dto
+            .custom_agent
+            .as_ref()
+            .or(list_entry.custom_agent.as_ref())
+            .and_then(|a| a.id.clone()),
+        workflow_run_url,
+        note: extras.note,
+        usage,
+        owner_id: dto.owner_id(),
+        repository_id: dto.repository.as_ref().and_then(|r| r.id),
+    }
+}
+
+/// A session's `usage`: AI credits in nano-credits (whole numbers), or premium requests.
+/// An unknown kind or an amount that is not a number is left out.
+fn usage(dto: &UsageDto) -> Option<Usage> {
+    let amount = dto.amount.as_ref()?;
+    let number = match amount {
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) => s.trim().parse::<serde_json::Number>().ok(),
+        _ => None,
+    }?;
+    match dto.kind.as_deref()? {
+        "ai_credits" => {
+            let nanos = number.as_u64().or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| *f >= 0.0)
+                    .map(|f| f.round() as u64)
+            })?;
+            Some(Usage {
+                ai_credit_nanos: Some(nanos),
+                premium_requests: None,
+            })
+        }
+        "premium_requests" => Some(Usage {
+            ai_credit_nanos: None,
+            premium_requests: number.as_f64().filter(|f| f.is_finite() && *f >= 0.0),
+        }),
+        other => {
+            tracing::debug!(kind = other, "ignoring an unknown kind of usage");
+            None
+        }
     }
 }
 
@@ -138,6 +202,7 @@ fn session(dto: &SessionDto) -> Session {
         error: dto.error.as_ref().map(task_error),
         workflow_run_id: None,
         premium_requests: None,
+        usage: dto.usage.as_ref().and_then(usage),
     }
 }
 
@@ -261,6 +326,7 @@ mod tests {
                 capi_session: Some(&capi),
                 pull_request: Some(&pr),
                 repository: Some("acme/api"),
+                ..Extras::default()
             },
             WEB,
         );
@@ -286,6 +352,67 @@ mod tests {
         );
         assert_eq!(t.session_count, 2);
         assert_eq!(t.duration_seconds(Utc::now()), 3600);
+    }
+
+    #[test]
+    fn a_documented_rest_task_gets_its_owner_branch_usage_agent_and_run_link() {
+        let list = dto(json!({
+            "id": "t9", "state": "stopped", "repository": {"id": 5}, "creator": {"id": 583231},
+            "custom_agent": {"id": "docs-writer"},
+            "html_url": "https://github.com/acme/api/copilot/tasks/t9",
+            "artifacts": [{"provider": "github", "type": "branch",
+                           "data": {"head_ref": "copilot/docs", "base_ref": "main"}}]
+        }));
+        let detail = dto(json!({
+            "id": "t9", "state": "stopped", "repository": {"id": 5}, "creator": {"id": 583231},
+            "sessions": [
+                {"id": "s1", "state": "completed", "created_at": "2026-11-22T09:00:00Z",
+                 "usage": {"type": "ai_credits", "amount": 1_250_000_000u64}},
+                {"id": "s2", "state": "stopped", "created_at": "2026-11-22T10:00:00Z",
+                 "usage": {"type": "ai_credits", "amount": "100000001"}},
+                {"id": "s0", "state": "completed", "created_at": "2026-05-01T10:00:00Z",
+                 "usage": {"type": "premium_requests", "amount": 0.5}},
+                {"id": "sx", "state": "completed", "created_at": "2026-05-01T09:00:00Z",
+                 "usage": {"type": "ai_credits", "amount": "lots"}}
+            ]
+        }));
+        let capi: CapiSessionDto =
+            serde_json::from_value(json!({"id": "s2", "workflow_run_id": 4242})).unwrap();
+        let t = task(
+            &list,
+            Extras {
+                detail: Some(&detail),
+                capi_session: Some(&capi),
+                repository: Some("acme/api"),
+                owner: Some("hubot"),
+                note: Some("session detail unavailable: x".into()),
+                ..Extras::default()
+            },
+            WEB,
+        );
+        assert_eq!(t.owner.as_deref(), Some("hubot"));
+        assert_eq!((t.owner_id, t.repository_id), (Some(583231), Some(5)));
+        assert_eq!(t.bucket(), Bucket::Cancelled);
+        assert_eq!(t.state.label(), "Stopped");
+        assert_eq!(
+            t.branch,
+            Some(Branch {
+                head_ref: "copilot/docs".into(),
+                base_ref: Some("main".into())
+            })
+        );
+        assert_eq!(t.custom_agent.as_deref(), Some("docs-writer"));
+        assert_eq!(t.url, "https://github.com/acme/api/copilot/tasks/t9");
+        assert_eq!(
+            t.workflow_run_url.as_deref(),
+            Some("https://github.com/acme/api/actions/runs/4242")
+        );
+        let usage = t.usage.unwrap();
+        assert_eq!(usage.ai_credit_nanos, Some(1_350_000_001));
+        assert_eq!(usage.premium_requests, Some(0.5));
+        assert_eq!(usage.label(), "1.4 AI credits · 0.5 premium requests");
+        assert_eq!(t.sessions.iter().filter(|s| s.usage.is_some()).count(), 3);
+        assert_eq!(t.note.as_deref(), Some("session detail unavailable: x"));
     }
 
     #[test]

@@ -7,8 +7,8 @@ mod task;
 pub use snapshot::{Counts, Health, HealthStatus, Overview, Problem, RateLimit, Snapshot};
 pub use state::{Bucket, State};
 pub use task::{
-    Provider, PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError, TaskKind,
-    sort_tasks,
+    Branch, Provider, PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError,
+    TaskKind, Usage, sort_tasks,
 };
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub enum State {
     Failed,
     TimedOut,
     Cancelled,
+    /// Stopped by the user (undocumented, but GitHub's own clients treat it as finished).
+    Stopped,
     Unknown(String),
 }
 
@@ -44,6 +46,7 @@ impl State {
             "failed" => State::Failed,
             "timed_out" => State::TimedOut,
             "cancelled" => State::Cancelled,
+            "stopped" => State::Stopped,
             other => State::Unknown(other.to_owned()),
         }
     }
@@ -59,6 +62,7 @@ impl State {
             State::Failed => "failed",
             State::TimedOut => "timed_out",
             State::Cancelled => "cancelled",
+            State::Stopped => "stopped",
             State::Unknown(raw) => raw,
         }
     }
@@ -69,7 +73,7 @@ impl State {
             State::WaitingForUser | State::Idle => Bucket::Waiting,
             State::Completed => Bucket::Completed,
             State::Failed | State::TimedOut => Bucket::Failed,
-            State::Cancelled => Bucket::Cancelled,
+            State::Cancelled | State::Stopped => Bucket::Cancelled,
             State::Unknown(_) => Bucket::Unknown,
         }
     }
@@ -84,6 +88,7 @@ impl State {
             State::Failed => "Failed",
             State::TimedOut => "Timed out",
             State::Cancelled => "Cancelled",
+            State::Stopped => "Stopped",
             State::Unknown(raw) => raw,
         }
     }
@@ -154,7 +159,7 @@ impl fmt::Display for Bucket {
 mod tests {
     use super::*;
 
-    const KNOWN: [(&str, Bucket, &str); 8] = [
+    const KNOWN: [(&str, Bucket, &str); 9] = [
         ("queued", Bucket::Running, "Queued"),
         ("in_progress", Bucket::Running, "Working"),
         ("waiting_for_user", Bucket::Waiting, "Needs you"),
@@ -163,6 +168,7 @@ mod tests {
         ("failed", Bucket::Failed, "Failed"),
         ("timed_out", Bucket::Failed, "Timed out"),
         ("cancelled", Bucket::Cancelled, "Cancelled"),
+        ("stopped", Bucket::Cancelled, "Stopped"),
     ];
 
     #[test]

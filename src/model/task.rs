@@ -108,6 +108,74 @@ pub struct PullRequest {
     pub database_id: Option<u64>,
 }
 
+/// What the agent's work cost, as GitHub meters it. Sessions since 2026-06-01 are metered in AI
+/// credits (upstream sends nano-credits, which are summed as integers so no rounding creeps in);
+/// older ones in premium requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub ai_credit_nanos: Option<u64>,
+    pub premium_requests: Option<f64>,
+}
+
+impl Usage {
+    const NANOS_PER_CREDIT: f64 = 1e9;
+
+    /// Both kinds added up; a kind stays `None` when neither side had it.
+    pub fn plus(self, other: Usage) -> Usage {
+        let add_nanos = match (self.ai_credit_nanos, other.ai_credit_nanos) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            (a, b) => a.or(b),
+        };
+        let add_requests = match (self.premium_requests, other.premium_requests) {
+            // Kept finite, so it survives JSON (which has no infinity).
+            (Some(a), Some(b)) => Some((a + b).min(f64::MAX)),
+            (a, b) => a.or(b),
+        };
+        Usage {
+            ai_credit_nanos: add_nanos,
+            premium_requests: add_requests,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ai_credit_nanos.is_none() && self.premium_requests.is_none()
+    }
+
+    /// AI credits as a number of credits.
+    pub fn ai_credits(&self) -> Option<f64> {
+        self.ai_credit_nanos
+            .map(|nanos| nanos as f64 / Self::NANOS_PER_CREDIT)
+    }
+
+    /// "12.3 AI credits", "2.5 premium requests", or both joined; one decimal, as GitHub shows.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(credits) = self.ai_credits() {
+            parts.push(format!("{credits:.1} AI credits"));
+        }
+        if let Some(requests) = self.premium_requests {
+            parts.push(format!("{requests:.1} premium requests"));
+        }
+        parts.join(" · ")
+    }
+
+    /// The sum over sessions, `None` when none of them was metered.
+    pub fn total<'a>(usages: impl IntoIterator<Item = &'a Usage>) -> Option<Usage> {
+        usages
+            .into_iter()
+            .copied()
+            .reduce(Usage::plus)
+            .filter(|u| !u.is_empty())
+    }
+}
+
+/// The branch a task works on when it opened no pull request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branch {
+    pub head_ref: String,
+    pub base_ref: Option<String>,
+}
+
 /// One run of the agent on a task.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
@@ -125,6 +193,8 @@ pub struct Session {
     /// The Actions run hosting the session; stopping a task cancels it.
     pub workflow_run_id: Option<u64>,
     pub premium_requests: Option<f64>,
+    /// What the session cost, from the REST API's `usage`.
+    pub usage: Option<Usage>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -150,6 +220,19 @@ pub struct Task {
     /// Newest first; empty when the task's detail was not fetched.
     pub sessions: Vec<Session>,
     pub session_count: u32,
+    /// The branch of a task that opened no pull request.
+    pub branch: Option<Branch>,
+    /// The custom agent the task runs, when it names one.
+    pub custom_agent: Option<String>,
+    /// The Actions run hosting the newest session, when the Copilot API told us.
+    pub workflow_run_url: Option<String>,
+    /// Why part of the task is not shown ("session detail unavailable: …").
+    pub note: Option<String>,
+    /// What all of its sessions cost, as far as they were fetched.
+    pub usage: Option<Usage>,
+    /// Upstream's ids of the owner and the repository, kept so their names need no new lookup.
+    pub owner_id: Option<u64>,
+    pub repository_id: Option<u64>,
 }
 
 impl Task {
@@ -229,6 +312,13 @@ pub(crate) mod fixtures {
             error: None,
             sessions: Vec::new(),
             session_count: 1,
+            branch: None,
+            custom_agent: None,
+            workflow_run_url: None,
+            note: None,
+            usage: None,
+            owner_id: None,
+            repository_id: None,
         }
     }
 
@@ -314,6 +404,24 @@ mod tests {
         let mut clock_skew = task("skew", "queued", 0);
         clock_skew.created_at = now + TimeDelta::minutes(1);
         assert_eq!(clock_skew.duration_seconds(now), 0);
+    }
+
+    #[test]
+    fn usage_sums_nanos_exactly_and_shows_one_decimal() {
+        let a = Usage {
+            ai_credit_nanos: Some(1_250_000_000),
+            premium_requests: None,
+        };
+        let b = Usage {
+            ai_credit_nanos: Some(100_000_001),
+            premium_requests: Some(2.5),
+        };
+        let total = Usage::total([&a, &b]).unwrap();
+        assert_eq!(total.ai_credit_nanos, Some(1_350_000_001));
+        assert_eq!(total.premium_requests, Some(2.5));
+        assert_eq!(total.label(), "1.4 AI credits · 2.5 premium requests");
+        assert_eq!(Usage::total([&Usage::default()]), None);
+        assert_eq!(Usage::total(std::iter::empty()), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::{Command, StopError};
+use crate::app::{ArchivedError, Command, StopError};
 use crate::model::Bucket;
 use crate::wire::{
     SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
@@ -46,7 +46,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/health", get(health).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
-            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit"])),
+            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit", "archived"])),
         )
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
@@ -223,8 +223,22 @@ async fn list_tasks(
     request: Request,
 ) -> Result<Response, ApiError> {
     let params = query_params(params)?;
+    let archived = match params.get("archived").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "archived must be true or false, got {other:?}"
+            )));
+        }
+    };
+    let mut params = params;
+    params.remove("archived");
     let filters = Filters::parse(&params)?;
     let rendered = current(&state);
+    if archived {
+        return archived_list(&state, &rendered, &filters).await;
+    }
     if filters.is_empty() {
         return Ok(rendered.list.respond(request.headers()).await);
     }
@@ -241,6 +255,63 @@ async fn list_tasks(
         .take(filters.limit.unwrap_or(usize::MAX))
         .collect();
     Ok(axum::Json(WireTaskList { tasks, ..list }).into_response())
+}
+
+/// `GET /v1/tasks?archived=true`: asked of GitHub on demand. `counts` and `health` stay those
+/// of the active list: archived tasks are never counted.
+async fn archived_list(
+    state: &ApiState,
+    rendered: &Rendered,
+    filters: &Filters,
+) -> Result<Response, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    send(state, Command::ListArchived { reply }).await?;
+    let tasks = tokio::time::timeout(STOP_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "GitHub did not list the archived tasks in time",
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(|e| {
+            let message = e.to_string();
+            match e {
+                ArchivedError::SignedOut => {
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "signed_out", message)
+                }
+                ArchivedError::Upstream(_) => {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", message)
+                }
+                ArchivedError::ShuttingDown => shutting_down(),
+            }
+        })?;
+    let now = rendered.generated_at;
+    let list = WireTaskList {
+        tasks: Vec::new(),
+        ..WireTaskList::from_overview(
+            &crate::model::Overview {
+                snapshot: crate::model::Snapshot::default(),
+                health: rendered.overview.health.clone(),
+            },
+            now,
+            crate::report::STALE_AFTER_SECONDS,
+        )
+    };
+    let tasks: Vec<WireTask> = tasks
+        .iter()
+        .map(|t| WireTask::from_task(t, now, false))
+        .filter(|t| filters.keeps(t))
+        .take(filters.limit.unwrap_or(usize::MAX))
+        .collect();
+    Ok(axum::Json(WireTaskList {
+        counts: rendered.overview.snapshot.counts().into(),
+        tasks,
+        ..list
+    })
+    .into_response())
 }
 
 fn unknown_task(id: &str) -> ApiError {

@@ -4,13 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 /// Route names as used in faults and statistics.
-pub const ROUTE_NAMES: [&str; 16] = [
-    "user",
+pub const ROUTE_NAMES: [&str; 17] = [
     "tasks",
     "task",
     "repo_tasks",
     "repo_task",
     "repository",
+    "user",
+    "account",
     "graphql",
     "actions_cancel",
     "sessions",
@@ -81,6 +82,10 @@ pub struct FaultRequest {
     /// How many requests it applies to; until cleared when absent.
     #[serde(default)]
     pub times: Option<u32>,
+    /// Only requests about this session (`session`, `session_logs`, a `pull_sessions` or
+    /// `sessions` answer that lists it); any request when absent.
+    #[serde(default)]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +96,7 @@ pub struct Fault {
     pub route: Option<String>,
     /// Requests left; `None` means until cleared.
     pub remaining: Option<u32>,
+    pub session: Option<String>,
 }
 
 /// What one request gets.
@@ -128,6 +134,7 @@ impl FaultBook {
             kind: request.kind,
             route: request.route,
             remaining: request.times,
+            session: request.session,
         });
         Ok(self.next_id)
     }
@@ -140,15 +147,26 @@ impl FaultBook {
         self.faults.clear();
     }
 
-    /// Picks the faults for one request on `route` and counts them down.
-    pub fn take_for(&mut self, route: &str) -> AppliedFaults {
+    /// Whether some fault is restricted to one session (so requests must say which sessions
+    /// they concern).
+    pub fn has_session_faults(&self) -> bool {
+        self.faults.iter().any(|f| f.session.is_some())
+    }
+
+    /// Picks the faults for one request on `route` about `sessions` and counts them down.
+    pub fn take_for(&mut self, route: &str, sessions: &[String]) -> AppliedFaults {
         let mut applied = AppliedFaults::default();
         for fault in &mut self.faults {
-            let matches = match &fault.route {
+            let route_matches = match &fault.route {
                 Some(r) => r == route,
                 // The web pages are opened in a browser; only fault them when asked by name.
                 None => route != "web",
             };
+            let session_matches = fault
+                .session
+                .as_ref()
+                .is_none_or(|id| sessions.contains(id));
+            let matches = route_matches && session_matches;
             if !matches {
                 continue;
             }
@@ -213,13 +231,13 @@ mod tests {
         book.add(request(r#"{"kind":"status","status":503,"times":2}"#))
             .unwrap();
         assert_eq!(
-            book.take_for("tasks").outcome,
+            book.take_for("tasks", &[]).outcome,
             Some(FaultKind::Status { status: 503 })
         );
         assert_eq!(book.list()[0].remaining, Some(1));
-        assert!(book.take_for("session").outcome.is_some());
+        assert!(book.take_for("session", &[]).outcome.is_some());
         assert!(book.list().is_empty());
-        assert_eq!(book.take_for("tasks"), AppliedFaults::default());
+        assert_eq!(book.take_for("tasks", &[]), AppliedFaults::default());
     }
 
     #[test]
@@ -239,7 +257,7 @@ mod tests {
         ))
         .unwrap();
 
-        let tasks = book.take_for("tasks");
+        let tasks = book.take_for("tasks", &[]);
         assert_eq!(
             (tasks.latency_ms, tasks.poll_interval_seconds),
             (100, Some(60))
@@ -248,15 +266,54 @@ mod tests {
 
         // Only the first corrupting fault applies, and only it is counted down.
         assert_eq!(
-            book.take_for("graphql").outcome,
+            book.take_for("graphql", &[]).outcome,
             Some(FaultKind::MalformedJson)
         );
-        assert_eq!(book.take_for("graphql").outcome, Some(FaultKind::Truncated));
-        assert_eq!(book.take_for("graphql").outcome, None);
+        assert_eq!(
+            book.take_for("graphql", &[]).outcome,
+            Some(FaultKind::Truncated)
+        );
+        assert_eq!(book.take_for("graphql", &[]).outcome, None);
 
-        assert_eq!(book.take_for("web").latency_ms, 0, "web only when named");
+        assert_eq!(
+            book.take_for("web", &[]).latency_ms,
+            0,
+            "web only when named"
+        );
         book.clear();
         assert!(book.list().is_empty());
+    }
+
+    #[test]
+    fn a_session_fault_hits_only_requests_about_that_session() {
+        let mut book = FaultBook::default();
+        assert!(!book.has_session_faults());
+        book.add(request(
+            r#"{"kind":"status","status":500,"route":"session","session":"s-1"}"#,
+        ))
+        .unwrap();
+        assert!(book.has_session_faults());
+        let about = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(book.take_for("session", &about(&["s-2"])).outcome, None);
+        assert_eq!(
+            book.take_for("session_logs", &about(&["s-1"])).outcome,
+            None
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                book.take_for("session", &about(&["s-1"])).outcome,
+                Some(FaultKind::Status { status: 500 }),
+                "forever, until cleared"
+            );
+        }
+        book.add(request(r#"{"kind":"timeout","ms":5,"session":"s-2"}"#))
+            .unwrap();
+        assert!(
+            book.take_for("pull_sessions", &about(&["s-3", "s-2"]))
+                .outcome
+                .is_some()
+        );
+        assert!(book.take_for("tasks", &[]).outcome.is_none());
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(crate) struct TaskQuery {
     pub archived: bool,
     /// Only tasks updated at or after this sim time.
     pub since: Option<SimSeconds>,
+    /// Only tasks this account created (the per-repository list's filter).
+    pub creator_id: Option<u64>,
 }
 
 impl TaskQuery {
@@ -55,6 +57,7 @@ impl TaskQuery {
             states,
             archived: value("is_archived") == Some("true"),
             since,
+            creator_id: value("creator_id").and_then(|v| v.parse().ok()),
         }
     }
 
@@ -68,6 +71,7 @@ impl TaskQuery {
                     .is_none_or(|states| states.contains(&t.state))
             })
             .filter(|t| self.since.is_none_or(|since| t.updated_at >= since))
+            .filter(|t| self.creator_id.is_none_or(|id| t.creator.id == id))
             .collect();
         let key = |t: &TaskNow| {
             if self.sort_by_created {
@@ -97,17 +101,15 @@ impl TaskQuery {
     }
 }
 
-/// GitHub's `Link` header for a paged list, or `None` when everything fits on one page.
-/// `url` is the list's absolute URL without query; `pairs` the request's query.
+/// The agent tasks API's `Link` header: `first` always, `prev` past the first page, `next`
+/// while more pages follow, and `last`. `url` is the list's absolute URL without query;
+/// `pairs` the request's query.
 pub(crate) fn link_header(
     url: &str,
     pairs: &[(String, String)],
     page: usize,
     last_page: usize,
-) -> Option<String> {
-    if last_page <= 1 {
-        return None;
-    }
+) -> String {
     let link = |target: usize, rel: &str| {
         let mut query: Vec<String> = pairs
             .iter()
@@ -117,18 +119,15 @@ pub(crate) fn link_header(
         query.push(format!("page={target}"));
         format!("<{url}?{}>; rel=\"{rel}\"", query.join("&"))
     };
-    let mut links = Vec::new();
+    let mut links = vec![link(1, "first")];
     if page > 1 {
         links.push(link((page - 1).min(last_page), "prev"));
     }
     if page < last_page {
         links.push(link(page + 1, "next"));
-        links.push(link(last_page, "last"));
     }
-    if page > 1 {
-        links.push(link(1, "first"));
-    }
-    Some(links.join(", "))
+    links.push(link(last_page, "last"));
+    links.join(", ")
 }
 
 fn percent_encode(text: &str) -> String {
@@ -164,7 +163,7 @@ mod tests {
                 owner: "o".into(),
                 owner_id: 2,
                 name: "r".into(),
-                thin: false,
+                owner_is_user: false,
                 private: false,
             },
             name: None,
@@ -172,6 +171,12 @@ mod tests {
             created_at,
             updated_at,
             archived_at: archived.then_some(updated_at),
+            creator: crate::sim::Viewer::default(),
+            custom_agent: None,
+            head_ref: "copilot/x".into(),
+            base_ref: "main".into(),
+            branch_only: false,
+            work_started: true,
             pull: None,
             sessions: Vec::new(),
         }
@@ -233,16 +238,21 @@ mod tests {
     }
 
     #[test]
-    fn link_header_has_next_and_last_like_github() {
+    fn link_header_has_first_next_and_last_as_documented() {
         let query = pairs("per_page=2&state=queued,failed");
-        let link = link_header("http://h/agents/tasks", &query, 1, 3).unwrap();
+        let link = link_header("http://h/agents/tasks", &query, 1, 3);
         assert_eq!(
             link,
-            "<http://h/agents/tasks?per_page=2&state=queued,failed&page=2>; rel=\"next\", \
+            "<http://h/agents/tasks?per_page=2&state=queued,failed&page=1>; rel=\"first\", \
+             <http://h/agents/tasks?per_page=2&state=queued,failed&page=2>; rel=\"next\", \
              <http://h/agents/tasks?per_page=2&state=queued,failed&page=3>; rel=\"last\""
         );
-        assert!(link_header("http://h/x", &query, 1, 1).is_none());
-        let middle = link_header("http://h/x", &query, 2, 3).unwrap();
-        assert!(middle.contains("rel=\"prev\"") && middle.contains("rel=\"first\""));
+        let single = link_header("http://h/x", &query, 1, 1);
+        assert!(single.contains("rel=\"first\"") && single.contains("rel=\"last\""));
+        assert!(!single.contains("rel=\"next\""));
+        let middle = link_header("http://h/x", &query, 2, 3);
+        assert!(middle.contains("rel=\"prev\"") && middle.contains("rel=\"next\""));
+        let end = link_header("http://h/x", &query, 3, 3);
+        assert!(!end.contains("rel=\"next\"") && end.contains("page=3>; rel=\"last\""));
     }
 }

@@ -1,24 +1,46 @@
 //! The GitHub simulator: a loopback HTTP server that speaks GitHub's agent-task REST API, the
-//! Copilot sessions API (with growing logs), GraphQL for pull requests and the Actions cancel
-//! route, playing back a scripted [`Scenario`] over sim time. It drives demo mode and the
-//! integration tests, can inject faults, and counts every request it serves.
+//! Copilot sessions API (with growing logs), GraphQL for pull requests and users, the account
+//! and repository routes and the Actions cancel route, playing back a scripted [`Scenario`]
+//! over sim time. It drives demo mode and the integration tests, can inject faults, and counts
+//! and records every request it serves.
+//!
+//! Its shapes follow GitHub's documentation, not this crate's client: the REST task names its
+//! creator, owner and repository by `{id}` alone, puts an artifact's kind in its own `type`
+//! (`pull`, with `global_id` only sometimes, or `branch`), has no `status`, and its sessions
+//! carry `usage` and `error {message}`; node ids are GitHub's (`node_id`); the Copilot API keeps
+//! its own, fuller shapes and refuses unknown `Copilot-Integration-Id`s.
+//! `tests/upstream_schema.rs` checks every REST answer of a scenario run against a schema
+//! written from the documentation.
 //!
 //! Layout: `scenario` (the script and its file format) → `world` (what exists at one sim time,
-//! pure) → `wire` (upstream JSON shapes) and `logs` (session log text); `listing` (task list
-//! filters and paging), `faults`, `stats`, `conditional` (ETags) and `rate_limit` are the
-//! request-level concerns that `routes` ties together. The simulator shares nothing with the rest
-//! of the crate on purpose: it must speak GitHub's wire shapes from its own types, so that it
-//! tests the real client honestly.
+//! pure) → `wire` (upstream JSON shapes), `node_id` and `logs` (session log text); `listing`
+//! (task list filters and paging), `faults`, `stats`, `requests`, `conditional` (ETags) and
+//! `rate_limit` are the request-level concerns that `routes` ties together. The simulator
+//! shares nothing with the rest of the crate on purpose: it must speak GitHub's wire shapes from
+//! its own types, so that it tests the real client honestly.
 //!
-//! URLs: REST and GraphQL (`/graphql`) at the origin, the OAuth device flow at `/login/...`, the Copilot API under `/copilot`, web pages
-//! under `/web`, control routes (no auth, never counted or faulted) under `/_sim`.
+//! URLs: REST and GraphQL (`/graphql`) at the origin, the OAuth device flow at `/login/...`,
+//! the Copilot API under `/copilot`, web pages under `/web`, control routes (no auth, never
+//! counted, recorded or faulted) under `/_sim`:
+//! - `GET/POST/DELETE /_sim/faults`: list, add (`{"kind", "route"?, "times"?, "session"?}`;
+//!   `session` restricts a fault to requests about that session), clear.
+//! - `GET /_sim/stats`, `POST /_sim/stats/reset`: request counters per route.
+//! - `GET /_sim/requests`: the last 10,000 upstream requests, oldest first, as
+//!   `{"requests": [{"route", "method", "path", "at_ms", "copilot_integration_id"}]}` (`path`
+//!   with its query; `at_ms` since the simulator started, monotonic; the header or null);
+//!   `DELETE /_sim/requests` forgets them.
+//! - `GET/POST /_sim/clock`: the sim time; `{"advance_seconds": N}` moves it.
+//! - `GET /_sim/scenario/tasks`: every task now, with its sessions' ids, states and run ids.
+//! - `GET/POST /_sim/device`: the device-flow grants; approve or deny one.
 
 mod conditional;
 mod device;
 mod faults;
 mod listing;
 mod logs;
+mod node_id;
 mod rate_limit;
+mod requests;
 mod routes;
 mod scenario;
 mod stats;
@@ -42,6 +64,7 @@ pub use scenario::{
 
 use faults::FaultBook;
 use rate_limit::RateLimits;
+use requests::RequestLog;
 use stats::StatsBook;
 use world::{Cancellations, SimSeconds, World};
 
@@ -84,6 +107,8 @@ pub(crate) struct SimState {
     cancellations: Cancellations,
     faults: FaultBook,
     stats: StatsBook,
+    /// The recent requests, for `GET /_sim/requests`.
+    requests: RequestLog,
     rate_limits: RateLimits,
     /// Device-flow codes handed out, with how often each was polled.
     device_grants: device::DeviceGrants,
@@ -97,6 +122,11 @@ impl SimState {
 
     fn world(&self) -> World {
         world::world_at(&self.scenario, self.now(), &self.cancellations)
+    }
+
+    /// Milliseconds since the simulator started (monotonic).
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     fn accepts(&self, token: &str) -> bool {
@@ -126,6 +156,7 @@ impl Simulator {
                 cancellations: Cancellations::new(),
                 faults: FaultBook::default(),
                 stats: StatsBook::default(),
+                requests: RequestLog::default(),
                 rate_limits: RateLimits::default(),
                 device_grants: device::DeviceGrants::default(),
             })),

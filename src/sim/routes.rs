@@ -17,10 +17,13 @@ use super::device::{Decision, PollAnswer};
 use super::faults::{FaultKind, FaultRequest};
 use super::listing::{TaskQuery, link_header};
 use super::logs::render_log;
+use super::node_id::user_node_id;
 use super::rate_limit::unix_seconds_after;
+use super::requests::RecordedRequest;
+use super::scenario::Viewer;
 use super::wire::{
-    WireContext, capi_session_json, pull_node_json, repository_json, task_json, user_node_id,
-    user_node_json,
+    WireContext, capi_session_json, capi_task_json, organization_account_json, pull_node_json,
+    repository_json, task_json, user_json, user_node_json,
 };
 use super::world::{SessionNow, TaskNow, World, repository_of};
 use super::{SimState, Simulator};
@@ -38,8 +41,9 @@ pub(crate) fn router(sim: Simulator) -> Router {
             "/agents/repos/{owner}/{repo}/tasks/{task_id}",
             get(one_repo_task),
         )
-        .route("/user", get(authenticated_user))
         .route("/repositories/{id}", get(one_repository))
+        .route("/user", get(viewer_account))
+        .route("/user/{account_id}", get(one_account))
         .route(
             "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel",
             post(cancel_run),
@@ -71,6 +75,7 @@ pub(crate) fn router(sim: Simulator) -> Router {
         )
         .route("/_sim/stats", get(show_stats))
         .route("/_sim/stats/reset", post(reset_stats))
+        .route("/_sim/requests", get(list_requests).delete(clear_requests))
         .route("/_sim/clock", get(show_clock).post(advance_clock))
         .route("/_sim/scenario/tasks", get(scenario_tasks))
         .fallback(unknown_route)
@@ -156,17 +161,94 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Serves one upstream request: faults, auth, the handler, then ETag, rate limit and counting.
+/// What the pipeline needs to know about a request: its method, target and headers.
+pub(crate) struct Incoming {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Incoming {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Incoming {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+const COPILOT_INTEGRATION_ID: &str = "copilot-integration-id";
+
+/// Integration ids the Copilot API knows: GitHub's CLI and GitHub's Raycast extension.
+const KNOWN_INTEGRATIONS: [&str; 2] = ["copilot-4-cli", "copilot-raycast"];
+
+impl Incoming {
+    fn integration_id(&self) -> Option<String> {
+        self.headers
+            .get(COPILOT_INTEGRATION_ID)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+}
+
+/// Records a request for `GET /_sim/requests`.
+fn record_request(state: &mut SimState, route: &str, incoming: &Incoming) {
+    let at_ms = state.elapsed_ms();
+    state.requests.record(RecordedRequest {
+        route: route.to_owned(),
+        method: incoming.method.to_string(),
+        path: incoming
+            .uri
+            .path_and_query()
+            .map_or_else(|| incoming.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        at_ms,
+        copilot_integration_id: incoming.integration_id(),
+    });
+}
+
+/// Serves one upstream request that concerns no session in particular.
 async fn upstream(
     sim: Simulator,
     route: &'static str,
     api: Api,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     handler: impl FnOnce(&mut SimState, &str) -> Reply,
 ) -> Response {
-    let origin = origin_of(&headers);
-    let applied = sim.lock().faults.take_for(route);
+    upstream_about(sim, route, api, incoming, |_| Vec::new(), handler).await
+}
+
+/// Serves one upstream request: faults, the integration check, auth, the handler, then ETag,
+/// rate limit and counting. `about` names the sessions the request concerns, for faults
+/// restricted to one session (only asked when such a fault exists).
+async fn upstream_about(
+    sim: Simulator,
+    route: &'static str,
+    api: Api,
+    incoming: Incoming,
+    about: impl FnOnce(&SimState) -> Vec<String>,
+    handler: impl FnOnce(&mut SimState, &str) -> Reply,
+) -> Response {
+    let Incoming {
+        ref method,
+        ref headers,
+        ..
+    } = incoming;
+    let origin = origin_of(headers);
+    let applied = {
+        let mut state = sim.lock();
+        record_request(&mut state, route, &incoming);
+        let sessions = if state.faults.has_session_faults() {
+            about(&state)
+        } else {
+            Vec::new()
+        };
+        state.faults.take_for(route, &sessions)
+    };
     if applied.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(applied.latency_ms)).await;
     }
@@ -221,10 +303,29 @@ async fn upstream(
     };
 
     let mut state = sim.lock();
+    let integration = incoming.integration_id();
     let reply = match reply {
         Some(reply) => reply,
+        // The Copilot API refuses an integration it does not know (and infers one when the
+        // header is absent).
+        None if api == Api::Capi
+            && integration.as_deref().is_some_and(|id| {
+                !KNOWN_INTEGRATIONS.contains(&id)
+                    && !state
+                        .scenario
+                        .copilot_integration_ids
+                        .iter()
+                        .any(|k| k == id)
+            }) =>
+        {
+            Reply {
+                status: StatusCode::BAD_REQUEST,
+                body: ReplyBody::Text("bad request: unknown integration\n".to_owned()),
+                headers: Vec::new(),
+            }
+        }
         None if !matches!(api, Api::Web | Api::SignIn)
-            && !bearer_token(&headers).is_some_and(|t| state.accepts(t)) =>
+            && !bearer_token(headers).is_some_and(|t| state.accepts(t)) =>
         {
             Reply::bad_credentials()
         }
@@ -254,7 +355,7 @@ async fn upstream(
         _ => {
             // An answer that may be cached gets a strong ETag, and a matching
             // If-None-Match turns it into a bodyless 304.
-            if method == Method::GET && status == StatusCode::OK {
+            if *method == Method::GET && status == StatusCode::OK {
                 let etag = etag_for(body.as_bytes());
                 let hit = headers
                     .get(IF_NONE_MATCH)
@@ -366,24 +467,23 @@ fn task_list(
     let matching = query.matching(in_scope.iter().copied());
     let (page, last_page) = query.page_of(&matching);
     let archived = in_scope.iter().filter(|t| t.archived_at.is_some()).count();
-    let reply = Reply::ok(json!({
-        "tasks": page.iter().map(|t| task_json(&context, t, false, repository.is_some())).collect::<Vec<_>>(),
+    Reply::ok(json!({
+        "tasks": page.iter().map(|t| task_json(&context, t, false)).collect::<Vec<_>>(),
         "total_active_count": in_scope.len() - archived,
         "total_archived_count": archived,
-    }));
-    match link_header(&format!("{origin}{path}"), pairs, query.page, last_page) {
-        Some(link) => reply.with_header(HeaderName::from_static("link"), link),
-        None => reply,
-    }
+    }))
+    .with_header(
+        HeaderName::from_static("link"),
+        link_header(&format!("{origin}{path}"), pairs, query.page, last_page),
+    )
 }
 
 async fn list_tasks(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(sim, "tasks", Api::Rest, method, headers, |state, origin| {
+    upstream(sim, "tasks", Api::Rest, incoming, |state, origin| {
         task_list(state, origin, &pairs, None, "/agents/tasks")
     })
     .await
@@ -391,38 +491,29 @@ async fn list_tasks(
 
 async fn list_repo_tasks(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path((owner, repo)): Path<(String, String)>,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(
-        sim,
-        "repo_tasks",
-        Api::Rest,
-        method,
-        headers,
-        |state, origin| {
-            if !scenario_has_repository(state, &owner, &repo) {
-                return Reply::not_found();
-            }
-            let path = format!("/agents/repos/{owner}/{repo}/tasks");
-            task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
-        },
-    )
+    upstream(sim, "repo_tasks", Api::Rest, incoming, |state, origin| {
+        if !scenario_has_repository(state, &owner, &repo) {
+            return Reply::not_found();
+        }
+        let path = format!("/agents/repos/{owner}/{repo}/tasks");
+        task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
+    })
     .await
 }
 
 async fn one_task(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(task_id): Path<String>,
 ) -> Response {
-    upstream(sim, "task", Api::Rest, method, headers, |state, origin| {
+    upstream(sim, "task", Api::Rest, incoming, |state, origin| {
         let world = state.world();
         match world.tasks.iter().find(|t| t.id == task_id) {
-            Some(task) => Reply::ok(task_json(&wire(state, origin), task, true, false)),
+            Some(task) => Reply::ok(task_json(&wire(state, origin), task, true)),
             None => Reply::not_found(),
         }
     })
@@ -431,91 +522,97 @@ async fn one_task(
 
 async fn one_repo_task(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path((owner, repo, task_id)): Path<(String, String, String)>,
 ) -> Response {
-    upstream(
-        sim,
-        "repo_task",
-        Api::Rest,
-        method,
-        headers,
-        |state, origin| {
-            let world = state.world();
-            match world
-                .tasks
-                .iter()
-                .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
-            {
-                Some(task) => Reply::ok(task_json(&wire(state, origin), task, true, true)),
-                None => Reply::not_found(),
-            }
-        },
-    )
-    .await
-}
-
-/// `GET /user`: the token's owner; a classic or OAuth token's scopes in `X-OAuth-Scopes`.
-async fn authenticated_user(
-    State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
-) -> Response {
-    upstream(sim, "user", Api::Rest, method, headers, |state, _| {
-        let viewer = &state.scenario.viewer;
-        Reply::ok(json!({
-            "login": viewer.login,
-            "id": viewer.id,
-            "node_id": user_node_id(viewer),
-            "type": "User",
-        }))
-        .with_header(
-            HeaderName::from_static("x-oauth-scopes"),
-            "repo, read:org, workflow".to_owned(),
-        )
+    upstream(sim, "repo_task", Api::Rest, incoming, |state, origin| {
+        let world = state.world();
+        match world
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id && same_repository(t, &owner, &repo))
+        {
+            Some(task) => Reply::ok(task_json(&wire(state, origin), task, true)),
+            None => Reply::not_found(),
+        }
     })
     .await
 }
 
 async fn one_repository(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(
-        sim,
-        "repository",
-        Api::Rest,
-        method,
-        headers,
-        |state, origin| {
-            let Ok(id) = id.parse::<u64>() else {
-                return Reply::not_found();
-            };
-            let found = state
-                .scenario
-                .tasks
-                .iter()
-                .map(|t| repository_of(t, &state.scenario))
-                .find(|r| r.id == id);
-            match found {
-                Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
-                None => Reply::not_found(),
-            }
-        },
-    )
+    upstream(sim, "repository", Api::Rest, incoming, |state, origin| {
+        let Ok(id) = id.parse::<u64>() else {
+            return Reply::not_found();
+        };
+        let found = state
+            .scenario
+            .tasks
+            .iter()
+            .map(|t| repository_of(t, &state.scenario))
+            .find(|r| r.id == id);
+        match found {
+            Some(repository) => Reply::ok(repository_json(&wire(state, origin), &repository)),
+            None => Reply::not_found(),
+        }
+    })
+    .await
+}
+
+/// Every account the simulated GitHub knows: the viewer, the scenario's other users.
+fn user_accounts(state: &SimState) -> impl Iterator<Item = &Viewer> {
+    std::iter::once(&state.scenario.viewer).chain(&state.scenario.users)
+}
+
+/// `GET /user`: the signed-in account (the pipeline adds `X-OAuth-Scopes`).
+async fn viewer_account(State(sim): State<Simulator>, incoming: Incoming) -> Response {
+    upstream(sim, "user", Api::Rest, incoming, |state, origin| {
+        Reply::ok(user_json(&wire(state, origin), &state.scenario.viewer))
+    })
+    .await
+}
+
+/// `GET /user/{account_id}`: any account by id, users and organizations alike.
+async fn one_account(
+    State(sim): State<Simulator>,
+    incoming: Incoming,
+    Path(id): Path<String>,
+) -> Response {
+    upstream(sim, "account", Api::Rest, incoming, |state, origin| {
+        let Ok(id) = id.parse::<u64>() else {
+            return Reply::not_found();
+        };
+        let context = wire(state, origin);
+        if let Some(user) = user_accounts(state).find(|u| u.id == id) {
+            return Reply::ok(user_json(&context, user));
+        }
+        let organization = state
+            .scenario
+            .tasks
+            .iter()
+            .map(|t| repository_of(t, &state.scenario))
+            .find(|r| !r.owner_is_user && r.owner_id == id);
+        match organization {
+            Some(repository) => Reply::ok(organization_account_json(
+                &context,
+                &repository.owner,
+                repository.owner_id,
+            )),
+            None => Reply::not_found(),
+        }
+    })
     .await
 }
 
 async fn cancel_run(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path((owner, repo, run_id)): Path<(String, String, String)>,
 ) -> Response {
-    upstream(sim, "actions_cancel", Api::Rest, method, headers, |state, _origin| {
+    upstream(sim, "actions_cancel", Api::Rest, incoming, |state, _origin| {
         let Ok(run_id) = run_id.parse::<u64>() else {
             return Reply::not_found();
         };
@@ -543,13 +640,8 @@ async fn cancel_run(
     .await
 }
 
-async fn graphql(
-    State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    upstream(sim, "graphql", Api::Graphql, method, headers, |state, origin| {
+async fn graphql(State(sim): State<Simulator>, incoming: Incoming, body: Bytes) -> Response {
+    upstream(sim, "graphql", Api::Graphql, incoming, |state, origin| {
         let Ok(request) = serde_json::from_slice::<Value>(&body) else {
             return Reply::json(
                 StatusCode::BAD_REQUEST,
@@ -568,7 +660,7 @@ async fn graphql(
         } else if query.contains("viewer") {
             Reply::ok(json!({"data": {"viewer": {
                 "login": viewer.login,
-                "id": user_node_id(viewer),
+                "id": user_node_id(viewer.id),
                 "databaseId": viewer.id,
             }}}))
         } else {
@@ -592,7 +684,6 @@ fn resolve_nodes(state: &SimState, origin: &str, ids: &Value) -> Reply {
     }
     let world = state.world();
     let context = wire(state, origin);
-    let viewer = &state.scenario.viewer;
     let mut nodes = Vec::new();
     let mut errors = Vec::new();
     for (index, id) in ids.iter().enumerate() {
@@ -603,7 +694,11 @@ fn resolve_nodes(state: &SimState, origin: &str, ids: &Value) -> Reply {
                 .filter(|p| p.node_id == id && !p.deleted)
                 .map(|p| pull_node_json(&context, &t.repository, p))
         });
-        let node = pull.or_else(|| (id == user_node_id(viewer)).then(|| user_node_json(viewer)));
+        let node = pull.or_else(|| {
+            user_accounts(state)
+                .find(|u| user_node_id(u.id) == id)
+                .map(user_node_json)
+        });
         if node.is_none() {
             errors.push(json!({
                 "type": "NOT_FOUND",
@@ -630,64 +725,79 @@ fn find_session<'a>(world: &'a World, session_id: &str) -> Option<(&'a TaskNow, 
     })
 }
 
+/// One page of `GET /agents/sessions`: its query's sort, `task_id` filter and paging.
+fn session_page<'a>(
+    world: &'a World,
+    pairs: &[(String, String)],
+) -> Vec<(&'a TaskNow, &'a SessionNow)> {
+    let value = |key: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let page_size = value("page_size")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .map_or(50, |n| n.min(100));
+    let page_number = value("page_number")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    let ascending = value("sort").is_some_and(|s| s.ends_with(",asc"));
+    let by_created = value("sort").is_some_and(|s| s.starts_with("created_at"));
+    let task_filter = value("task_id").filter(|v| !v.is_empty());
+    let mut sessions: Vec<(&TaskNow, &SessionNow)> = world
+        .tasks
+        .iter()
+        .filter(|t| task_filter.is_none_or(|id| t.id == id))
+        .flat_map(|t| t.sessions.iter().map(move |s| (t, s)))
+        .collect();
+    sessions.sort_by(|a, b| {
+        let key = |s: &SessionNow| {
+            if by_created {
+                s.created_at
+            } else {
+                s.updated_at
+            }
+        };
+        key(a.1)
+            .total_cmp(&key(b.1))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    if !ascending {
+        sessions.reverse();
+    }
+    sessions
+        .into_iter()
+        .skip((page_number - 1).saturating_mul(page_size))
+        .take(page_size)
+        .collect()
+}
+
 async fn list_sessions(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(
+    upstream_about(
         sim,
         "sessions",
         Api::Capi,
-        method,
-        headers,
+        incoming,
+        |state| {
+            let world = state.world();
+            session_page(&world, &pairs)
+                .iter()
+                .map(|(_, s)| s.id.clone())
+                .collect()
+        },
         |state, origin| {
-            let value = |key: &str| {
-                pairs
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, v)| v.as_str())
-            };
-            let page_size = value("page_size")
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .map_or(50, |n| n.min(100));
-            let page_number = value("page_number")
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or(1);
-            let ascending = value("sort").is_some_and(|s| s.ends_with(",asc"));
-            let by_created = value("sort").is_some_and(|s| s.starts_with("created_at"));
-            let task_filter = value("task_id").filter(|v| !v.is_empty());
             let world = state.world();
             let context = wire(state, origin);
-            let mut sessions: Vec<(&TaskNow, &SessionNow)> = world
-                .tasks
+            let page: Vec<Value> = session_page(&world, &pairs)
                 .iter()
-                .filter(|t| task_filter.is_none_or(|id| t.id == id))
-                .flat_map(|t| t.sessions.iter().map(move |s| (t, s)))
-                .collect();
-            sessions.sort_by(|a, b| {
-                let key = |s: &SessionNow| {
-                    if by_created {
-                        s.created_at
-                    } else {
-                        s.updated_at
-                    }
-                };
-                key(a.1)
-                    .total_cmp(&key(b.1))
-                    .then_with(|| a.1.id.cmp(&b.1.id))
-            });
-            if !ascending {
-                sessions.reverse();
-            }
-            let page: Vec<Value> = sessions
-                .iter()
-                .skip((page_number - 1).saturating_mul(page_size))
-                .take(page_size)
                 .map(|(t, s)| capi_session_json(&context, t, s, false))
                 .collect();
             Reply::ok(json!({"sessions": page}))
@@ -696,18 +806,32 @@ async fn list_sessions(
     .await
 }
 
+/// The ids of the sessions of the task whose pull request has this database id.
+fn sessions_of_pull(state: &SimState, pull_id: &str) -> Vec<String> {
+    let Ok(pull_id) = pull_id.parse::<u64>() else {
+        return Vec::new();
+    };
+    state
+        .world()
+        .tasks
+        .iter()
+        .filter(|t| t.pull.as_ref().is_some_and(|p| p.database_id == pull_id))
+        .flat_map(|t| t.sessions.iter().map(|s| s.id.clone()))
+        .collect()
+}
+
 async fn one_session(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(
+    let about = vec![id.clone()];
+    upstream_about(
         sim,
         "session",
         Api::Capi,
-        method,
-        headers,
+        incoming,
+        move |_| about,
         |state, origin| {
             let world = state.world();
             match find_session(&world, &id) {
@@ -726,16 +850,16 @@ async fn one_session(
 
 async fn session_logs(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(
+    let about = vec![id.clone()];
+    upstream_about(
         sim,
         "session_logs",
         Api::Capi,
-        method,
-        headers,
+        incoming,
+        move |_| about,
         |state, _origin| {
             let world = state.world();
             match find_session(&world, &id) {
@@ -766,16 +890,16 @@ async fn session_logs(
 
 async fn pull_sessions(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(id): Path<String>,
 ) -> Response {
-    upstream(
+    let about_id = id.clone();
+    upstream_about(
         sim,
         "pull_sessions",
         Api::Capi,
-        method,
-        headers,
+        incoming,
+        move |state| sessions_of_pull(state, &about_id),
         |state, origin| {
             let Ok(id) = id.parse::<u64>() else {
                 return Reply::not_found();
@@ -807,18 +931,17 @@ async fn pull_sessions(
 
 async fn capi_tasks(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Query(pairs): Pairs,
 ) -> Response {
-    upstream(sim, "capi_tasks", Api::Capi, method, headers, |state, origin| {
+    upstream(sim, "capi_tasks", Api::Capi, incoming, |state, origin| {
         let world = state.world();
         let context = wire(state, origin);
         let query = TaskQuery::from_pairs(&pairs, state.epoch);
         let matching = query.matching(world.tasks.iter());
         let (page, last_page) = query.page_of(&matching);
         Reply::ok(json!({
-            "tasks": page.iter().map(|t| task_json(&context, t, false, false)).collect::<Vec<_>>(),
+            "tasks": page.iter().map(|t| capi_task_json(&context, t)).collect::<Vec<_>>(),
             "has_next_page": query.page < last_page,
         }))
     })
@@ -827,11 +950,10 @@ async fn capi_tasks(
 
 async fn web_page(
     State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(path): Path<String>,
 ) -> Response {
-    upstream(sim, "web", Api::Web, method, headers, |_state, _origin| {
+    upstream(sim, "web", Api::Web, incoming, |_state, _origin| {
         let escaped = path
             .replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -882,14 +1004,13 @@ fn oauth_reply(headers: &HeaderMap, fields: &[(&str, Value)]) -> Reply {
     }
 }
 
-async fn device_code(State(sim): State<Simulator>, method: Method, headers: HeaderMap) -> Response {
-    let reply_headers = headers.clone();
+async fn device_code(State(sim): State<Simulator>, incoming: Incoming) -> Response {
+    let reply_headers = incoming.headers.clone();
     upstream(
         sim,
         "device_code",
         Api::SignIn,
-        method,
-        headers,
+        incoming,
         move |state, origin| {
             let now = state.now();
             let grant = state.device_grants.issue(now);
@@ -913,19 +1034,13 @@ async fn device_code(State(sim): State<Simulator>, method: Method, headers: Head
 
 /// GitHub's token route for the device flow: HTTP 200 with an `error` while the user has not
 /// decided, `slow_down` when polled too fast, then the token, a denial or an expiry.
-async fn access_token(
-    State(sim): State<Simulator>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let reply_headers = headers.clone();
+async fn access_token(State(sim): State<Simulator>, incoming: Incoming, body: Bytes) -> Response {
+    let reply_headers = incoming.headers.clone();
     upstream(
         sim,
         "access_token",
         Api::SignIn,
-        method,
-        headers,
+        incoming,
         move |state, _origin| {
             let text = String::from_utf8_lossy(&body);
             let from_json = serde_json::from_str::<Value>(&text)
@@ -1096,11 +1211,15 @@ async fn list_device_grants(State(sim): State<Simulator>) -> Response {
     axum::Json(json!(grants)).into_response()
 }
 
-async fn unknown_route(State(sim): State<Simulator>, method: Method, uri: Uri) -> Response {
+async fn unknown_route(State(sim): State<Simulator>, incoming: Incoming) -> Response {
     // Fail loudly: a request here means a client and the simulator disagree about a URL.
+    let (method, uri) = (&incoming.method, &incoming.uri);
     tracing::warn!(%method, %uri, "simulator got a request for an unknown route");
     let body = json!({"message": "Not Found", "documentation_url": DOCS_URL}).to_string();
-    sim.lock().stats.record("unknown", 404, body.len());
+    let mut state = sim.lock();
+    record_request(&mut state, "unknown", &incoming);
+    state.stats.record("unknown", 404, body.len());
+    drop(state);
     (
         StatusCode::NOT_FOUND,
         [(CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -1141,6 +1260,18 @@ async fn clear_faults(State(sim): State<Simulator>) -> Response {
 
 async fn show_stats(State(sim): State<Simulator>) -> Response {
     axum::Json(sim.lock().stats.report()).into_response()
+}
+
+/// `GET /_sim/requests`: the recent upstream requests, oldest first.
+async fn list_requests(State(sim): State<Simulator>) -> Response {
+    let state = sim.lock();
+    let requests: Vec<_> = state.requests.recent().collect();
+    axum::Json(json!({ "requests": requests })).into_response()
+}
+
+async fn clear_requests(State(sim): State<Simulator>) -> Response {
+    sim.lock().requests.clear();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn reset_stats(State(sim): State<Simulator>) -> Response {
@@ -1188,6 +1319,13 @@ async fn scenario_tasks(State(sim): State<Simulator>) -> Response {
                 "archived": t.archived_at.is_some(),
                 "updated_at": context.rfc3339(t.updated_at),
                 "workflow_run_ids": t.sessions.iter().map(|s| s.workflow_run_id).collect::<Vec<_>>(),
+                "creator": t.creator.login,
+                "pull_database_id": t.pull.as_ref().map(|p| p.database_id),
+                "sessions": t.sessions.iter().map(|s| json!({
+                    "id": s.id,
+                    "state": s.state,
+                    "workflow_run_id": s.workflow_run_id,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

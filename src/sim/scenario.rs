@@ -11,16 +11,26 @@
 //! keep_cycles = 10               # optional, with cycle_seconds: replays more than 10 cycles old
 //!                                # are deleted from the account (absent: kept for ever)
 //!
+//! copilot_integration_ids = ["my-integration"]  # optional: more `Copilot-Integration-Id`s the
+//!                                # Copilot API accepts besides copilot-4-cli and copilot-raycast
+//!
 //! [viewer]                       # optional: the signed-in user
 //! login = "sim-user"
 //! id = 583231
 //!
+//! [[users]]                      # optional: other accounts (teammates) that create tasks
+//! login = "mona-dev"
+//! id = 1024025
+//!
 //! [[tasks]]
 //! id = "6d1c1f7e-0000-4000-8000-000000000001"   # optional: derived from the position if absent
 //! repository = "octo-org/web-app"               # owner/name
-//! thin_repository = false        # true: the task's `repository` is just `{"id": N}`
+//! thin_repository = false        # kept for older files: the task API names every repository by id
 //! private_repository = false
 //! name = "Fix the login redirect loop"          # optional (the API may send null)
+//! creator = "mona-dev"           # optional: a login from `users`; the viewer when absent
+//! custom_agent = "docs-writer"   # optional: the custom agent the task runs
+//! branch_only = false            # true: started without a pull request; a `branch` artifact
 //! archived = false
 //! repeats = false                # with `cycle_seconds`: replay this task every cycle with fresh ids
 //!
@@ -28,12 +38,13 @@
 //! number = 101
 //! title = "Fix the login redirect loop"
 //! draft = true
+//! global_id = false              # true: the task's `pull` artifact carries the PR's node id
 //! deleted = false                # true: its GraphQL node resolves to null with a NOT_FOUND error
 //! state = "OPEN"                 # OPEN, CLOSED or MERGED
 //!
 //! [[tasks.sessions]]             # the first run, then follow-ups, in start order
 //! prompt = "Users bounce between /login and /home after signing in."
-//! log = "feature"                # log script: feature, bugfix, docs, failing, refactor, quick
+//! log = "feature"                # log script: feature, bugfix, docs, failing, refactor, quick, windows
 //! model = "claude-sonnet-4"      # optional
 //! premium_requests = 1.0         # optional
 //! steps = [
@@ -46,7 +57,7 @@
 //!
 //! States are free strings so that unknown upstream states can be simulated; the known ones are
 //! `queued`, `in_progress`, `completed`, `failed`, `idle`, `waiting_for_user`, `timed_out` and
-//! `cancelled`. A task exists once its first session's first step is reached; its state is that
+//! `cancelled` (and `stopped`, undocumented but seen). A task exists once its first session's first step is reached; its state is that
 //! of its newest started session.
 
 use std::path::{Path, PathBuf};
@@ -56,10 +67,13 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// States after which a session does not change any more (unless the scenario says otherwise).
-pub(crate) const TERMINAL_STATES: [&str; 4] = ["completed", "failed", "timed_out", "cancelled"];
+pub(crate) const TERMINAL_STATES: [&str; 5] =
+    ["completed", "failed", "timed_out", "cancelled", "stopped"];
 
 /// The log scripts a session may name; any other name falls back to `feature`.
-pub const LOG_SCRIPTS: [&str; 6] = ["feature", "bugfix", "docs", "failing", "refactor", "quick"];
+pub const LOG_SCRIPTS: [&str; 7] = [
+    "feature", "bugfix", "docs", "failing", "refactor", "quick", "windows",
+];
 
 /// Everything the simulator plays back: the viewer and the tasks with their timelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +81,12 @@ pub const LOG_SCRIPTS: [&str; 6] = ["feature", "bugfix", "docs", "failing", "ref
 pub struct Scenario {
     #[serde(default)]
     pub viewer: Viewer,
+    /// Other accounts that create tasks (teammates in an organization's repositories).
+    #[serde(default)]
+    pub users: Vec<Viewer>,
+    /// `Copilot-Integration-Id` values the Copilot API accepts besides the known ones.
+    #[serde(default)]
+    pub copilot_integration_ids: Vec<String>,
     /// Period after which tasks marked `repeats` start again with fresh ids.
     #[serde(default)]
     pub cycle_seconds: Option<f64>,
@@ -79,7 +99,8 @@ pub struct Scenario {
     pub tasks: Vec<TaskSpec>,
 }
 
-/// The signed-in user the simulator answers GraphQL `viewer` with.
+/// A user account: the signed-in user the simulator answers `GET /user` and GraphQL `viewer`
+/// with, or another account listed in `users`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Viewer {
@@ -110,6 +131,14 @@ pub struct TaskSpec {
     pub private_repository: bool,
     #[serde(default)]
     pub name: Option<String>,
+    /// The login of the account that created the task (from `users`); the viewer when absent.
+    #[serde(default)]
+    pub creator: Option<String>,
+    #[serde(default)]
+    pub custom_agent: Option<String>,
+    /// Started with `create_pull_request: false`: the agent works on a branch, no PR.
+    #[serde(default)]
+    pub branch_only: bool,
     #[serde(default)]
     pub archived: bool,
     #[serde(default)]
@@ -131,6 +160,9 @@ pub struct PullRequestSpec {
     pub deleted: bool,
     #[serde(default)]
     pub state: PullRequestState,
+    /// Whether the REST artifact carries `global_id` (the documented examples omit it).
+    #[serde(default)]
+    pub global_id: bool,
 }
 
 /// GraphQL `PullRequestState`.
@@ -262,6 +294,19 @@ impl Scenario {
             if task.sessions.is_empty() {
                 return Err(format!("{label}: needs at least one session"));
             }
+            if let Some(creator) = &task.creator
+                && *creator != self.viewer.login
+                && !self.users.iter().any(|u| u.login == *creator)
+            {
+                return Err(format!(
+                    "{label}: creator {creator:?} is neither the viewer nor one of `users`"
+                ));
+            }
+            if task.branch_only && task.pull_request.is_some() {
+                return Err(format!(
+                    "{label}: a branch_only task cannot have a pull_request"
+                ));
+            }
             let mut previous_start = f64::NEG_INFINITY;
             for (number, session) in task.sessions.iter().enumerate() {
                 let label = format!("{label}, session {}", number + 1);
@@ -320,6 +365,7 @@ impl Scenario {
     /// The demo: a six-minute cycle across five repositories that repeats with fresh ids,
     /// on top of a few finished tasks from hours and days before.
     pub fn builtin() -> Scenario {
+        const TEAMMATE: &str = "mona-dev";
         const HOUR: f64 = 3600.0;
         const DAY: f64 = 24.0 * HOUR;
         let tasks = vec![
@@ -327,6 +373,7 @@ impl Scenario {
             task("octo-org/web-app", "Fix the login redirect loop")
                 .id("b1a7c0de-0001-4000-8000-00000000a001")
                 .pull(101, "Fix the login redirect loop", true)
+                .global_id()
                 .session(
                     "feature",
                     "Users bounce between /login and /home after signing in; fix the redirect.",
@@ -353,6 +400,8 @@ impl Scenario {
             task("acme/docs-site", "Document the deploy process")
                 .id("b1a7c0de-0003-4000-8000-00000000a003")
                 .pull(12, "Document the deploy process", false)
+                .global_id()
+                .custom_agent("docs-writer")
                 .session(
                     "docs",
                     "Write a DEPLOY.md that explains how we release.",
@@ -384,6 +433,7 @@ impl Scenario {
                 .thin()
                 .private()
                 .pull(7, "Tidy up shell aliases", true)
+                .global_id()
                 .session(
                     "refactor",
                     "Group my aliases by topic and remove dead ones.",
@@ -396,12 +446,13 @@ impl Scenario {
                     ],
                 )
                 .repeats(),
-            // Times out at 260 s with a plain-string error.
+            // A teammate's task on a Windows runner; times out at 260 s with a plain-string error.
             task("octo-org/api-server", "Move CI to a build matrix")
                 .id("b1a7c0de-0006-4000-8000-00000000a006")
+                .creator(TEAMMATE)
                 .pull(58, "Move CI to a build matrix", true)
                 .session_with_error(
-                    "refactor",
+                    "windows",
                     "Run the test suite on three Node versions in CI.",
                     &[(60.0, "queued"), (75.0, "in_progress"), (260.0, "timed_out")],
                     StepError::Plain("The agent session exceeded its time limit.".to_owned()),
@@ -437,6 +488,7 @@ impl Scenario {
             task("octo-org/web-app", "Bump dependencies")
                 .id("b1a7c0de-0101-4000-8000-00000000b001")
                 .pull(95, "Bump dependencies", false)
+                .global_id()
                 .merged()
                 .session(
                     "quick",
@@ -466,8 +518,10 @@ impl Scenario {
                         message: "The agent stopped after repeated test failures.".to_owned(),
                     },
                 ),
+            // Started without a pull request: the agent worked on a branch.
             task("octo-org/api-server", "Add an OpenAPI spec")
                 .id("b1a7c0de-0104-4000-8000-00000000b004")
+                .branch_only()
                 .session(
                     "docs",
                     "Generate an OpenAPI spec from the routes.",
@@ -476,6 +530,7 @@ impl Scenario {
             task("acme/docs-site", "Write CONTRIBUTING.md")
                 .id("b1a7c0de-0105-4000-8000-00000000b005")
                 .pull(9, "Write CONTRIBUTING.md", false)
+                .global_id()
                 .merged()
                 .session(
                     "docs",
@@ -495,24 +550,66 @@ impl Scenario {
                 ),
             task("octo-org/design-system", "Add a Tooltip component")
                 .id("b1a7c0de-0107-4000-8000-00000000b007")
+                .creator(TEAMMATE)
+                .custom_agent("ui-reviewer")
                 .pull(44, "Add a Tooltip component", false)
                 .session(
                     "feature",
                     "Add an accessible Tooltip component.",
                     &[(-9.0 * HOUR - 800.0, "queued"), (-9.0 * HOUR - 790.0, "in_progress"), (-9.0 * HOUR, "completed")],
                 ),
+            // Stopped (a state the API does not document), on a branch, by a teammate.
+            task("octo-org/api-server", "Speed up the test suite")
+                .id("b1a7c0de-0110-4000-8000-00000000b010")
+                .creator(TEAMMATE)
+                .branch_only()
+                .session(
+                    "bugfix",
+                    "The test suite takes 20 minutes; make it faster.",
+                    &[(-40.0 * HOUR - 600.0, "queued"), (-40.0 * HOUR - 590.0, "in_progress"), (-40.0 * HOUR, "stopped")],
+                ),
+            // From before AI credits (2026-06-01): its sessions report premium requests.
+            task("octo-org/web-app", "Migrate to the ESLint flat config")
+                .id("b1a7c0de-0108-4000-8000-00000000b008")
+                .pull(61, "Migrate to the ESLint flat config", false)
+                .global_id()
+                .merged()
+                .session(
+                    "quick",
+                    "Move our ESLint setup to the flat config format.",
+                    &[(-200.0 * DAY - 900.0, "queued"), (-200.0 * DAY - 880.0, "in_progress"), (-200.0 * DAY, "completed")],
+                )
+                .session(
+                    "quick",
+                    "@copilot keep the old ignore patterns.",
+                    &[(-200.0 * DAY + 600.0, "queued"), (-200.0 * DAY + 610.0, "in_progress"), (-200.0 * DAY + 900.0, "completed")],
+                ),
+            // Archived long ago, and never named.
+            task("acme/mobile-app", "")
+                .id("b1a7c0de-0109-4000-8000-00000000b009")
+                .unnamed()
+                .archived()
+                .pull(150, "Add crash reporting", false)
+                .closed()
+                .session(
+                    "feature",
+                    "Add crash reporting to the app.",
+                    &[(-190.0 * DAY - 900.0, "queued"), (-190.0 * DAY - 880.0, "in_progress"), (-190.0 * DAY, "completed")],
+                ),
             // With the tasks above, every upstream state is present at start-up: queued, idle,
             // timed out and one this client cannot know (kept verbatim) are these four. None
             // changes bucket before 340 s, so the first cycle's notifications stay as they are.
-            task("octo-org/design-system", "Add a DatePicker component")
-                .id("b1a7c0de-0108-4000-8000-00000000b008")
+            // In a repository no other task names (no pull request yet): its name is asked of
+            // `GET /repositories/{id}`.
+            task("octo-org/design-tokens", "Add a DatePicker component")
+                .id("b1a7c0de-0112-4000-8000-00000000b012")
                 .session(
                     "feature",
                     "Add an accessible DatePicker component.",
                     &[(-15.0, "queued"), (25.0, "in_progress"), (340.0, "completed")],
                 ),
             task("acme/mobile-app", "Tighten the content security policy")
-                .id("b1a7c0de-0109-4000-8000-00000000b009")
+                .id("b1a7c0de-0113-4000-8000-00000000b013")
                 .pull(231, "Tighten the content security policy", true)
                 .session(
                     "refactor",
@@ -520,7 +617,7 @@ impl Scenario {
                     &[(-2.0 * HOUR - 600.0, "queued"), (-2.0 * HOUR - 590.0, "in_progress"), (-40.0 * 60.0, "idle")],
                 ),
             task("octo-org/web-app", "Migrate the e2e tests to Playwright")
-                .id("b1a7c0de-0110-4000-8000-00000000b010")
+                .id("b1a7c0de-0114-4000-8000-00000000b014")
                 .pull(96, "Migrate the e2e tests to Playwright", true)
                 .session_with_error(
                     "refactor",
@@ -529,7 +626,7 @@ impl Scenario {
                     StepError::Plain("The agent session exceeded its time limit.".to_owned()),
                 ),
             task("acme/docs-site", "Translate the install guide")
-                .id("b1a7c0de-0111-4000-8000-00000000b011")
+                .id("b1a7c0de-0115-4000-8000-00000000b015")
                 .session(
                     "docs",
                     "Translate docs/install.md into German.",
@@ -538,6 +635,11 @@ impl Scenario {
         ];
         Scenario {
             viewer: Viewer::default(),
+            users: vec![Viewer {
+                login: TEAMMATE.to_owned(),
+                id: 1_024_025,
+            }],
+            copilot_integration_ids: Vec::new(),
             cycle_seconds: Some(360.0),
             // An hour of replays: enough history for the dropdown's Recent section, and a demo
             // left running for days stays the same size.
@@ -594,6 +696,9 @@ impl Scenario {
                 let mut builder = task(repository, &title)
                     .pull(*number, &title, rng.random_bool(0.5))
                     .session(script, &title, &steps);
+                if rng.random_bool(0.5) {
+                    builder = builder.global_id();
+                }
                 if rng.random_bool(0.05) {
                     builder = builder.archived();
                 }
@@ -602,6 +707,8 @@ impl Scenario {
             .collect();
         Scenario {
             viewer: Viewer::default(),
+            users: Vec::new(),
+            copilot_integration_ids: Vec::new(),
             cycle_seconds: None,
             keep_cycles: None,
             tasks,
@@ -622,6 +729,9 @@ fn task(repository: &str, name: &str) -> TaskBuilder {
             thin_repository: false,
             private_repository: false,
             name: Some(name.to_owned()),
+            creator: None,
+            custom_agent: None,
+            branch_only: false,
             archived: false,
             repeats: false,
             pull_request: None,
@@ -658,7 +768,27 @@ impl TaskBuilder {
             draft,
             deleted: false,
             state: PullRequestState::Open,
+            global_id: false,
         });
+        self
+    }
+    fn global_id(self) -> Self {
+        self.with_pull(|p| p.global_id = true)
+    }
+    fn creator(mut self, login: &str) -> Self {
+        self.spec.creator = Some(login.to_owned());
+        self
+    }
+    fn custom_agent(mut self, name: &str) -> Self {
+        self.spec.custom_agent = Some(name.to_owned());
+        self
+    }
+    fn branch_only(mut self) -> Self {
+        self.spec.branch_only = true;
+        self
+    }
+    fn unnamed(mut self) -> Self {
+        self.spec.name = None;
         self
     }
     fn with_pull(mut self, change: impl FnOnce(&mut PullRequestSpec)) -> Self {
@@ -781,6 +911,9 @@ mod tests {
         let scenario = Scenario::from_file(&example_path()).unwrap();
         assert!(!scenario.tasks.is_empty());
         assert!(scenario.tasks.iter().any(|t| t.thin_repository));
+        assert!(scenario.tasks.iter().any(|t| t.branch_only));
+        assert_eq!(scenario.users.len(), 1);
+        scenario.check().unwrap();
     }
 
     #[test]
@@ -850,6 +983,16 @@ mod tests {
             Scenario::from_file(&dir.path().join("missing.toml")),
             Err(ScenarioError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn unknown_creators_and_branch_tasks_with_pulls_are_refused() {
+        let mut scenario = Scenario::builtin();
+        scenario.tasks[0].creator = Some("nobody".into());
+        assert!(scenario.check().unwrap_err().contains("nobody"));
+        let mut scenario = Scenario::builtin();
+        scenario.tasks[0].branch_only = true;
+        assert!(scenario.check().unwrap_err().contains("branch_only"));
     }
 
     #[test]

@@ -1,14 +1,23 @@
 //! The upstream wire shapes (REST agent tasks, CAPI sessions, GraphQL nodes), built from the
 //! simulator's own world types so that the real client is tested against GitHub's shapes.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::{Value, json};
 
+use super::node_id::{repository_node_id, user_node_id};
 use super::scenario::{PullRequestState, StepError, Viewer};
-use super::world::{PullNow, RepositoryNow, SessionNow, SimSeconds, TaskNow, node_suffix};
+use super::world::{PullNow, RepositoryNow, SessionNow, SimSeconds, TaskNow, stable_hash};
 
 /// The Copilot coding agent's bot account, as a task collaborator.
 const AGENT_ID: u64 = 198_982_749;
+
+/// Sessions created from this moment on are billed in AI credits; older ones in premium
+/// requests.
+fn ai_credits_since() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
 
 /// Where URLs point and what time the sim's offsets count from.
 pub(crate) struct WireContext<'a> {
@@ -27,14 +36,6 @@ impl WireContext<'_> {
         self.time(at).to_rfc3339_opts(SecondsFormat::Secs, true)
     }
 
-    fn user(&self) -> Value {
-        json!({
-            "id": self.viewer.id,
-            "login": self.viewer.login,
-            "node_id": user_node_id(self.viewer),
-        })
-    }
-
     pub fn pull_url(&self, repository: &RepositoryNow, pull: &PullNow) -> String {
         format!(
             "{}/web/{}/pull/{}",
@@ -46,7 +47,7 @@ impl WireContext<'_> {
 
     pub fn task_html_url(&self, task: &TaskNow) -> String {
         format!(
-            "{}/web/{}/tasks/{}",
+            "{}/web/{}/copilot/tasks/{}",
             self.origin,
             task.repository.full_name(),
             task.id
@@ -54,11 +55,8 @@ impl WireContext<'_> {
     }
 }
 
-pub(crate) fn user_node_id(viewer: &Viewer) -> String {
-    format!("U_kgDO{}", node_suffix(&viewer.login))
-}
-
-fn error_json(error: Option<&StepError>) -> Value {
+/// The CAPI copy of an error: an object, a string or null, as scripted.
+fn capi_error_json(error: Option<&StepError>) -> Value {
     match error {
         None => Value::Null,
         Some(StepError::Plain(text)) => json!(text),
@@ -66,63 +64,110 @@ fn error_json(error: Option<&StepError>) -> Value {
     }
 }
 
-/// `GET /repositories/{id}`, and the full `repository` of a task.
+/// The REST copy of an error: `{message}` only.
+fn rest_error_json(error: Option<&StepError>) -> Value {
+    match error {
+        None => Value::Null,
+        Some(StepError::Plain(message) | StepError::Detailed { message, .. }) => {
+            json!({"message": message})
+        }
+    }
+}
+
+/// `GET /user` and `GET /user/{account_id}` for a user account.
+pub(crate) fn user_json(context: &WireContext<'_>, user: &Viewer) -> Value {
+    json!({
+        "login": user.login,
+        "id": user.id,
+        "node_id": user_node_id(user.id),
+        "type": "User",
+        "html_url": format!("{}/web/{}", context.origin, user.login),
+        "name": user.login,
+    })
+}
+
+/// `GET /user/{account_id}` for an organization that owns repositories.
+pub(crate) fn organization_account_json(context: &WireContext<'_>, login: &str, id: u64) -> Value {
+    json!({
+        "login": login,
+        "id": id,
+        "node_id": format!("O_{}", &repository_node_id(id)[2..]),
+        "type": "Organization",
+        "html_url": format!("{}/web/{}", context.origin, login),
+    })
+}
+
+/// `GET /repositories/{id}`.
 pub(crate) fn repository_json(context: &WireContext<'_>, repository: &RepositoryNow) -> Value {
+    let owner_type = if repository.owner_is_user {
+        "User"
+    } else {
+        "Organization"
+    };
     json!({
         "id": repository.id,
-        "node_id": format!("R_kgDO{}", node_suffix(&repository.full_name())),
+        "node_id": repository_node_id(repository.id),
         "name": repository.name,
         "full_name": repository.full_name(),
-        "owner": {"login": repository.owner, "id": repository.owner_id},
+        "owner": {
+            "login": repository.owner,
+            "id": repository.owner_id,
+            "type": owner_type,
+            "html_url": format!("{}/web/{}", context.origin, repository.owner),
+        },
         "html_url": format!("{}/web/{}", context.origin, repository.full_name()),
         "private": repository.private,
     })
 }
 
-/// A task as the agent tasks REST API lists it; `detail` adds `sessions[]`, `in_repo` adds
-/// `creator_id` as the per-repository routes do.
-pub(crate) fn task_json(
-    context: &WireContext<'_>,
-    task: &TaskNow,
-    detail: bool,
-    in_repo: bool,
-) -> Value {
-    let repository = if task.repository.thin {
-        json!({"id": task.repository.id})
+/// A task's artifacts as the REST API documents them: the kind in the artifact's own `type`.
+fn rest_artifacts(task: &TaskNow) -> Vec<Value> {
+    if let Some(pull) = &task.pull {
+        let mut data = json!({"id": pull.database_id});
+        if pull.global_id_in_rest {
+            data["global_id"] = json!(pull.node_id);
+        }
+        vec![json!({"provider": "github", "type": "pull", "data": data})]
+    } else if task.branch_only && task.work_started {
+        vec![json!({
+            "provider": "github",
+            "type": "branch",
+            "data": {"head_ref": task.head_ref, "base_ref": task.base_ref},
+        })]
     } else {
-        repository_json(context, &task.repository)
-    };
-    let artifacts: Vec<Value> = task
-        .pull
-        .iter()
-        .map(|pull| {
-            json!({
-                "provider": "github",
-                "type": "github_resource",
-                "data": {"type": "pull", "id": pull.database_id, "global_id": pull.node_id},
-            })
-        })
-        .collect();
+        Vec::new()
+    }
+}
+
+/// Whether a list answer carries `html_url` for this task: often not, so stable per task.
+fn list_has_html_url(task: &TaskNow) -> bool {
+    stable_hash(&[&task.id, "html_url"]).is_multiple_of(3)
+}
+
+/// A task as the agent tasks REST API answers it: thin `{id}` objects, no `status` and no
+/// `agent_collaborators`; `detail` (the one-task routes) adds `html_url` and `sessions[]`.
+pub(crate) fn task_json(context: &WireContext<'_>, task: &TaskNow, detail: bool) -> Value {
     let mut value = json!({
         "id": task.id,
         "url": format!("{}/agents/repos/{}/tasks/{}", context.origin, task.repository.full_name(), task.id),
-        "html_url": context.task_html_url(task),
         "name": task.name,
-        "creator": context.user(),
+        "creator": {"id": task.creator.id},
         "creator_type": "user",
-        "user_collaborators": [],
-        "agent_collaborators": [{"id": AGENT_ID, "login": "Copilot", "type": "Bot"}],
-        "owner": {"id": task.repository.owner_id, "login": task.repository.owner},
-        "repository": repository,
+        "user_collaborators": collaborators(context, task),
+        "owner": {"id": task.repository.owner_id},
+        "repository": {"id": task.repository.id},
         "state": task.state,
         "session_count": task.sessions.len(),
-        "artifacts": artifacts,
+        "artifacts": rest_artifacts(task),
         "archived_at": task.archived_at.map(|at| context.rfc3339(at)),
         "created_at": context.rfc3339(task.created_at),
         "updated_at": context.rfc3339(task.updated_at),
     });
-    if in_repo {
-        value["creator_id"] = json!(context.viewer.id);
+    if let Some(agent) = &task.custom_agent {
+        value["custom_agent"] = json!({"id": agent});
+    }
+    if detail || list_has_html_url(task) {
+        value["html_url"] = json!(context.task_html_url(task));
     }
     if detail {
         value["sessions"] = task
@@ -134,23 +179,76 @@ pub(crate) fn task_json(
     value
 }
 
+/// The viewer works with a teammate's task they can see; nobody else is listed.
+fn collaborators(context: &WireContext<'_>, task: &TaskNow) -> Value {
+    if task.creator.id == context.viewer.id {
+        json!([])
+    } else {
+        json!([{"id": context.viewer.id}])
+    }
+}
+
+/// A session's `usage`: AI credits in nano-credits since 2026-06-01, premium requests before.
+fn usage_json(context: &WireContext<'_>, session: &SessionNow) -> Value {
+    if context.time(session.created_at) >= ai_credits_since() {
+        json!({"type": "ai_credits", "amount": session.ai_credits_nanos})
+    } else {
+        json!({"type": "premium_requests", "amount": session.premium_requests})
+    }
+}
+
 fn rest_session_json(context: &WireContext<'_>, task: &TaskNow, session: &SessionNow) -> Value {
     json!({
         "id": session.id,
         "name": session_name(task, session),
         "task_id": task.id,
-        "user": context.user(),
-        "owner": {"id": task.repository.owner_id, "login": task.repository.owner},
+        "user": {"id": task.creator.id},
+        "owner": {"id": task.repository.owner_id},
         "repository": {"id": task.repository.id},
         "state": session.state,
         "created_at": context.rfc3339(session.created_at),
         "updated_at": context.rfc3339(session.updated_at),
         "completed_at": session.completed_at.map(|at| context.rfc3339(at)),
         "prompt": session.prompt,
-        "head_ref": format!("copilot/{}", &task.id[..8.min(task.id.len())]),
-        "base_ref": "main",
+        "head_ref": task.head_ref,
+        "base_ref": task.base_ref,
         "model": session.model,
-        "error": error_json(session.error.as_ref()),
+        "error": rest_error_json(session.error.as_ref()),
+        "usage": usage_json(context, session),
+    })
+}
+
+/// The Copilot API's copy of the task list: full objects, `type: "pull"` inside `data`, a
+/// `status` and the agent as a collaborator.
+pub(crate) fn capi_task_json(context: &WireContext<'_>, task: &TaskNow) -> Value {
+    let artifacts: Vec<Value> = task
+        .pull
+        .iter()
+        .map(|pull| {
+            json!({
+                "provider": "github",
+                "type": "github_resource",
+                "data": {"type": "pull", "id": pull.database_id, "global_id": pull.node_id},
+            })
+        })
+        .collect();
+    let user = |u: &Viewer| json!({"id": u.id, "login": u.login, "node_id": user_node_id(u.id)});
+    json!({
+        "id": task.id,
+        "name": task.name,
+        "creator": user(&task.creator),
+        "creator_type": "user",
+        "user_collaborators": [],
+        "agent_collaborators": [{"id": AGENT_ID, "login": "Copilot", "type": "Bot"}],
+        "owner": {"id": task.repository.owner_id, "login": task.repository.owner},
+        "repository": {"id": task.repository.id, "name": task.repository.name, "full_name": task.repository.full_name()},
+        "state": task.state,
+        "status": if task.archived_at.is_some() { "archived" } else { "active" },
+        "session_count": task.sessions.len(),
+        "artifacts": artifacts,
+        "archived_at": task.archived_at.map(|at| context.rfc3339(at)),
+        "created_at": context.rfc3339(task.created_at),
+        "updated_at": context.rfc3339(task.updated_at),
     })
 }
 
@@ -187,7 +285,7 @@ pub(crate) fn capi_session_json(
     let mut value = json!({
         "id": session.id,
         "name": session_name(task, session),
-        "user_id": context.viewer.id,
+        "user_id": task.creator.id,
         "agent_id": AGENT_ID,
         "state": session.state,
         "owner_id": task.repository.owner_id,
@@ -200,11 +298,12 @@ pub(crate) fn capi_session_json(
         "event_url": event_url,
         "premium_requests": session.premium_requests,
         "workflow_run_id": session.workflow_run_id,
-        "error": error_json(session.error.as_ref()),
+        "error": capi_error_json(session.error.as_ref()),
         // Not in every upstream answer, but the `task_id` filter needs something to match.
         "task_id": task.id,
     });
-    if let Some(pull) = &task.pull {
+    // Absent for some pull requests, as upstream.
+    if let Some(pull) = task.pull.as_ref().filter(|p| p.global_id_in_rest) {
         value["resource_global_id"] = json!(pull.node_id);
     }
     // Absent, not null, while the session runs: that is what upstream does.
@@ -238,12 +337,12 @@ pub(crate) fn pull_node_json(
     })
 }
 
-/// A GraphQL `User` node for the viewer.
-pub(crate) fn user_node_json(viewer: &Viewer) -> Value {
+/// A GraphQL `User` node.
+pub(crate) fn user_node_json(user: &Viewer) -> Value {
     json!({
         "__typename": "User",
-        "id": user_node_id(viewer),
-        "login": viewer.login,
-        "databaseId": viewer.id,
+        "id": user_node_id(user.id),
+        "login": user.login,
+        "databaseId": user.id,
     })
 }

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::scenario::{PullRequestState, Scenario, StepError, TERMINAL_STATES, TaskSpec};
+use super::node_id::pull_request_node_id;
+use super::scenario::{PullRequestState, Scenario, StepError, TERMINAL_STATES, TaskSpec, Viewer};
 
 /// Seconds from the scenario epoch.
 pub(crate) type SimSeconds = f64;
@@ -26,6 +27,16 @@ pub(crate) struct TaskNow {
     pub created_at: SimSeconds,
     pub updated_at: SimSeconds,
     pub archived_at: Option<SimSeconds>,
+    /// The account that created the task: the viewer or a teammate.
+    pub creator: Viewer,
+    pub custom_agent: Option<String>,
+    /// The branch the agent works on and the one it started from.
+    pub head_ref: String,
+    pub base_ref: String,
+    /// Started without a pull request; the branch exists once the agent starts working.
+    pub branch_only: bool,
+    /// Whether the agent has started working (a PR or branch exists from then on).
+    pub work_started: bool,
     pub pull: Option<PullNow>,
     /// The started sessions, oldest first.
     pub sessions: Vec<SessionNow>,
@@ -37,8 +48,8 @@ pub(crate) struct RepositoryNow {
     pub owner: String,
     pub owner_id: u64,
     pub name: String,
-    /// The task API names this repository only by id.
-    pub thin: bool,
+    /// Owned by a user account (the viewer or one of `users`) rather than an organization.
+    pub owner_is_user: bool,
     pub private: bool,
 }
 
@@ -56,7 +67,10 @@ pub(crate) struct PullNow {
     pub deleted: bool,
     pub state: PullRequestState,
     pub database_id: u64,
+    /// GitHub's node id, `PR_` + MessagePack of `[0, repository_id, database_id]`.
     pub node_id: String,
+    /// Whether the REST artifact carries `global_id`.
+    pub global_id_in_rest: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +86,10 @@ pub(crate) struct SessionNow {
     pub prompt: String,
     pub model: String,
     pub premium_requests: f64,
+    /// What the session cost in AI credits, in nano-credits (sessions since 2026-06-01).
+    pub ai_credits_nanos: u64,
+    /// The prompt of the task's first session (the first `role: user` line of every log).
+    pub task_prompt: String,
     /// The scripted working period the log's chunks are spread over.
     pub work_started_at: SimSeconds,
     pub work_ends_at: SimSeconds,
@@ -156,17 +174,19 @@ pub(crate) fn repository_of(spec: &TaskSpec, scenario: &Scenario) -> RepositoryN
         .repository
         .split_once('/')
         .unwrap_or(("unknown", spec.repository.as_str()));
-    let owner_id = if owner == scenario.viewer.login {
-        scenario.viewer.id
-    } else {
-        100_000 + stable_hash(&["owner", owner]) % 9_000_000
-    };
+    let owner_user = std::iter::once(&scenario.viewer)
+        .chain(&scenario.users)
+        .find(|u| u.login == owner);
+    let owner_id = owner_user.map_or_else(
+        || 100_000 + stable_hash(&["owner", owner]) % 9_000_000,
+        |u| u.id,
+    );
     RepositoryNow {
         id: 700_000_000 + stable_hash(&["repository", &spec.repository]) % 100_000_000,
         owner: owner.to_owned(),
         owner_id,
         name: name.to_owned(),
-        thin: spec.thin_repository,
+        owner_is_user: owner_user.is_some(),
         private: spec.private_repository,
     }
 }
@@ -182,6 +202,25 @@ pub(crate) fn world_at(
         .filter_map(|occurrence| task_at(scenario, &occurrence, now, cancellations))
         .collect();
     World { tasks }
+}
+
+/// `copilot/` and the first words of the title in lower-case kebab form.
+fn branch_name(title: &str, cycle: u64) -> String {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(5)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let slug = if words.is_empty() {
+        "task".to_owned()
+    } else {
+        words.join("-")
+    };
+    match cycle {
+        0 => format!("copilot/{slug}"),
+        n => format!("copilot/{slug}-{}", n + 1),
+    }
 }
 
 fn task_at(
@@ -246,6 +285,10 @@ fn task_at(
             log_written_until = log_written_until.min(done);
         }
         let work_ends_at = steps.last().map_or(created_at, |s| s.0);
+        let premium_requests = session.premium_requests.unwrap_or(1.0);
+        // About 1.2 credits per premium request, with some spread, in nano-credits.
+        let ai_credits_nanos = (premium_requests * 1_200_000_000.0).round() as u64
+            + stable_hash(&[&session_id, "credits"]) % 100 * 1_000_000;
         sessions.push(SessionNow {
             id: session_id,
             state,
@@ -264,7 +307,14 @@ fn task_at(
                 .model
                 .clone()
                 .unwrap_or_else(|| "claude-sonnet-4".to_owned()),
-            premium_requests: session.premium_requests.unwrap_or(1.0),
+            premium_requests,
+            ai_credits_nanos,
+            task_prompt: spec
+                .sessions
+                .first()
+                .and_then(|s| s.prompt.clone())
+                .or_else(|| spec.name.clone())
+                .unwrap_or_default(),
             work_started_at: created_at,
             work_ends_at,
             log_written_until,
@@ -283,23 +333,45 @@ fn task_at(
     let pull = spec.pull_request.as_ref().filter(|_| pull_exists).map(|p| {
         let number = p.number + 1000 * occurrence.cycle;
         let key = format!("{}#{number}", spec.repository);
+        let database_id = 2_700_000_000 + stable_hash(&["pull", &key]) % 100_000_000;
         PullNow {
             number,
             title: replay_title(&p.title, occurrence.cycle),
             draft: p.draft,
             deleted: p.deleted,
             state: p.state,
-            database_id: 2_700_000_000 + stable_hash(&["pull", &key]) % 100_000_000,
-            node_id: format!("PR_kwDO{}", node_suffix(&key)),
+            database_id,
+            node_id: pull_request_node_id(repository.id, database_id),
+            global_id_in_rest: p.global_id,
         }
     });
+    let creator = spec
+        .creator
+        .as_ref()
+        .and_then(|login| scenario.users.iter().find(|u| u.login == *login))
+        .unwrap_or(&scenario.viewer)
+        .clone();
 
+    // The agent names its branch after the work, as Copilot does ("copilot/add-dark-mode"); a
+    // replay gets its run number so branches stay distinct.
+    let about = spec
+        .name
+        .as_deref()
+        .or(spec.pull_request.as_ref().map(|p| p.title.as_str()))
+        .unwrap_or_default();
+    let head_ref = branch_name(about, occurrence.cycle);
     Some(TaskNow {
-        id,
         name: spec
             .name
             .as_deref()
             .map(|n| replay_title(n, occurrence.cycle)),
+        creator,
+        custom_agent: spec.custom_agent.clone(),
+        head_ref,
+        base_ref: "main".to_owned(),
+        branch_only: spec.branch_only,
+        work_started: pull_exists,
+        id,
         state: newest.state.clone(),
         created_at: first.created_at,
         updated_at: newest.updated_at,
@@ -345,18 +417,6 @@ pub(crate) fn uuid_like(parts: &[&str]) -> String {
         0x8000 | ((low >> 48) & 0x3fff),
         low & 0xffff_ffff_ffff
     )
-}
-
-/// Node-id-looking text (GitHub's are base64 of a msgpack blob; only the shape matters here).
-pub(crate) fn node_suffix(key: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut value = stable_hash(&["node", key]);
-    let mut suffix = String::from("ABx");
-    for _ in 0..11 {
-        suffix.push(char::from(ALPHABET[(value % 64) as usize]));
-        value /= 64;
-    }
-    suffix
 }
 
 #[cfg(test)]

@@ -407,6 +407,30 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
             crate::model::clip(&format!("Error: {}", error.message), 80),
         ));
     }
+    if let Some(note) = &task.note {
+        children.push(Entry::info(
+            format!("{key}:note"),
+            crate::model::clip(note, 80),
+        ));
+    }
+    if let Some(branch) = &task.branch {
+        children.push(Entry::info(
+            format!("{key}:branch"),
+            crate::model::clip(&format!("Branch: {}", report::branch_label(branch)), 80),
+        ));
+    }
+    if let Some(agent) = &task.custom_agent {
+        children.push(Entry::info(
+            format!("{key}:agent"),
+            crate::model::clip(&format!("Agent: {agent}"), 80),
+        ));
+    }
+    if let Some(usage) = &task.usage {
+        children.push(Entry::info(
+            format!("{key}:usage"),
+            format!("Usage: {}", usage.label()),
+        ));
+    }
     children.push(Entry::action(
         format!("{key}:open"),
         "Open task",
@@ -428,6 +452,14 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
             Action::OpenUrl(task.logs_url.clone().unwrap_or_default()),
         )
         .enabled(task.logs_url.is_some()),
+    );
+    children.push(
+        Entry::action(
+            format!("{key}:run"),
+            "Open workflow run",
+            Action::OpenUrl(task.workflow_run_url.clone().unwrap_or_default()),
+        )
+        .enabled(task.workflow_run_url.is_some()),
     );
     children.push(Entry::action(
         format!("{key}:copy"),
@@ -567,8 +599,20 @@ mod tests {
             database_id: None,
         });
         wait.logs_url = Some("https://github.com/acme/api/pull/7/agent-sessions/1".into());
+        wait.workflow_run_url = Some("https://github.com/acme/api/actions/runs/99".into());
+        wait.usage = Some(crate::model::Usage {
+            ai_credit_nanos: Some(12_345_000_000),
+            premium_requests: None,
+        });
+        let mut branch_only = task("b", "completed", 7);
+        branch_only.branch = Some(crate::model::Branch {
+            head_ref: "copilot/docs".into(),
+            base_ref: Some("main".into()),
+        });
+        branch_only.custom_agent = Some("docs-writer".into());
+        branch_only.note = Some("session detail unavailable: HTTP 500".into());
         let model = build(
-            &overview(vec![wait, task("f", "failed", 9)], 0),
+            &overview(vec![wait, task("f", "failed", 9), branch_only], 0),
             &ViewState::default(),
             LIST,
             now(),
@@ -576,13 +620,30 @@ mod tests {
         assert_eq!(
             labels(submenu(&model, "task:w")),
             vec![
+                "Usage: 12.3 AI credits",
                 "Open task",
                 "Open pull request",
                 "Open logs (web)",
+                "Open workflow run",
                 "Copy link",
                 "Stop…"
             ]
         );
+        assert_eq!(
+            labels(submenu(&model, "task:b"))[..3],
+            [
+                "session detail unavailable: HTTP 500",
+                "Branch: copilot/docs → main",
+                "Agent: docs-writer"
+            ]
+        );
+        assert_eq!(
+            model.action("task:w:run"),
+            Some(&Action::OpenUrl(
+                "https://github.com/acme/api/actions/runs/99".into()
+            ))
+        );
+        assert_eq!(model.action("task:f:run"), None);
         assert_eq!(
             model.action("task:w:open"),
             Some(&Action::OpenUrl(

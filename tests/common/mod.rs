@@ -34,15 +34,21 @@ pub async fn start_sim(scenario: Scenario) -> SimServer {
 
 /// Starts the simulator with its clock running at `speed` sim seconds per real second.
 pub async fn start_sim_at_speed(scenario: Scenario, speed: f64) -> SimServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let simulator = Simulator::new(
+    start_sim_with(
         scenario,
         SimOptions {
             speed,
             ..SimOptions::default()
         },
-    );
+    )
+    .await
+}
+
+/// Starts the simulator with these options (e.g. only some tokens accepted).
+pub async fn start_sim_with(scenario: Scenario, options: SimOptions) -> SimServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let simulator = Simulator::new(scenario, options);
     let stop = CancellationToken::new();
     let shutdown = stop.clone();
     tokio::spawn(async move {

@@ -8,6 +8,7 @@
  * mirrored types cannot silently fall behind the server.
  */
 import {
+  BRANCH_FIELDS,
   BUCKETS,
   COUNTS_FIELDS,
   ENDPOINT_FIELDS,
@@ -24,7 +25,9 @@ import {
   TASK_FIELDS,
   TASK_KINDS,
   TASK_LIST_FIELDS,
+  USAGE_FIELDS,
   USER_MESSAGES,
+  type Branch,
   type Counts,
   type Endpoint,
   type ErrorInfo,
@@ -33,6 +36,7 @@ import {
   type LogEvent,
   type LogPage,
   type LogTool,
+  type Usage,
   type Problem,
   type PullRequest,
   type Session,
@@ -173,6 +177,21 @@ export function decodePullRequest(value: unknown, path = "", options: DecodeOpti
   );
 }
 
+export function decodeUsage(value: unknown, path = "", options: DecodeOptions = {}): Usage {
+  const f = Fields.of(value, path, options, USAGE_FIELDS);
+  const ai = f.optionalNumber("ai_credits");
+  const premium = f.optionalNumber("premium_requests");
+  return withOptional<Usage>(
+    { ai_credits: ai ?? null, premium_requests: premium ?? null, label: f.string("label") },
+    { ai_credits_nanos: f.optionalNumber("ai_credits_nanos", true) },
+  );
+}
+
+export function decodeBranch(value: unknown, path = "", options: DecodeOptions = {}): Branch {
+  const f = Fields.of(value, path, options, BRANCH_FIELDS);
+  return { head_ref: f.string("head_ref"), base_ref: f.optionalString("base_ref") ?? null };
+}
+
 export function decodeSession(value: unknown, path = "", options: DecodeOptions = {}): Session {
   const f = Fields.of(value, path, options, SESSION_FIELDS);
   return withOptional<Session>(
@@ -189,6 +208,7 @@ export function decodeSession(value: unknown, path = "", options: DecodeOptions 
       error: f.has("error") ? f.nullable("error", decodeErrorInfo) : undefined,
       workflow_run_id: f.optionalNumber("workflow_run_id", true),
       premium_requests: f.optionalNumber("premium_requests"),
+      usage: f.has("usage") ? f.nullable("usage", decodeUsage) : undefined,
     },
   );
 }
@@ -216,7 +236,16 @@ function decodeTaskFields(f: Fields): Task {
       error: f.nullable("error", decodeErrorInfo),
       session_count: f.integer("session_count"),
     },
-    { sessions: f.has("sessions") ? f.array("sessions", decodeSession) : undefined },
+    {
+      sessions: f.has("sessions") ? f.array("sessions", decodeSession) : undefined,
+      branch: f.has("branch") ? f.nullable("branch", decodeBranch) : undefined,
+      custom_agent: f.optionalString("custom_agent"),
+      workflow_run_url: f.optionalString("workflow_run_url"),
+      note: f.optionalString("note"),
+      usage: f.has("usage") ? f.nullable("usage", decodeUsage) : undefined,
+      owner_id: f.optionalNumber("owner_id", true),
+      repository_id: f.optionalNumber("repository_id", true),
+    },
   );
 }
 

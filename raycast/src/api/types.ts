@@ -39,6 +39,21 @@ export interface PullRequest {
   database_id?: number | null;
 }
 
+/** `Usage`: what the agent's work cost. AI credits are exact in `ai_credits_nanos`. */
+export interface Usage {
+  ai_credits: number | null;
+  premium_requests: number | null;
+  /** What people read, one decimal: "12.3 AI credits". */
+  label: string;
+  ai_credits_nanos?: number | null;
+}
+
+/** `Branch`: the branch of a task that opened no pull request. */
+export interface Branch {
+  head_ref: string;
+  base_ref: string | null;
+}
+
 /** `Session`: one run of the agent on a task (only on the task detail). */
 export interface Session {
   id: string;
@@ -54,6 +69,7 @@ export interface Session {
   error?: ErrorInfo | null;
   workflow_run_id?: number | null;
   premium_requests?: number | null;
+  usage?: Usage | null;
 }
 
 /** `Task`: one unit of agent work, normalised (SPEC §1). Times are RFC 3339 strings. */
@@ -78,6 +94,14 @@ export interface Task {
   error: ErrorInfo | null;
   session_count: number;
   sessions?: Session[];
+  branch?: Branch | null;
+  custom_agent?: string | null;
+  workflow_run_url?: string | null;
+  /** Why part of the task is missing ("session detail unavailable: …"); the task is current. */
+  note?: string | null;
+  usage?: Usage | null;
+  owner_id?: number | null;
+  repository_id?: number | null;
 }
 
 /** `Counts`: how many tasks per bucket, always of the whole list. */
@@ -234,6 +258,13 @@ const taskFields = [
   "error",
   "session_count",
   "sessions",
+  "branch",
+  "custom_agent",
+  "workflow_run_url",
+  "note",
+  "usage",
+  "owner_id",
+  "repository_id",
 ] as const satisfies readonly (keyof Task)[];
 export const TASK_FIELDS: Covers<Task, typeof taskFields> = taskFields;
 
@@ -262,8 +293,20 @@ const sessionFields = [
   "error",
   "workflow_run_id",
   "premium_requests",
+  "usage",
 ] as const satisfies readonly (keyof Session)[];
 export const SESSION_FIELDS: Covers<Session, typeof sessionFields> = sessionFields;
+
+const usageFields = [
+  "ai_credits",
+  "ai_credits_nanos",
+  "premium_requests",
+  "label",
+] as const satisfies readonly (keyof Usage)[];
+export const USAGE_FIELDS: Covers<Usage, typeof usageFields> = usageFields;
+
+const branchFields = ["head_ref", "base_ref"] as const satisfies readonly (keyof Branch)[];
+export const BRANCH_FIELDS: Covers<Branch, typeof branchFields> = branchFields;
 
 const countsFields = [
   "running",

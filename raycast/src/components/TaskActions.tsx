@@ -1,6 +1,6 @@
 /**
  * The actions of a task row: open the pull request first (Enter), then the logs (⌘L), the task
- * page, copy link, stop (for active tasks, after confirmation), and refresh last.
+ * page, the workflow run when known, copy link, stop (for active tasks, after confirmation), and refresh last.
  */
 import { Action, ActionPanel, Alert, confirmAlert, Icon, Keyboard, showToast, Toast } from "@raycast/api";
 import type { AgentbarClient } from "../api/client";
@@ -55,6 +55,9 @@ export function TaskActions(props: { task: Task; client: AgentbarClient; revalid
         />
         {pr && task.url !== pr.url && (
           <Action.OpenInBrowser title="Open Task Page" url={task.url} shortcut={Keyboard.Shortcut.Common.Open} />
+        )}
+        {task.workflow_run_url && (
+          <Action.OpenInBrowser title="Open Workflow Run" icon={Icon.Gear} url={task.workflow_run_url} />
         )}
         <Action.CopyToClipboard title="Copy Link" content={primaryUrl(task)} shortcut={Keyboard.Shortcut.Common.Copy} />
       </ActionPanel.Section>

@@ -1,9 +1,13 @@
-/** One task row: status icon tinted by bucket, title, repository, progress, error and age. */
+/**
+ * One task row: status icon tinted by bucket, title, repository, then error, a note when part of
+ * the task is missing, the branch of a task without a pull request, the custom agent, progress,
+ * usage and age.
+ */
 import { Color, Icon, List } from "@raycast/api";
 import type { AgentbarClient } from "../api/client";
 import type { Task } from "../api/types";
 import { bucketAppearance } from "../helpers/appearance";
-import { ageText, exactTime, rowTime } from "../helpers/format";
+import { ageText, branchText, exactTime, rowTime, usageText } from "../helpers/format";
 import { searchKeywords } from "../helpers/tasks";
 import { TaskActions } from "./TaskActions";
 
@@ -16,7 +20,15 @@ export function taskAccessories(task: Task, now: number): List.Item.Accessory[] 
       tooltip: task.error.code ? `${task.error.code}: ${task.error.message}` : task.error.message,
     });
   }
+  if (task.note) {
+    accessories.push({ icon: { source: Icon.Info, tintColor: Color.Orange }, tooltip: task.note });
+  }
+  if (!task.pull_request && task.branch) {
+    accessories.push({ tag: task.branch.head_ref, icon: Icon.Switch, tooltip: branchText(task.branch) });
+  }
+  if (task.custom_agent) accessories.push({ tag: task.custom_agent, tooltip: "Custom agent" });
   if (task.progress) accessories.push({ tag: task.progress, tooltip: "Progress" });
+  if (task.usage) accessories.push({ text: usageText(task.usage), tooltip: `Usage: ${task.usage.label}` });
   const time = rowTime(task);
   const age = ageText(time.iso, now);
   if (age) accessories.push({ text: age, tooltip: `${time.verb} ${exactTime(time.iso)}` });

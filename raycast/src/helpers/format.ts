@@ -1,5 +1,5 @@
 /** Age and time text for rows: compact ages ("5m") with the exact time kept for tooltips. */
-import type { Task } from "../api/types";
+import type { Branch, Task, Usage } from "../api/types";
 import { finishedAt } from "./tasks";
 
 const MINUTE = 60_000;
@@ -43,4 +43,17 @@ export function durationText(seconds: number): string {
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+/** "copilot/fix → main", or the head alone when the base is not known. */
+export function branchText(branch: Branch): string {
+  return branch.base_ref ? `${branch.head_ref} → ${branch.base_ref}` : branch.head_ref;
+}
+
+/** Short usage for a row: "12.3 credits", "2.5 premium", or both; one decimal, as GitHub shows. */
+export function usageText(usage: Usage): string {
+  const parts: string[] = [];
+  if (usage.ai_credits !== null) parts.push(`${usage.ai_credits.toFixed(1)} credits`);
+  if (usage.premium_requests !== null) parts.push(`${usage.premium_requests.toFixed(1)} premium`);
+  return parts.length > 0 ? parts.join(" · ") : usage.label;
 }

@@ -1,0 +1,390 @@
+//! Keeps the simulator honest: every REST answer it gives about agent tasks, over a whole run of
+//! the demo scenario, must match a JSON Schema written from GitHub's documentation of the agent
+//! tasks API (`tests/fixtures/upstream/`), not from this project's client.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use agentbar::sim::{Scenario, SimOptions, Simulator};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn schema(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upstream")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The list, task and task-detail validators; the list schema refers to the task schema by id.
+struct Schemas {
+    list: jsonschema::Validator,
+    task: jsonschema::Validator,
+    detail: jsonschema::Validator,
+}
+
+impl Schemas {
+    fn load() -> Schemas {
+        let task = schema("rest-task.schema.json");
+        let options = || {
+            jsonschema::options()
+                .should_validate_formats(true)
+                .with_resource(
+                    "urn:agentbar:upstream:rest-task",
+                    jsonschema::Resource::from_contents(task.clone()).unwrap(),
+                )
+        };
+        Schemas {
+            list: options()
+                .build(&schema("rest-task-list.schema.json"))
+                .unwrap(),
+            task: options().build(&task).unwrap(),
+            detail: options()
+                .build(&json!({
+                    "allOf": [{"$ref": "urn:agentbar:upstream:rest-task"}],
+                    "required": ["sessions", "html_url"],
+                }))
+                .unwrap(),
+        }
+    }
+}
+
+fn check(
+    validator: &jsonschema::Validator,
+    what: &str,
+    instance: &Value,
+    problems: &mut Vec<String>,
+) {
+    for error in validator.iter_errors(instance) {
+        problems.push(format!("{what}: {error} at {}", error.instance_path));
+    }
+}
+
+struct Sim {
+    base: String,
+    http: reqwest::Client,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Sim {
+    async fn start() -> Sim {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let simulator = Simulator::new(
+            Scenario::builtin(),
+            SimOptions {
+                speed: 0.0,
+                ..SimOptions::default()
+            },
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let shutdown = stop.clone();
+        tokio::spawn(async move {
+            agentbar::sim::serve(
+                listener,
+                simulator,
+                async move { shutdown.cancelled().await },
+            )
+            .await
+            .unwrap();
+        });
+        Sim {
+            base,
+            http: reqwest::Client::new(),
+            stop,
+        }
+    }
+
+    async fn get(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth("sim-token")
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2026-03-10")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
+    async fn advance(&self, seconds: f64) {
+        let response = self
+            .http
+            .post(format!("{}/_sim/clock", self.base))
+            .json(&json!({"advance_seconds": seconds}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// The `rel`s of a `Link` header, with their URLs.
+fn links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
+    let text = headers
+        .get("link")
+        .map(|h| h.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    text.split(", ")
+        .filter_map(|part| {
+            let (url, rel) = part.split_once(">; rel=\"")?;
+            Some((
+                rel.trim_end_matches('"').to_owned(),
+                url.trim_start_matches('<').to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// Walks every page of a list from `first`, checking each page and its `Link` header;
+/// returns the tasks.
+async fn walk_list(
+    sim: &Sim,
+    schemas: &Schemas,
+    first: &str,
+    problems: &mut Vec<String>,
+) -> Vec<Value> {
+    let mut tasks = Vec::new();
+    let mut url = first.to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, headers, body) = sim.get(&url).await;
+        assert_eq!(status, StatusCode::OK, "GET {url}");
+        check(&schemas.list, &url, &body, problems);
+        let rels = links(&headers);
+        if !(rels.contains_key("first") && rels.contains_key("last")) {
+            problems.push(format!("{url}: Link lacks first or last: {rels:?}"));
+        }
+        tasks.extend(body["tasks"].as_array().cloned().unwrap_or_default());
+        pages += 1;
+        assert!(pages < 100, "paging does not end at {url}");
+        match rels.get("next") {
+            Some(next) => url = next.clone(),
+            None => break,
+        }
+    }
+    tasks
+}
+
+#[tokio::test]
+async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
+    let schemas = Schemas::load();
+    let sim = Sim::start().await;
+    let mut problems = Vec::new();
+    let mut seen_tasks = BTreeSet::new();
+    let mut seen_states = BTreeSet::new();
+    let mut seen_artifacts = BTreeSet::new();
+    let mut seen_usage = BTreeSet::new();
+    let mut answers = 0usize;
+    let mut repositories: HashMap<u64, String> = HashMap::new();
+
+    // Two demo cycles in 45-second steps: tasks start, run, wait, finish, fail, time out and
+    // get cancelled along the way.
+    for step in 0..=16 {
+        if step > 0 {
+            sim.advance(45.0).await;
+        }
+        for archived in ["false", "true"] {
+            let first = format!("/agents/tasks?per_page=4&is_archived={archived}");
+            let tasks = walk_list(&sim, &schemas, &first, &mut problems).await;
+            answers += 1;
+            for task in &tasks {
+                let id = task["id"].as_str().unwrap().to_owned();
+                seen_tasks.insert(id.clone());
+                seen_states.insert(task["state"].as_str().unwrap_or_default().to_owned());
+                let (status, _, detail) = sim.get(&format!("/agents/tasks/{id}")).await;
+                assert_eq!(status, StatusCode::OK);
+                check(
+                    &schemas.detail,
+                    &format!("task {id}"),
+                    &detail,
+                    &mut problems,
+                );
+                answers += 1;
+                for artifact in detail["artifacts"].as_array().into_iter().flatten() {
+                    let kind = artifact["type"].as_str().unwrap_or_default();
+                    let global = artifact["data"].get("global_id").is_some();
+                    seen_artifacts
+                        .insert(format!("{kind}{}", if global { "+global_id" } else { "" }));
+                }
+                for session in detail["sessions"].as_array().into_iter().flatten() {
+                    seen_usage.insert(
+                        session["usage"]["type"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+
+                // The same task through its repository's routes.
+                let repository_id = task["repository"]["id"].as_u64().unwrap();
+                if let std::collections::hash_map::Entry::Vacant(entry) =
+                    repositories.entry(repository_id)
+                {
+                    let (status, _, repository) =
+                        sim.get(&format!("/repositories/{repository_id}")).await;
+                    assert_eq!(status, StatusCode::OK);
+                    entry.insert(repository["full_name"].as_str().unwrap().to_owned());
+                }
+                let full_name = &repositories[&repository_id];
+                let (status, _, in_repo) = sim
+                    .get(&format!("/agents/repos/{full_name}/tasks/{id}"))
+                    .await;
+                assert_eq!(status, StatusCode::OK);
+                check(
+                    &schemas.detail,
+                    &format!("repo task {id}"),
+                    &in_repo,
+                    &mut problems,
+                );
+                check(
+                    &schemas.task,
+                    &format!("repo task {id}"),
+                    &in_repo,
+                    &mut problems,
+                );
+                answers += 1;
+            }
+        }
+        // Each repository's list, and a filtered, sorted one.
+        for full_name in repositories.values() {
+            for query in [
+                "per_page=3",
+                "per_page=2&is_archived=true&sort=created_at&direction=asc",
+            ] {
+                let url = format!("/agents/repos/{full_name}/tasks?{query}");
+                walk_list(&sim, &schemas, &url, &mut problems).await;
+                answers += 1;
+            }
+        }
+        let url = "/agents/tasks?state=completed,failed,timed_out,cancelled,stopped&since=2026-01-01T00:00:00Z";
+        walk_list(&sim, &schemas, url, &mut problems).await;
+        answers += 1;
+    }
+
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} schema problems, first ones:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The run covered what the schema is about.
+    for state in [
+        "queued",
+        "in_progress",
+        "waiting_for_user",
+        "idle",
+        "completed",
+        "failed",
+        "timed_out",
+        "cancelled",
+        "stopped",
+    ] {
+        assert!(
+            seen_states.contains(state),
+            "never saw {state}: {seen_states:?}"
+        );
+    }
+    for artifact in ["pull", "pull+global_id", "branch"] {
+        assert!(
+            seen_artifacts.contains(artifact),
+            "never saw {artifact}: {seen_artifacts:?}"
+        );
+    }
+    assert!(
+        seen_usage.contains("ai_credits") && seen_usage.contains("premium_requests"),
+        "{seen_usage:?}"
+    );
+    assert!(seen_tasks.len() > 20, "{}", seen_tasks.len());
+    assert!(answers > 500, "{answers}");
+}
+
+#[test]
+fn the_schema_refuses_the_shapes_the_documentation_rules_out() {
+    let schemas = Schemas::load();
+    let good = json!({
+        "id": "t-1",
+        "url": "https://api.github.com/agents/repos/o/r/tasks/t-1",
+        "name": null,
+        "creator": {"id": 1},
+        "creator_type": "user",
+        "user_collaborators": [],
+        "owner": {"id": 2},
+        "repository": {"id": 3},
+        "state": "stopped",
+        "session_count": 1,
+        "artifacts": [
+            {"provider": "github", "type": "pull", "data": {"id": 9}},
+            {"provider": "github", "type": "branch", "data": {"head_ref": "copilot/x", "base_ref": "main"}}
+        ],
+        "archived_at": null,
+        "created_at": "2026-11-30T10:00:00Z",
+        "updated_at": "2026-11-30T10:05:00Z",
+        "sessions": [{
+            "id": "s-1", "task_id": "t-1", "state": "completed", "created_at": "2026-11-30T10:00:00Z",
+            "error": {"message": "boom"}, "usage": {"type": "ai_credits", "amount": 1234500000u64}
+        }]
+    });
+    assert!(
+        schemas.task.is_valid(&good),
+        "{:?}",
+        schemas
+            .task
+            .iter_errors(&good)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    let broken = |change: &dyn Fn(&mut Value)| {
+        let mut task = good.clone();
+        change(&mut task);
+        task
+    };
+    let refused = [
+        broken(&|t| t["status"] = json!("in_progress")),
+        broken(&|t| t["agent_collaborators"] = json!([])),
+        broken(&|t| t["creator"]["login"] = json!("someone")),
+        broken(&|t| t["repository"]["full_name"] = json!("o/r")),
+        broken(
+            &|t| t["artifacts"][0] = json!({"provider": "github", "type": "github_resource", "data": {"type": "pull", "id": 9}}),
+        ),
+        broken(&|t| t["artifacts"][1]["data"] = json!({"id": 9})),
+        broken(&|t| t["sessions"][0]["workflow_run_id"] = json!(5)),
+        broken(&|t| t["sessions"][0]["error"] = json!({"code": "x", "message": "y"})),
+        broken(&|t| t["sessions"][0]["usage"] = json!({"type": "credits", "amount": 1})),
+        broken(&|t| t["sessions"][0]["usage"]["amount"] = json!(1.5)),
+    ];
+    for task in &refused {
+        assert!(!schemas.task.is_valid(task), "accepted {task}");
+    }
+    let mut item = good.clone();
+    let list = json!({"tasks": [good], "total_active_count": 1, "total_archived_count": 0});
+    assert!(
+        !schemas.list.is_valid(&list),
+        "list items carry no sessions"
+    );
+    item.as_object_mut().unwrap().remove("sessions");
+    let list = json!({"tasks": [item], "total_active_count": 1, "total_archived_count": 0});
+    assert!(schemas.list.is_valid(&list));
+}
