@@ -5,7 +5,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use agentbar::sim::{Scenario, SimOptions, Simulator};
+mod common;
+
+use agentbar::sim::Scenario;
+use common::{SimServer, start_sim};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -60,80 +63,6 @@ fn check(
     }
 }
 
-struct Sim {
-    base: String,
-    http: reqwest::Client,
-    stop: tokio_util::sync::CancellationToken,
-}
-
-impl Sim {
-    async fn start() -> Sim {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let simulator = Simulator::new(
-            Scenario::builtin(),
-            SimOptions {
-                speed: 0.0,
-                ..SimOptions::default()
-            },
-        );
-        let stop = tokio_util::sync::CancellationToken::new();
-        let shutdown = stop.clone();
-        tokio::spawn(async move {
-            agentbar::sim::serve(
-                listener,
-                simulator,
-                async move { shutdown.cancelled().await },
-            )
-            .await
-            .unwrap();
-        });
-        Sim {
-            base,
-            http: reqwest::Client::new(),
-            stop,
-        }
-    }
-
-    async fn get(&self, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let url = if url.starts_with("http") {
-            url.to_owned()
-        } else {
-            format!("{}{url}", self.base)
-        };
-        let response = self
-            .http
-            .get(&url)
-            .bearer_auth("sim-token")
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2026-03-10")
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, headers, body)
-    }
-
-    async fn advance(&self, seconds: f64) {
-        let response = self
-            .http
-            .post(format!("{}/_sim/clock", self.base))
-            .json(&json!({"advance_seconds": seconds}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
 /// The `rel`s of a `Link` header, with their URLs.
 fn links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
     let text = headers
@@ -154,7 +83,7 @@ fn links(headers: &reqwest::header::HeaderMap) -> HashMap<String, String> {
 /// Walks every page of a list from `first`, checking each page and its `Link` header;
 /// returns the tasks.
 async fn walk_list(
-    sim: &Sim,
+    sim: &SimServer,
     schemas: &Schemas,
     first: &str,
     problems: &mut Vec<String>,
@@ -163,7 +92,7 @@ async fn walk_list(
     let mut url = first.to_owned();
     let mut pages = 0;
     loop {
-        let (status, headers, body) = sim.get(&url).await;
+        let (status, headers, body) = sim.upstream_get(&url).await;
         assert_eq!(status, StatusCode::OK, "GET {url}");
         check(&schemas.list, &url, &body, problems);
         let rels = links(&headers);
@@ -184,7 +113,7 @@ async fn walk_list(
 #[tokio::test]
 async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
     let schemas = Schemas::load();
-    let sim = Sim::start().await;
+    let sim = start_sim(Scenario::builtin()).await;
     let mut problems = Vec::new();
     let mut seen_tasks = BTreeSet::new();
     let mut seen_states = BTreeSet::new();
@@ -207,7 +136,7 @@ async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
                 let id = task["id"].as_str().unwrap().to_owned();
                 seen_tasks.insert(id.clone());
                 seen_states.insert(task["state"].as_str().unwrap_or_default().to_owned());
-                let (status, _, detail) = sim.get(&format!("/agents/tasks/{id}")).await;
+                let (status, _, detail) = sim.upstream_get(&format!("/agents/tasks/{id}")).await;
                 assert_eq!(status, StatusCode::OK);
                 check(
                     &schemas.detail,
@@ -236,14 +165,15 @@ async fn every_rest_answer_of_a_scenario_run_matches_the_documented_schema() {
                 if let std::collections::hash_map::Entry::Vacant(entry) =
                     repositories.entry(repository_id)
                 {
-                    let (status, _, repository) =
-                        sim.get(&format!("/repositories/{repository_id}")).await;
+                    let (status, _, repository) = sim
+                        .upstream_get(&format!("/repositories/{repository_id}"))
+                        .await;
                     assert_eq!(status, StatusCode::OK);
                     entry.insert(repository["full_name"].as_str().unwrap().to_owned());
                 }
                 let full_name = &repositories[&repository_id];
                 let (status, _, in_repo) = sim
-                    .get(&format!("/agents/repos/{full_name}/tasks/{id}"))
+                    .upstream_get(&format!("/agents/repos/{full_name}/tasks/{id}"))
                     .await;
                 assert_eq!(status, StatusCode::OK);
                 check(

@@ -121,6 +121,32 @@ impl SimServer {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// A GitHub REST GET as a client sends it (`path` or a whole URL, e.g. from a `Link`
+    /// header): status, headers and the body as JSON (null when it is not JSON).
+    pub async fn upstream_get(
+        &self,
+        url: &str,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth("sim-token")
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2026-03-10")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
     pub async fn stats(&self) -> Value {
         self.control(reqwest::Method::GET, "stats", None).await
     }
