@@ -1,7 +1,8 @@
 //! A token taken from the GitHub CLI (`agentbar login --from-gh`) is asked of gh again when
 //! GitHub refuses it, before agentbar counts as signed out: gh's tokens may be short-lived and
 //! replaced behind our back. The real binary, a fake `gh` on `PATH` in a temporary directory,
-//! and a simulator that accepts only gh's newer token.
+//! and a simulator that accepts only gh's newer token. The fake `gh` is a shell script: Unix only.
+#![cfg(unix)]
 
 mod common;
 
