@@ -624,6 +624,20 @@ mod tests {
         assert_eq!(back.into_task(), original);
     }
 
+    /// Regression (found by fuzzing): serde_json's default float parser can read a float back
+    /// one unit off, so a snapshot restored premium requests that differed from what was shown.
+    #[test]
+    fn premium_requests_read_back_to_the_same_float() {
+        let mut original = task("t1", "completed", 30);
+        original.usage = Some(Usage {
+            ai_credit_nanos: None,
+            premium_requests: Some(7.976131348623158e307),
+        });
+        let json = serde_json::to_string(&WireTask::from_task(&original, now(), false)).unwrap();
+        let back: WireTask = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_task().usage, original.usage, "{json}");
+    }
+
     #[test]
     fn lists_leave_sessions_out() {
         let wire = WireTask::from_task(&task("t", "queued", 1), now(), false);
