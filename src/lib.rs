@@ -23,6 +23,7 @@ pub mod config;
 pub mod diff;
 pub mod github;
 pub mod instance;
+pub mod local;
 pub mod logs;
 pub mod model;
 pub mod notify;
