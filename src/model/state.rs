@@ -16,6 +16,10 @@ pub enum State {
     Cancelled,
     /// Stopped by the user (undocumented, but GitHub's own clients treat it as finished).
     Stopped,
+    /// A local agent finished its turn and waits at its prompt, recently: counted as waiting.
+    YourTurn,
+    /// A local agent waits at its prompt since longer than the "your turn" window.
+    TurnIdle,
     Unknown(String),
 }
 
@@ -47,6 +51,8 @@ impl State {
             "timed_out" => State::TimedOut,
             "cancelled" => State::Cancelled,
             "stopped" => State::Stopped,
+            "your_turn" => State::YourTurn,
+            "turn_idle" => State::TurnIdle,
             other => State::Unknown(other.to_owned()),
         }
     }
@@ -63,6 +69,8 @@ impl State {
             State::TimedOut => "timed_out",
             State::Cancelled => "cancelled",
             State::Stopped => "stopped",
+            State::YourTurn => "your_turn",
+            State::TurnIdle => "turn_idle",
             State::Unknown(raw) => raw,
         }
     }
@@ -70,8 +78,8 @@ impl State {
     pub fn bucket(&self) -> Bucket {
         match self {
             State::Queued | State::InProgress => Bucket::Running,
-            State::WaitingForUser | State::Idle => Bucket::Waiting,
-            State::Completed => Bucket::Completed,
+            State::WaitingForUser | State::Idle | State::YourTurn => Bucket::Waiting,
+            State::Completed | State::TurnIdle => Bucket::Completed,
             State::Failed | State::TimedOut => Bucket::Failed,
             State::Cancelled | State::Stopped => Bucket::Cancelled,
             State::Unknown(_) => Bucket::Unknown,
@@ -89,6 +97,8 @@ impl State {
             State::TimedOut => "Timed out",
             State::Cancelled => "Cancelled",
             State::Stopped => "Stopped",
+            State::YourTurn => "Your turn",
+            State::TurnIdle => "Idle",
             State::Unknown(raw) => raw,
         }
     }
