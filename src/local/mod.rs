@@ -14,3 +14,4 @@ pub mod scan;
 pub mod settings;
 pub mod tail;
 pub mod task;
+pub mod watch;

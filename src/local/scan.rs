@@ -244,17 +244,69 @@ impl ToolScanner {
         }
     }
 
-    /// Reads what is new in one file (the watcher calls this for a changed path).
-    pub fn poll_path(&mut self, path: &Path) {
-        if let Some((path, id)) = self.discover_one(path)
-            && let Ok(meta) = fs::metadata(&path)
-        {
-            self.poll_file(&path, &id, modified(&meta));
+    /// Reads what is new in one tracked file (the watcher calls this for a changed path);
+    /// `false` when the path is no tracked session file (then a rescan finds what it is).
+    pub fn poll_path(&mut self, path: &Path) -> bool {
+        let Some(file_id) = self.files.get(path).map(|t| t.file_id.clone()) else {
+            return false;
+        };
+        match fs::metadata(path) {
+            Ok(meta) => self.poll_file(path, &file_id, modified(&meta)),
+            Err(_) => {
+                self.files.remove(path);
+            }
         }
+        true
     }
 
-    fn discover_one(&self, path: &Path) -> Option<(PathBuf, String)> {
-        self.discover().into_iter().find(|(p, _)| p == path)
+    /// The directories holding tracked files, plus where new sessions of this tool appear: what
+    /// the watcher watches, each without recursion (never one watch per file).
+    pub fn hot_dirs(&self, today: chrono::NaiveDate) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.watch_dirs();
+        dirs.extend(
+            self.files
+                .keys()
+                .filter_map(|p| p.parent().map(Path::to_owned)),
+        );
+        let r = &self.root;
+        match self.tool {
+            LocalTool::Codex => {
+                // Rollouts are filed by local date: today's and yesterday's folders.
+                for day in [today, today - chrono::Days::new(1)] {
+                    dirs.push(r.join("sessions").join(day.format("%Y/%m/%d").to_string()));
+                }
+            }
+            LocalTool::GeminiCli => {
+                for slug in dir_entries(&r.join("tmp")) {
+                    dirs.push(slug.join("chats"));
+                    dirs.push(slug);
+                }
+            }
+            LocalTool::ClaudeCode | LocalTool::CopilotCli => {
+                let parent = match self.tool {
+                    LocalTool::ClaudeCode => r.join("projects"),
+                    _ => r.join("session-state"),
+                };
+                let wall = Utc::now();
+                for dir in dir_entries(&parent) {
+                    let recent = fs::metadata(&dir)
+                        .ok()
+                        .is_some_and(|m| wall.signed_duration_since(modified(&m)) <= WATCH_RECENT);
+                    if recent {
+                        dirs.push(dir);
+                    }
+                }
+            }
+        }
+        dirs.retain(|d| d.is_dir());
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// How many session files are tracked.
+    pub fn tracked(&self) -> usize {
+        self.files.len()
     }
 
     fn poll_file(&mut self, path: &Path, file_id: &str, mtime: DateTime<Utc>) {

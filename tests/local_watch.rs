@@ -1,0 +1,149 @@
+//! The watch loop on a real temporary Claude Code root: lines appended to a transcript, a hook
+//! event and the end of the process each reach the published task within seconds (directory
+//! watches, not polling).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use agentbar::local::event::{HookEventKind, HookSink, LocalHookEvent, LocalTool};
+use agentbar::local::scan::ToolScanner;
+use agentbar::local::settings::LocalSettings;
+use agentbar::local::watch::{spawn_hook_router, spawn_watch};
+use agentbar::model::{State, Task};
+
+const SESSION: &str = "3f1c9a2e-5b7d-4e21-9c0a-6d2f8b1e4a70";
+
+fn line(kind: &str, body: &str, at: &str) -> String {
+    format!(
+        r#"{{"type":"{kind}","sessionId":"{SESSION}","cwd":"/home/dev/src/acme-api","gitBranch":"main","isSidechain":false,"timestamp":"{at}",{body}}}"#
+    ) + "\n"
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// Waits for a published list whose session task satisfies `want`.
+fn wait_for(rx: &mpsc::Receiver<Vec<Task>>, what: &str, want: impl Fn(&Task) -> bool) -> Task {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(tasks) = rx.recv_timeout(Duration::from_millis(200))
+            && let Some(task) = tasks
+                .into_iter()
+                .find(|t| t.id == format!("claude-code:{SESSION}"))
+        {
+            if want(&task) {
+                return task;
+            }
+            seen.push((task.state.clone(), task.note.clone()));
+        }
+    }
+    panic!("never {what}; published: {seen:?}");
+}
+
+#[test]
+fn a_session_goes_running_needs_you_your_turn_then_completed() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join(".claude");
+    let project = root.join("projects/-home-dev-src-acme-api");
+    fs::create_dir_all(&project).unwrap();
+    fs::create_dir_all(root.join("sessions")).unwrap();
+    let me = std::process::id();
+    let registry = root.join("sessions").join(format!("{me}.json"));
+    fs::write(
+        &registry,
+        format!(r#"{{"pid":{me},"sessionId":"{SESSION}","cwd":"/home/dev/src/acme-api","kind":"interactive"}}"#),
+    )
+    .unwrap();
+    let transcript = project.join(format!("{SESSION}.jsonl"));
+    let now = chrono::Utc::now();
+    let at = |s: i64| (now + chrono::TimeDelta::seconds(s)).to_rfc3339();
+    append(
+        &transcript,
+        &line(
+            "user",
+            r#""message":{"role":"user","content":"Fix the retry helper."}"#,
+            &at(-60),
+        ),
+    );
+
+    let (tx, rx) = mpsc::channel();
+    let scanner = ToolScanner::new(LocalTool::ClaudeCode, root.clone());
+    let handle = spawn_watch(scanner, LocalSettings::default(), move |tasks| {
+        let _ = tx.send(tasks);
+    })
+    .unwrap();
+    let (sink, inbox) = HookSink::channel();
+    spawn_hook_router(inbox, vec![(LocalTool::ClaudeCode, handle.clone())]).unwrap();
+
+    wait_for(&rx, "running", |t| t.state == State::InProgress);
+
+    append(
+        &transcript,
+        &line(
+            "assistant",
+            r#""message":{"id":"msg_1","model":"claude-opus-4-7","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{}}]}"#,
+            &at(-30),
+        ),
+    );
+    let running = wait_for(&rx, "a pending Bash", |t| {
+        t.state == State::InProgress
+            && t.note
+                .as_deref()
+                .is_some_and(|n| n.contains("permission prompt"))
+    });
+    assert_eq!(running.progress.as_deref(), Some("1 turn"));
+
+    assert!(sink.send(LocalHookEvent {
+        tool: LocalTool::ClaudeCode,
+        session_id: SESSION.into(),
+        event: HookEventKind::PermissionRequest,
+        at: chrono::Utc::now(),
+        cwd: None,
+        notification_type: None,
+        tool_name: Some("Bash".into()),
+        error_code: None,
+        recoverable: None,
+        reason: None,
+        turn_id: None,
+        pid: None,
+    }));
+    wait_for(&rx, "needs you", |t| {
+        t.state == State::WaitingForUser && t.note.as_deref() == Some("Needs you: approve Bash")
+    });
+
+    let later = (chrono::Utc::now() + chrono::TimeDelta::seconds(1)).to_rfc3339();
+    append(
+        &transcript,
+        &(line(
+            "user",
+            r#""message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}"#,
+            &later,
+        ) + &line(
+            "assistant",
+            r#""message":{"id":"msg_2","content":[{"type":"text","text":"Done."}],"stop_reason":"end_turn"}"#,
+            &later,
+        ) + &line(
+            "system",
+            r#""subtype":"turn_duration","durationMs":1000"#,
+            &later,
+        )),
+    );
+    let your_turn = wait_for(&rx, "your turn", |t| t.state == State::YourTurn);
+    assert_eq!(your_turn.bucket().as_str(), "waiting");
+
+    // The process leaves: its registry file goes, no `claude` runs in the directory.
+    fs::remove_file(&registry).unwrap();
+    let done = wait_for(&rx, "completed", |t| t.state == State::Completed);
+    assert!(done.completed_at.is_some());
+    handle.stop();
+}
