@@ -18,6 +18,7 @@
 
 mod chunk;
 pub mod follow;
+pub mod formats;
 pub mod parse;
 pub mod redact;
 mod title;
