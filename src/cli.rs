@@ -94,6 +94,15 @@ pub struct GlobalArgs {
         action = clap::ArgAction::SetTrue
     )]
     pub no_keychain: bool,
+    /// Local agents' sessions (Claude Code, Codex, Copilot CLI, Gemini CLI): `0` turns them off
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTBAR_LOCAL",
+        value_name = "BOOL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub local: Option<bool>,
     /// More log output (-v: debug, -vv: trace); RUST_LOG wins when set
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -302,6 +311,7 @@ impl Cli {
             client_id: self.global.client_id.clone(),
             copilot_integration_id: self.global.copilot_integration_id.clone(),
             use_keychain: self.global.no_keychain.then_some(false),
+            local: self.global.local,
         }
     }
 }

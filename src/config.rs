@@ -49,6 +49,8 @@ pub struct Overrides {
     pub copilot_integration_id: Option<String>,
     /// False keeps the token out of the OS keychain (`AGENTBAR_NO_KEYCHAIN=1`).
     pub use_keychain: Option<bool>,
+    /// False turns the local agents' sources off (`AGENTBAR_LOCAL=0`).
+    pub local: Option<bool>,
 }
 
 /// The file's shape. Unknown keys are an error, so a typo does not silently do nothing.
@@ -59,6 +61,7 @@ struct FileConfig {
     poll: PollSection,
     api: ApiSection,
     notifications: NotificationsSection,
+    local: crate::local::settings::LocalSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +138,8 @@ pub struct Config {
     pub client: ClientOptions,
     /// As configured; run-time changes (the pause) are layered on by the notifier.
     pub notifications: NotificationSettings,
+    /// `[local]`: which local agents are read, and how.
+    pub local: crate::local::settings::LocalSettings,
 }
 
 impl Config {
@@ -294,6 +299,8 @@ impl Config {
             )?,
         };
         let feed_token_file = file.api.feed_token_file.map(|f| config_dir.join(f));
+        let local =
+            crate::local::settings::LocalSettings::from_section(&file.local, overrides.local);
         Ok(Config {
             client_id: overrides.client_id.clone().or(file.github.client_id),
             use_keychain: overrides.use_keychain.unwrap_or(true),
@@ -309,6 +316,7 @@ impl Config {
             sync,
             client,
             notifications,
+            local,
         })
     }
 }
@@ -460,6 +468,29 @@ mod tests {
         assert_eq!(config.port, DEFAULT_PORT);
         assert_eq!(config.poll, PollPolicy::default());
         assert_eq!(config.state_dir, dir.path().join("state"));
+    }
+
+    #[test]
+    fn local_agents_are_on_by_default_and_the_file_or_the_switch_turns_them_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(
+            config.local,
+            crate::local::settings::LocalSettings::default()
+        );
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[local]\ngemini-cli = false\ndescriptive_titles = true\nyour_turn_minutes = 5\n",
+        )
+        .unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(config.local.active_tools().len(), 3);
+        assert!(config.local.descriptive_titles);
+        assert_eq!(config.local.your_turn, chrono::TimeDelta::minutes(5));
+        let mut overrides = dirs(dir.path());
+        overrides.local = Some(false);
+        let config = Config::load(&overrides, None).unwrap();
+        assert!(config.local.active_tools().is_empty(), "AGENTBAR_LOCAL=0");
     }
 
     #[test]

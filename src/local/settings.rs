@@ -47,7 +47,8 @@ impl Default for LocalSettings {
 }
 
 impl LocalSettings {
-    /// The file's section under the environment's switch (`AGENTBAR_LOCAL=0` turns all off).
+    /// The file's section under the command line's or environment's switch (`AGENTBAR_LOCAL=0`
+    /// turns all off).
     pub fn from_section(section: &LocalSection, env_switch: Option<bool>) -> LocalSettings {
         let defaults = LocalSettings::default();
         let on = |tool: Option<bool>| tool.unwrap_or(true);
@@ -73,15 +74,6 @@ impl LocalSettings {
     /// The tools to read, none when local agents are off.
     pub fn active_tools(&self) -> &[LocalTool] {
         if self.enabled { &self.tools } else { &[] }
-    }
-}
-
-/// Reads `AGENTBAR_LOCAL`'s value: `0`, `false`, `off`, `no` turn local agents off.
-pub fn parse_switch(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "0" | "false" | "off" | "no" => Some(false),
-        "1" | "true" | "on" | "yes" => Some(true),
-        _ => None,
     }
 }
 
@@ -166,7 +158,7 @@ mod tests {
         let s = LocalSettings::from_section(&section, None);
         assert!(s.enabled && !s.tools.contains(&LocalTool::Codex));
         assert_eq!(s.your_turn, TimeDelta::zero());
-        let off = LocalSettings::from_section(&section, parse_switch("0"));
+        let off = LocalSettings::from_section(&section, Some(false));
         assert!(off.active_tools().is_empty());
         assert!(toml::from_str::<LocalSection>("enabeld = true").is_err());
     }
