@@ -1,12 +1,14 @@
 //! Claude Code: transcripts `<root>/projects/<escaped-cwd>/<session>.jsonl` and the live registry
 //! `<root>/sessions/<pid>.json`, read into a [`Reading`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Deserialize;
 
 use super::event::LocalTool;
-use super::reading::{ReadError, Reading, Transcript, Turn, Waiting, WaitingKind, parse_time};
+use super::reading::{
+    ReadError, Reading, Transcript, Turn, Unanswered, Waiting, WaitingKind, parse_time,
+};
 use super::tail::{Line, LineSink};
 
 const INTERRUPTED: &str = "[Request interrupted by user";
@@ -84,8 +86,7 @@ struct Usage {
 pub struct ClaudeTranscript {
     reading: Reading,
     /// Tool calls without a result yet, by id, in the order they were made.
-    pending: BTreeMap<u64, (String, String)>,
-    order: u64,
+    pending: Unanswered,
     seen_tools: std::collections::HashSet<String>,
     /// Usage per API message: every line of one response repeats it.
     usage: HashMap<String, u64>,
@@ -156,7 +157,7 @@ impl ClaudeTranscript {
                     match block.kind.as_str() {
                         "tool_result" => {
                             if let Some(id) = block.tool_use_id {
-                                self.pending.retain(|_, (pending, _)| *pending != id);
+                                self.pending.answer(&id);
                             }
                         }
                         "text"
@@ -227,9 +228,7 @@ impl ClaudeTranscript {
                     if self.seen_tools.insert(id.clone()) {
                         r.tool_calls += 1;
                     }
-                    self.order += 1;
-                    self.pending
-                        .insert(self.order, (id, block.name.unwrap_or_default()));
+                    self.pending.issue(id, block.name.unwrap_or_default());
                 }
             }
         }
@@ -270,14 +269,13 @@ impl ClaudeTranscript {
         if text.contains("\"type\":\"assistant\"") && text.contains("\"type\":\"tool_use\"") {
             let name = sniff_field(&text, "name").unwrap_or_default();
             let id = sniff_field(&text, "id").unwrap_or_default();
-            self.order += 1;
-            self.pending.insert(self.order, (id, name));
+            self.pending.issue(id, name);
             self.reading.tool_calls += 1;
             self.reading.turn = Turn::Open;
         } else if text.contains("\"type\":\"tool_result\"")
             && let Some(id) = sniff_field(&text, "tool_use_id")
         {
-            self.pending.retain(|_, (pending, _)| *pending != id);
+            self.pending.answer(&id);
         }
     }
 }
@@ -319,9 +317,9 @@ impl Transcript for ClaudeTranscript {
             .or_else(|| self.titles.ai.clone())
             .or_else(|| self.titles.summary.clone());
         if r.turn == Turn::Open {
-            let newest = self.pending.values().next_back();
-            r.pending_tool = newest.map(|(_, name)| name.clone());
-            if let Some((_, name)) = newest.filter(|(_, n)| QUESTION_TOOLS.contains(&n.as_str())) {
+            let newest = self.pending.newest();
+            r.pending_tool = newest.map(str::to_owned);
+            if let Some(name) = newest.filter(|n| QUESTION_TOOLS.contains(n)) {
                 r.waiting = Some(Waiting {
                     kind: WaitingKind::Question,
                     detail: Some(format!("answer {name}")),

@@ -4,7 +4,7 @@
 //! Approval and input requests are never written to a rollout, so files alone show such a turn as
 //! running; only a hook can tell.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -12,7 +12,7 @@ use serde::de::IgnoredAny;
 use super::claude::sniff_field;
 use super::event::LocalTool;
 use super::reading::{
-    ReadError, Reading, Transcript, Turn, epoch_time, parse_time, repository_from_url,
+    ReadError, Reading, Transcript, Turn, Unanswered, epoch_time, parse_time, repository_from_url,
 };
 use super::tail::{Line, LineSink};
 
@@ -81,8 +81,7 @@ pub struct CodexTranscript {
     user_messages: u32,
     /// Whether the current turn was opened by `task_started` (else a `user_message` opens one).
     explicit_turn: bool,
-    pending: BTreeMap<u64, (String, String)>,
-    order: u64,
+    pending: Unanswered,
 }
 
 impl CodexTranscript {
@@ -164,18 +163,14 @@ impl CodexTranscript {
         match p.kind.as_deref() {
             Some("function_call" | "custom_tool_call" | "local_shell_call") => {
                 self.reading.tool_calls += 1;
-                self.order += 1;
-                self.pending.insert(
-                    self.order,
-                    (
-                        p.call_id.unwrap_or_default(),
-                        p.name.unwrap_or_else(|| "shell".into()),
-                    ),
+                self.pending.issue(
+                    p.call_id.unwrap_or_default(),
+                    p.name.unwrap_or_else(|| "shell".into()),
                 );
             }
             Some("function_call_output" | "custom_tool_call_output") => {
                 if let Some(id) = p.call_id {
-                    self.pending.retain(|_, (pending, _)| *pending != id);
+                    self.pending.answer(&id);
                 }
             }
             _ => {}
@@ -223,7 +218,7 @@ impl Transcript for CodexTranscript {
             self.user_messages
         };
         if r.turn == Turn::Open {
-            r.pending_tool = self.pending.values().next_back().map(|(_, n)| n.clone());
+            r.pending_tool = self.pending.newest().map(str::to_owned);
         }
         r
     }

@@ -1,12 +1,14 @@
 //! Copilot CLI: `<COPILOT_HOME>/session-state/<id>/events.jsonl` plus `workspace.yaml`, read into a
 //! [`Reading`]. Its open `permission.requested` is persisted, so waiting shows without hooks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Deserialize;
 
 use super::event::LocalTool;
-use super::reading::{ReadError, Reading, Transcript, Turn, Waiting, WaitingKind, parse_time};
+use super::reading::{
+    ReadError, Reading, Transcript, Turn, Unanswered, Waiting, WaitingKind, parse_time,
+};
 use super::tail::{Line, LineSink};
 
 #[derive(Deserialize, Default)]
@@ -73,9 +75,8 @@ struct MetricUsage {
 #[derive(Default)]
 pub struct CopilotTranscript {
     reading: Reading,
-    pending: BTreeMap<u64, (String, String)>,
-    permissions: BTreeMap<u64, (String, String)>,
-    order: u64,
+    pending: Unanswered,
+    permissions: Unanswered,
     workspace: Workspace,
 }
 
@@ -127,18 +128,14 @@ impl CopilotTranscript {
             "assistant.message" => r.messages += 1,
             "tool.execution_start" => {
                 r.tool_calls += 1;
-                self.order += 1;
-                self.pending.insert(
-                    self.order,
-                    (
-                        d.tool_call_id.unwrap_or_default(),
-                        d.tool_name.unwrap_or_default(),
-                    ),
+                self.pending.issue(
+                    d.tool_call_id.unwrap_or_default(),
+                    d.tool_name.unwrap_or_default(),
                 );
             }
             "tool.execution_complete" => {
                 if let Some(id) = d.tool_call_id {
-                    self.pending.retain(|_, (pending, _)| *pending != id);
+                    self.pending.answer(&id);
                 }
             }
             "permission.requested" => {
@@ -148,13 +145,12 @@ impl CopilotTranscript {
                     .or(request.intention)
                     .or(request.kind)
                     .unwrap_or_default();
-                self.order += 1;
                 self.permissions
-                    .insert(self.order, (d.request_id.unwrap_or_default(), detail));
+                    .issue(d.request_id.unwrap_or_default(), detail);
             }
             "permission.completed" => {
                 if let Some(id) = d.request_id {
-                    self.permissions.retain(|_, (pending, _)| *pending != id);
+                    self.permissions.answer(&id);
                 }
             }
             "session.error" => {
@@ -213,8 +209,7 @@ impl LineSink for CopilotTranscript {
                 let text = String::from_utf8_lossy(prefix);
                 if text.contains("\"type\":\"permission.requested\"") {
                     let id = super::claude::sniff_field(&text, "requestId").unwrap_or_default();
-                    self.order += 1;
-                    self.permissions.insert(self.order, (id, String::new()));
+                    self.permissions.issue(id, String::new());
                 }
             }
         }
@@ -239,11 +234,11 @@ impl Transcript for CopilotTranscript {
         r.repository = r.repository.or_else(|| w.repository.clone());
         r.session_id = r.session_id.or_else(|| w.id.clone());
         if r.turn == Turn::Open {
-            r.pending_tool = self.pending.values().next_back().map(|(_, n)| n.clone());
-            if let Some((_, detail)) = self.permissions.values().next_back() {
+            r.pending_tool = self.pending.newest().map(str::to_owned);
+            if let Some(detail) = self.permissions.newest() {
                 r.waiting = Some(Waiting {
                     kind: WaitingKind::Permission,
-                    detail: (!detail.is_empty()).then(|| detail.clone()),
+                    detail: (!detail.is_empty()).then(|| detail.to_owned()),
                 });
             } else if r.pending_tool.as_deref() == Some("ask_user") {
                 r.waiting = Some(Waiting {

@@ -140,6 +140,29 @@ pub fn repository_from_url(url: &str) -> Option<String> {
     (!owner.is_empty() && !name.is_empty()).then(|| format!("{owner}/{name}"))
 }
 
+/// Calls (or requests) issued and not answered yet, oldest first, as `(id, what)`.
+#[derive(Clone, Debug, Default)]
+pub struct Unanswered(Vec<(String, String)>);
+
+impl Unanswered {
+    pub fn issue(&mut self, id: String, what: String) {
+        self.0.push((id, what));
+    }
+
+    pub fn answer(&mut self, id: &str) {
+        self.0.retain(|(open, _)| open != id);
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// What the newest open one is (a tool's name, a request's detail).
+    pub fn newest(&self) -> Option<&str> {
+        self.0.last().map(|(_, what)| what.as_str())
+    }
+}
+
 /// The parser every tool's transcript goes through.
 pub trait Transcript: super::tail::LineSink + Default + Send {
     const TOOL: LocalTool;
