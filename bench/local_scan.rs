@@ -76,8 +76,15 @@ fn main() {
     let first_list = start.elapsed();
     let bound = BIG as u64 * (limits.head_max + limits.line_max as u64 + 1 + limits.tail_max)
         + (on_disk - BIG as u64 * BIG_SIZE);
-    println!("files: {FILES} ({BIG} of 200 MB with 10 MB lines), {:.1} MB on disk", on_disk as f64 / 1e6);
-    println!("start-up to the first list: {:.0} ms, {} sessions", first_list.as_secs_f64() * 1e3, sessions.len());
+    println!(
+        "files: {FILES} ({BIG} of 200 MB with 10 MB lines), {:.1} MB on disk",
+        on_disk as f64 / 1e6
+    );
+    println!(
+        "start-up to the first list: {:.0} ms, {} sessions",
+        first_list.as_secs_f64() * 1e3,
+        sessions.len()
+    );
     println!(
         "bytes read at start-up: {} ({:.2} MB; bound from the windows: {:.2} MB)",
         scanner.bytes_read,
@@ -92,7 +99,10 @@ fn main() {
     let mut appended = 0;
     for i in [0usize, 1, 10, 20, 30, 40, 50, 60, 70, 80] {
         let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
-        let mut f = OpenOptions::new().append(true).open(project.join(format!("{id}.jsonl"))).unwrap();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(project.join(format!("{id}.jsonl")))
+            .unwrap();
         f.write_all(line).unwrap();
         appended += line.len();
     }

@@ -139,6 +139,8 @@ pub struct Core {
     pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     /// Touched when a client reads a session log; the poller polls fast while it is recent.
     pub follow: FollowSignal,
+    /// Where `POST /v1/local/hook` hands hook events to the local sources.
+    pub local_hooks: crate::local::event::HookSink,
     /// The code to enter while a sign-in started here is pending (the tray shows it).
     pub sign_in: watch::Receiver<Option<SignInPrompt>>,
     /// Kept so `sign_in` stays open (and quiet) for the core's lifetime even where nothing signs
@@ -249,13 +251,28 @@ impl Core {
                 "showing the saved snapshot until the first poll"
             );
         }
+        // The poller publishes GitHub's overview (the only one saved to disk); the merge adds the
+        // local agents' tasks and publishes what every surface reads.
+        let (github_tx, github_rx) = watch::channel(Arc::new(overview.clone()));
         let (overview_tx, overview_rx) = watch::channel(Arc::new(overview.clone()));
         let (transitions_tx, _) = broadcast::channel(256);
         tracker.spawn(run_writer(
             store,
             source_name.clone(),
-            overview_rx.clone(),
+            github_rx.clone(),
             SNAPSHOT_HEARTBEAT,
+        ));
+        let local = crate::local::merge::LocalSources::start(
+            &config.local,
+            &crate::local::settings::RootEnv::from_process(),
+            &cancel,
+            &tracker,
+        );
+        tracker.spawn(crate::local::merge::run_merge(
+            local.clone(),
+            github_rx,
+            overview_tx,
+            cancel.clone(),
         ));
 
         let web_url = endpoints.web.clone();
@@ -283,7 +300,7 @@ impl Core {
         let poller = Poller::new(
             source,
             config.poll.clone(),
-            overview_tx,
+            github_tx,
             transitions_tx.clone(),
         )
         .with_follow_signal(follow.clone());
@@ -328,6 +345,7 @@ impl Core {
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
+            local.clone(),
             clients_rx.clone(),
             auth,
             refresh,
@@ -345,6 +363,7 @@ impl Core {
             demo,
             clients: clients_rx,
             follow,
+            local_hooks: local.hooks.clone(),
             sign_in: prompt_rx,
             _sign_in_sender: prompt_tx,
             cancel,
@@ -498,8 +517,10 @@ async fn watch_credentials(
 }
 
 /// Performs the surfaces' commands until cancelled.
+#[allow(clippy::too_many_arguments)]
 async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
+    local: crate::local::merge::LocalSources,
     clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     auth: Option<AuthContext>,
     refresh: RefreshHandle,
@@ -562,7 +583,7 @@ async fn run_commands(
                 let client = clients.borrow().clone();
                 let result = tokio::select! {
                     () = cancel.cancelled() => Err(ActionError::ShuttingDown),
-                    result = act(client.as_deref(), &current, &task, action, input, &refresh) => result,
+                    result = act(client.as_deref(), &local, &current, &task, action, input, &refresh) => result,
                 };
                 match &result {
                     Ok(done) => tracing::info!(task = %done.task, action = %action, "performed"),
@@ -661,10 +682,11 @@ async fn sign_out(auth: &AuthContext) {
 /// Performs `action` on the task `reference` names, after checking that the task allows it.
 async fn act(
     client: Option<&GitHubClient>,
+    local: &crate::local::merge::LocalSources,
     overview: &Overview,
     reference: &str,
     action: TaskAction,
-    _input: ActionInput,
+    input: ActionInput,
     refresh: &RefreshHandle,
 ) -> Result<ActionOutcome, ActionError> {
     let task = match overview.snapshot.lookup(reference) {
@@ -677,6 +699,9 @@ async fn act(
             });
         }
     };
+    if let Some(source) = local.source_of(&task.source) {
+        return crate::sources::Source::act(source.as_ref(), task, action, input).await;
+    }
     let allowed = crate::sources::github::actions(task);
     if !allowed.contains(action) {
         return Err(not_allowed(task, action));
@@ -706,6 +731,7 @@ async fn act(
         TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs | TaskAction::CopyLink => {
             crate::sources::link_outcome(task, action)
         }
+        TaskAction::Resume | TaskAction::OpenFolder => Err(ActionError::Unsupported(action)),
     }
 }
 

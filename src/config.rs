@@ -108,6 +108,7 @@ struct NotificationsSection {
     ready_for_review: Option<bool>,
     failed: Option<bool>,
     started: Option<bool>,
+    your_turn: Option<bool>,
     muted_repositories: Option<Vec<String>>,
     paused_until: Option<String>,
     burst_window_seconds: Option<f64>,
@@ -290,6 +291,7 @@ impl Config {
             ready_for_review: n.ready_for_review.unwrap_or(defaults.ready_for_review),
             failed: n.failed.unwrap_or(defaults.failed),
             started: n.started.unwrap_or(defaults.started),
+            your_turn: n.your_turn.unwrap_or(defaults.your_turn),
             muted_repositories: n.muted_repositories.unwrap_or_default(),
             paused_until,
             burst_window: seconds(

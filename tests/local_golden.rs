@@ -149,7 +149,7 @@ fn check(case: &Case, expect: &serde_json::Map<String, Value>) {
     for (key, want) in expect {
         let s = want.as_str();
         match key.as_str() {
-            "id" => assert_eq!(Some(task.id.as_str()), s, "{label}: id"),
+            "id" => assert_eq!(Some(task.key().to_string()).as_deref(), s, "{label}: id"),
             "kind" => assert_eq!(Some(task.kind.as_str()), s, "{label}: kind"),
             "state" => assert_eq!(Some(v.state.as_str()), s, "{label}: state"),
             "bucket" => assert_eq!(Some(task.bucket().as_str()), s, "{label}: bucket"),

@@ -39,7 +39,7 @@ fn wait_for(rx: &mpsc::Receiver<Vec<Task>>, what: &str, want: impl Fn(&Task) -> 
         if let Ok(tasks) = rx.recv_timeout(Duration::from_millis(200))
             && let Some(task) = tasks
                 .into_iter()
-                .find(|t| t.id == format!("claude-code:{SESSION}"))
+                .find(|t| t.key().to_string() == format!("claude-code:{SESSION}"))
         {
             if want(&task) {
                 return task;
@@ -78,12 +78,16 @@ fn a_session_goes_running_needs_you_your_turn_then_completed() {
 
     let (tx, rx) = mpsc::channel();
     let scanner = ToolScanner::new(LocalTool::ClaudeCode, root.clone());
-    let handle = spawn_watch(scanner, LocalSettings::default(), move |tasks| {
-        let _ = tx.send(tasks);
+    let handle = spawn_watch(scanner, LocalSettings::default(), move |views| {
+        let _ = tx.send(views.into_iter().map(|v| v.task).collect());
     })
     .unwrap();
     let (sink, inbox) = HookSink::channel();
-    spawn_hook_router(inbox, vec![(LocalTool::ClaudeCode, handle.clone())]).unwrap();
+    let routed = handle.clone();
+    spawn_hook_router(inbox, move |tool| {
+        (tool == LocalTool::ClaudeCode).then(|| routed.clone())
+    })
+    .unwrap();
 
     wait_for(&rx, "running", |t| t.state == State::InProgress);
 

@@ -21,15 +21,21 @@ pub enum TaskAction {
     CopyLink,
     /// Ask the task's source for news now.
     Refresh,
+    /// Continue a local agent's session: the exact command, run in the session's directory.
+    Resume,
+    /// Open the local session's working directory.
+    OpenFolder,
 }
 
 impl TaskAction {
     /// Every action, in the order surfaces list them.
-    pub const ALL: [TaskAction; 6] = [
+    pub const ALL: [TaskAction; 8] = [
         TaskAction::Open,
         TaskAction::OpenPr,
         TaskAction::OpenLogs,
         TaskAction::CopyLink,
+        TaskAction::Resume,
+        TaskAction::OpenFolder,
         TaskAction::Refresh,
         TaskAction::Stop,
     ];
@@ -42,6 +48,8 @@ impl TaskAction {
             TaskAction::OpenLogs => "open-logs",
             TaskAction::CopyLink => "copy-link",
             TaskAction::Refresh => "refresh",
+            TaskAction::Resume => "resume",
+            TaskAction::OpenFolder => "open-folder",
         }
     }
 
@@ -145,7 +153,9 @@ pub enum ActionError {
         reference: String,
         keys: Vec<String>,
     },
-    #[error("{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, refresh")]
+    #[error(
+        "{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, resume, open-folder, refresh"
+    )]
     UnknownAction(String),
     /// `code` says why in one word (`not_active`, `no_run_id`, `no_link`, …).
     #[error("the task does not allow {action} now: {reason}")]

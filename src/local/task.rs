@@ -6,7 +6,8 @@ use super::derive::LocalState;
 use super::event::LocalTool;
 use super::reading::{Reading, Turn};
 use super::settings::LocalSettings;
-use crate::model::{Branch, Provider, State, Task, TaskError, TaskKind};
+use crate::core::actions::ActionSet;
+use crate::model::{Branch, Provider, SourceId, State, Task, TaskError, TaskKind};
 
 /// Titles are capped to this many characters.
 pub const TITLE_MAX: usize = 64;
@@ -162,8 +163,9 @@ pub fn to_task(reading: &Reading, state: &LocalState, ctx: &TaskContext<'_>) -> 
         .filter(|_| model_state != State::TurnIdle);
     let tool = ctx.tool.as_str();
     Task {
-        id: format!("{tool}:{session_id}"),
-        provider: Provider::Other(tool.to_owned()),
+        id: session_id.clone(),
+        source: source_id(ctx.tool),
+        provider: Provider::parse(tool),
         kind: if reading.background {
             TaskKind::Task
         } else {
@@ -193,5 +195,12 @@ pub fn to_task(reading: &Reading, state: &LocalState, ctx: &TaskContext<'_>) -> 
         usage: None,
         owner_id: None,
         repository_id: None,
+        // Decided by the source (`local::source::actions`) when it publishes.
+        actions: ActionSet::EMPTY,
     }
+}
+
+/// The source id of a tool's sessions: `claude-code`, `codex`, `copilot-cli`, `gemini-cli`.
+pub fn source_id(tool: LocalTool) -> SourceId {
+    SourceId::new(tool.as_str()).unwrap_or_default()
 }

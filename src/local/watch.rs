@@ -15,7 +15,7 @@ use notify::{RecursiveMode, Watcher};
 
 use super::event::LocalHookEvent;
 use super::live::SystemProbe;
-use super::scan::{ToolScanner, WATCH_RECENT};
+use super::scan::{SessionView, ToolScanner, WATCH_RECENT};
 use super::settings::LocalSettings;
 use crate::model::Task;
 
@@ -54,12 +54,12 @@ impl WatchHandle {
     }
 }
 
-/// Starts the loop for one tool; `publish` gets the full task list after every change (and once
-/// at start), on the loop's thread.
+/// Starts the loop for one tool; `publish` gets every session (with its task) after every change
+/// of the task list (and once at start), on the loop's thread.
 pub fn spawn_watch(
     mut scanner: ToolScanner,
     settings: LocalSettings,
-    publish: impl Fn(Vec<Task>) + Send + 'static,
+    publish: impl Fn(Vec<SessionView>) + Send + 'static,
 ) -> std::io::Result<WatchHandle> {
     let (tx, rx) = mpsc::channel();
     let handle = WatchHandle(tx.clone());
@@ -137,16 +137,13 @@ fn publish_if_changed(
     scanner: &ToolScanner,
     settings: &LocalSettings,
     last: Option<Vec<Task>>,
-    publish: &impl Fn(Vec<Task>),
+    publish: &impl Fn(Vec<SessionView>),
 ) -> Option<Vec<Task>> {
     let probe = SystemProbe::snapshot();
-    let tasks: Vec<Task> = scanner
-        .sessions(&probe, settings, chrono::Utc::now())
-        .into_iter()
-        .map(|v| v.task)
-        .collect();
+    let views = scanner.sessions(&probe, settings, chrono::Utc::now());
+    let tasks: Vec<Task> = views.iter().map(|v| v.task.clone()).collect();
     if last.as_ref() != Some(&tasks) {
-        publish(tasks.clone());
+        publish(views);
     }
     Some(tasks)
 }
@@ -172,17 +169,18 @@ fn rewatch(
     *watched = wanted;
 }
 
-/// Hands each hook event from the API to the loop of its tool, on a thread of its own (it sleeps
-/// in `recv` until an event comes, and ends when the API's sending end is gone).
+/// Hands each hook event from the API to the loop of its tool (`route` finds it), on a thread of
+/// its own: it sleeps in `recv` until an event comes, and ends when the route's sending end is
+/// gone.
 pub fn spawn_hook_router(
     inbox: super::event::HookInbox,
-    loops: Vec<(super::event::LocalTool, WatchHandle)>,
+    route: impl Fn(super::event::LocalTool) -> Option<WatchHandle> + Send + 'static,
 ) -> std::io::Result<()> {
     thread::Builder::new()
         .name("local-hooks".into())
         .spawn(move || {
             while let Ok(event) = inbox.recv() {
-                if let Some((_, handle)) = loops.iter().find(|(tool, _)| *tool == event.tool) {
+                if let Some(handle) = route(event.tool) {
                     handle.hook(event);
                 }
             }

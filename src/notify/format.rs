@@ -18,14 +18,17 @@ pub enum NoticeKind {
     Failed,
     /// A task started working (new, or a follow-up after it had finished). Off by default.
     Started,
+    /// A local agent finished its turn and waits at its prompt ("Your turn").
+    YourTurn,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 4] = [
+    pub const ALL: [NoticeKind; 5] = [
         NoticeKind::NeedsYou,
         NoticeKind::ReadyForReview,
         NoticeKind::Failed,
         NoticeKind::Started,
+        NoticeKind::YourTurn,
     ];
 
     /// The stable name used in configuration and in the notification's hints.
@@ -35,6 +38,7 @@ impl NoticeKind {
             NoticeKind::ReadyForReview => "ready_for_review",
             NoticeKind::Failed => "failed",
             NoticeKind::Started => "started",
+            NoticeKind::YourTurn => "your_turn",
         }
     }
 
@@ -48,7 +52,12 @@ impl NoticeKind {
         if from == Some(to) {
             return None;
         }
+        // A local agent's prompt going quiet ("Your turn" → "Idle") tells the user nothing new.
+        if transition.to == State::TurnIdle {
+            return None;
+        }
         match to {
+            Bucket::Waiting if transition.to == State::YourTurn => Some(NoticeKind::YourTurn),
             Bucket::Waiting => Some(NoticeKind::NeedsYou),
             Bucket::Completed => Some(NoticeKind::ReadyForReview),
             Bucket::Failed => Some(NoticeKind::Failed),
@@ -83,14 +92,22 @@ pub struct Notice {
 
 /// The notification for one task.
 pub fn single(kind: NoticeKind, task: &Task) -> Notification {
+    let agent = agent_name(task);
     let title = match (kind, &task.state) {
-        (NoticeKind::NeedsYou, _) => "Copilot needs your input",
-        (NoticeKind::ReadyForReview, _) => "Ready for review",
-        (NoticeKind::Failed, State::TimedOut) => "Copilot timed out",
-        (NoticeKind::Failed, _) => "Copilot failed",
-        (NoticeKind::Started, _) => "Copilot started working",
+        (NoticeKind::NeedsYou, _) => format!("{agent} needs your input"),
+        (NoticeKind::ReadyForReview, _) => "Ready for review".to_owned(),
+        (NoticeKind::Failed, State::TimedOut) => format!("{agent} timed out"),
+        (NoticeKind::Failed, _) => format!("{agent} failed"),
+        (NoticeKind::Started, _) => format!("{agent} started working"),
+        (NoticeKind::YourTurn, _) => format!("Your turn in {agent}"),
     };
     let mut lines = vec![task.title.clone()];
+    // What a local agent waits for ("Needs you: approve Bash").
+    if kind == NoticeKind::NeedsYou
+        && let Some(note) = &task.note
+    {
+        lines.push(note.clone());
+    }
     if let Some(repository) = &task.repository {
         lines.push(repository.clone());
     }
@@ -103,9 +120,17 @@ pub fn single(kind: NoticeKind, task: &Task) -> Notification {
         kind: Some(kind),
         summary: false,
         task_ids: vec![task.id.clone()],
-        title: title.to_owned(),
+        title,
         body: lines.join("\n"),
         url: task.url.clone(),
+    }
+}
+
+/// The agent as people name it: "Copilot" for cloud tasks, the local tool otherwise.
+fn agent_name(task: &Task) -> &'static str {
+    match crate::local::event::LocalTool::parse(task.provider.as_str()) {
+        Some(tool) => crate::local::source::display_name(tool),
+        None => "Copilot",
     }
 }
 
@@ -119,6 +144,7 @@ pub fn summary(notices: &[Notice], list_url: &str) -> Notification {
         Some(NoticeKind::ReadyForReview) => format!("{count} tasks ready for review"),
         Some(NoticeKind::Failed) => format!("{count} tasks failed"),
         Some(NoticeKind::Started) => format!("{count} tasks started"),
+        Some(NoticeKind::YourTurn) => format!("Your turn in {count} sessions"),
         None => format!("{count} Copilot task updates"),
     };
     let mut lines: Vec<String> = notices

@@ -26,6 +26,8 @@ pub struct NotificationSettings {
     pub ready_for_review: bool,
     pub failed: bool,
     pub started: bool,
+    /// A local agent finished its turn ("Your turn").
+    pub your_turn: bool,
     /// `owner/name`, compared without regard to case. Their tasks stay listed.
     pub muted_repositories: Vec<String>,
     /// Nothing is announced before this instant.
@@ -42,6 +44,7 @@ impl Default for NotificationSettings {
             ready_for_review: true,
             failed: true,
             started: false,
+            your_turn: true,
             muted_repositories: Vec::new(),
             paused_until: None,
             burst_window: Duration::from_secs(2),
@@ -66,6 +69,7 @@ impl NotificationSettings {
             NoticeKind::ReadyForReview => self.ready_for_review,
             NoticeKind::Failed => self.failed,
             NoticeKind::Started => self.started,
+            NoticeKind::YourTurn => self.your_turn,
         }
     }
 

@@ -61,6 +61,8 @@ pub struct LogBody {
 pub enum LogFormat {
     /// The Copilot API's session log (chunks and message lines).
     Copilot,
+    /// A local agent's transcript tail (`crate::logs::formats`).
+    Local(crate::logs::formats::LocalFormat),
 }
 
 /// Why a source has no log to serve.
@@ -150,7 +152,9 @@ pub fn link_for(task: &Task, action: TaskAction) -> Option<&str> {
             .logs_url
             .as_deref()
             .or(task.workflow_run_url.as_deref()),
-        TaskAction::Stop | TaskAction::Refresh => None,
+        TaskAction::Stop | TaskAction::Refresh | TaskAction::Resume | TaskAction::OpenFolder => {
+            None
+        }
     }
     .filter(|url| !url.is_empty())
 }
