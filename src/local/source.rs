@@ -249,6 +249,63 @@ pub fn folder_url(dir: &str) -> String {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_published_session_resumes_in_its_directory_and_refuses_stop() {
+        let home = tempfile::tempdir().unwrap();
+        let cwd = home.path().join("work");
+        std::fs::create_dir_all(&cwd).unwrap();
+        let project = home.path().join(".claude/projects/-work");
+        std::fs::create_dir_all(&project).unwrap();
+        let id = "c9e47a10-8d2b-4f6e-a1c3-5b9d0e7f2a18";
+        std::fs::write(
+            project.join(format!("{id}.jsonl")),
+            format!(
+                "{{\"type\":\"user\",\"sessionId\":\"{id}\",\"cwd\":\"{}\",\"timestamp\":\"2026-11-30T10:00:00Z\",\"message\":{{\"content\":\"hi\"}}}}\n",
+                cwd.display()
+            ),
+        )
+        .unwrap();
+        let env = RootEnv {
+            home: Some(home.path().to_owned()),
+            ..RootEnv::default()
+        };
+        let source = Arc::new(
+            LocalSource::new(LocalTool::ClaudeCode, &env, LocalSettings::default()).unwrap(),
+        );
+        let (tx, mut rx) =
+            tokio::sync::watch::channel(Arc::new(SourceState::starting(Snapshot::default())));
+        let cancel = CancellationToken::new();
+        let running = tokio::spawn(source.clone().run(tx, cancel.clone()));
+        let task = loop {
+            rx.changed().await.unwrap();
+            if let Some(task) = rx.borrow().snapshot.tasks.first() {
+                break task.clone();
+            }
+        };
+        assert_eq!(task.actions.names(), ["resume", "open-folder", "refresh"]);
+        let resumed = source
+            .act(&task, TaskAction::Resume, ActionInput::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            resumed.message,
+            format!("cd '{}' && claude --resume {id}", cwd.display())
+        );
+        let folder = source
+            .act(&task, TaskAction::OpenFolder, ActionInput::default())
+            .await
+            .unwrap();
+        assert_eq!(folder.url, Some(folder_url(&cwd.display().to_string())));
+        let stop = source
+            .act(&task, TaskAction::Stop, ActionInput::default())
+            .await;
+        assert_eq!(stop.map_err(|e| e.code()).err(), Some("not_supported"));
+        let log = source.log(&task, None).await.unwrap();
+        assert!(log.body.contains("\"hi\""));
+        cancel.cancel();
+        running.await.unwrap();
+    }
+
     #[test]
     fn folder_urls_escape_what_a_url_cannot_hold() {
         assert_eq!(

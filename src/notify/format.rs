@@ -200,6 +200,36 @@ mod tests {
     }
 
     #[test]
+    fn a_local_turn_ending_is_your_turn_and_going_idle_says_nothing() {
+        let kind = |from, to| NoticeKind::of(&transition(from, to));
+        assert_eq!(
+            kind(Some("in_progress"), "your_turn"),
+            Some(NoticeKind::YourTurn)
+        );
+        assert_eq!(kind(Some("your_turn"), "turn_idle"), None);
+        assert_eq!(kind(Some("in_progress"), "turn_idle"), None);
+        assert_eq!(
+            kind(Some("your_turn"), "waiting_for_user"),
+            None,
+            "same bucket"
+        );
+        let mut t = transition(Some("in_progress"), "waiting_for_user").task;
+        t.provider = crate::model::Provider::ClaudeCode;
+        t.note = Some("Needs you: approve Bash".into());
+        let shown = single(NoticeKind::NeedsYou, &t);
+        assert_eq!(shown.title, "Claude Code needs your input");
+        assert!(
+            shown.body.contains("Needs you: approve Bash"),
+            "{}",
+            shown.body
+        );
+        assert_eq!(
+            single(NoticeKind::YourTurn, &t).title,
+            "Your turn in Claude Code"
+        );
+    }
+
+    #[test]
     fn only_bucket_changes_that_matter_are_notices() {
         let kind = |from, to| NoticeKind::of(&transition(from, to));
         assert_eq!(

@@ -41,6 +41,16 @@ impl Demo {
     /// Starts the demo with `extra_args` and `config_toml` as its config file, and waits until
     /// its API answers and the first poll has succeeded.
     pub fn start(extra_args: &[&str], config_toml: &str) -> Demo {
+        Demo::start_with_env(extra_args, config_toml, &[])
+    }
+
+    /// [`Demo::start`] with environment variables set for the process (e.g. `HOME` pointing at
+    /// a temporary home with local agents' sessions).
+    pub fn start_with_env(
+        extra_args: &[&str],
+        config_toml: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Demo {
         let state = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(state.path().join("config")).unwrap();
         std::fs::write(state.path().join("config/config.toml"), config_toml).unwrap();
@@ -48,6 +58,7 @@ impl Demo {
         let mut args = vec!["demo", "--headless"];
         args.extend_from_slice(extra_args);
         let child = agentbar(state.path(), &args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
