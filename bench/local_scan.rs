@@ -55,6 +55,7 @@ fn main() {
     let project = root.join("projects/-home-dev-src-p");
     fs::create_dir_all(&project).unwrap();
     let mut on_disk: u64 = 0;
+    let mut small_on_disk: u64 = 0;
     for i in 0..FILES {
         let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i);
         let path = project.join(format!("{id}.jsonl"));
@@ -63,7 +64,11 @@ fn main() {
         } else {
             fs::write(&path, small_session(&id, i)).unwrap();
         }
-        on_disk += fs::metadata(&path).unwrap().len();
+        let len = fs::metadata(&path).unwrap().len();
+        on_disk += len;
+        if i >= BIG {
+            small_on_disk += len;
+        }
     }
     let limits = Limits::default();
     let settings = LocalSettings::default();
@@ -75,7 +80,7 @@ fn main() {
     let sessions = scanner.sessions(&probe, &settings, chrono::Utc::now());
     let first_list = start.elapsed();
     let bound = BIG as u64 * (limits.head_max + limits.line_max as u64 + 1 + limits.tail_max)
-        + (on_disk - BIG as u64 * BIG_SIZE);
+        + small_on_disk;
     println!(
         "files: {FILES} ({BIG} of 200 MB with 10 MB lines), {:.1} MB on disk",
         on_disk as f64 / 1e6
