@@ -34,6 +34,7 @@
 //! - `GET/POST /_sim/device`: the device-flow grants; approve or deny one.
 
 mod conditional;
+mod create;
 mod device;
 mod faults;
 mod listing;
@@ -112,6 +113,8 @@ pub(crate) struct SimState {
     rate_limits: RateLimits,
     /// Device-flow codes handed out, with how often each was polled.
     device_grants: device::DeviceGrants,
+    /// Tasks started through `POST /agents/repos/{owner}/{repo}/tasks` so far.
+    started_tasks: u64,
 }
 
 impl SimState {
@@ -159,6 +162,7 @@ impl Simulator {
                 requests: RequestLog::default(),
                 rate_limits: RateLimits::default(),
                 device_grants: device::DeviceGrants::default(),
+                started_tasks: 0,
             })),
         }
     }
