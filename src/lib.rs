@@ -3,6 +3,7 @@
 //! Crate map (details in ARCHITECTURE.md):
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
+//! - [`filter`]: the one task filter (agent, source, status, time, repository, text, archived);
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
 //! - [`logs`]: session logs → structured events (titles, redaction, incremental follow);
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod filter;
 pub mod github;
 pub mod instance;
 pub mod logs;
