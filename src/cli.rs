@@ -268,12 +268,89 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct TasksArgs {
-    /// Print the list as JSON (the loopback API's shape)
-    #[arg(long)]
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// List archived tasks instead (asked of GitHub by the running agent; never counted)
+    /// How to print the list: a table, JSON (the loopback API's shape) or CSV
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// List archived tasks instead (agentbar's archive and GitHub's; never counted)
     #[arg(long)]
     pub archived: bool,
+    /// Only tasks of these agents: copilot, claude-code, codex, copilot-cli, gemini-cli
+    /// (repeatable or comma-separated)
+    #[arg(long, value_name = "AGENT")]
+    pub provider: Vec<String>,
+    /// Only tasks from these sources, e.g. gh:octocat, claude-code (repeatable or comma-separated)
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Vec<String>,
+    /// Only these buckets: running, waiting, completed, failed, cancelled, unknown
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: Vec<String>,
+    /// Only these upstream states, e.g. in_progress, waiting_for_user, timed_out
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Only tasks updated at or after this RFC 3339 time
+    #[arg(long, value_name = "TIME", conflicts_with = "period")]
+    pub since: Option<String>,
+    /// Only tasks updated in this period of your local calendar: today, week, month, all
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Only tasks of this repository (owner/name)
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Only tasks whose title, repository or id contains this text
+    #[arg(long = "search", short = 'q', value_name = "TEXT")]
+    pub q: Option<String>,
+}
+
+impl TasksArgs {
+    /// The filter flags as the API's query pairs, so both read them with one parser.
+    pub fn filter_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let lists = [
+            ("provider", &self.provider),
+            ("source", &self.source),
+            ("bucket", &self.bucket),
+            ("state", &self.state),
+        ];
+        for (key, values) in lists {
+            pairs.extend(values.iter().map(|v| (key.to_owned(), v.clone())));
+        }
+        let singles = [
+            ("since", &self.since),
+            ("period", &self.period),
+            ("repo", &self.repo),
+            ("q", &self.q),
+        ];
+        for (key, value) in singles {
+            pairs.extend(value.iter().map(|v| (key.to_owned(), v.clone())));
+        }
+        if self.archived {
+            pairs.push(("archived".to_owned(), "true".to_owned()));
+        }
+        pairs
+    }
+
+    pub fn list_format(&self) -> ListFormat {
+        if self.json {
+            ListFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// How `tasks` prints the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ListFormat {
+    /// One line per task, cut to the terminal's width
+    #[default]
+    Table,
+    /// The loopback API's list shape
+    Json,
+    /// Comma-separated values with a header line (RFC 4180)
+    Csv,
 }
 
 fn positive_speed(raw: &str) -> Result<f64, String> {

@@ -146,6 +146,14 @@ pub fn provider_name(provider: &Provider) -> &str {
     }
 }
 
+/// The source id of a task: the GitHub account it was listed under.
+pub fn source_of(_task: &Task) -> &str {
+    GITHUB_SOURCE
+}
+
+/// The source id of the one GitHub account this build polls.
+pub const GITHUB_SOURCE: &str = "gh:default";
+
 impl<'a> Candidate<'a> {
     pub fn of(task: &'a Task, source: &'a str, archived: bool) -> Candidate<'a> {
         Candidate {

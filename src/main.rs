@@ -8,9 +8,11 @@ use std::process::ExitCode;
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
 use agentbar::cli::{
-    AuthCommand, Cli, Command, EndpointArgs, LoginArgs, LogsArgs, StatusFormat, exit,
+    AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs, StatusFormat,
+    TasksArgs, exit,
 };
 use agentbar::config::Config;
+use agentbar::filter::{Candidate, TaskFilter};
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
 use agentbar::report;
@@ -208,53 +210,75 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             }
             Ok(exit_for(&reading))
         }
-        Some(Command::Tasks(args)) if args.archived => {
-            // Archived tasks are never in the snapshot: only the running agent can ask GitHub.
-            let endpoint = Endpoint::read(&config.state_dir);
-            let list = endpoint
-                .as_ref()
-                .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
-            let Some(list) = list else {
-                eprintln!(
-                    "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
-                );
-                return Ok(ExitCode::from(3));
-            };
-            let now = chrono::Utc::now();
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                let snapshot = list.into_snapshot();
-                println!(
-                    "{}",
-                    report::task_table(&snapshot, now, agentbar::terminal::width())
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Tasks(args)) => {
-            let Some(reading) = read_state(&config) else {
-                return Ok(ExitCode::from(exit::NOT_CURRENT));
-            };
-            let now = chrono::Utc::now();
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report::task_list(&reading, now))?
-                );
-            } else {
-                if reading.condition() != report::Condition::Ok || reading.demo {
-                    eprintln!("agentbar: {}", reading.status_text(now));
-                }
-                println!(
-                    "{}",
-                    report::task_table(&reading.snapshot, now, agentbar::terminal::width())
-                );
-            }
-            Ok(exit_for(&reading))
-        }
+        Some(Command::Tasks(args)) => list_tasks(&config, &args),
         Some(Command::Stop(args)) => stop(&config, &args.task),
     }
+}
+
+/// `tasks`: the list through the one task filter (the API's query parameters, as flags), as
+/// a table, JSON or CSV. Archived tasks come from the running agent only.
+fn list_tasks(config: &Config, args: &TasksArgs) -> anyhow::Result<ExitCode> {
+    let filter = match TaskFilter::from_pairs(&args.filter_pairs()) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!("agentbar: {error}");
+            return Ok(ExitCode::from(exit::USAGE));
+        }
+    };
+    let now = chrono::Utc::now();
+    let (mut list, code) = if filter.archived {
+        // Archived tasks are never in the snapshot: only the running agent can list them.
+        let endpoint = Endpoint::read(&config.state_dir);
+        let list = endpoint
+            .as_ref()
+            .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
+        let Some(list) = list else {
+            eprintln!(
+                "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
+            );
+            return Ok(ExitCode::from(exit::NOT_CURRENT));
+        };
+        (list, ExitCode::SUCCESS)
+    } else {
+        let Some(reading) = read_state(config) else {
+            return Ok(ExitCode::from(exit::NOT_CURRENT));
+        };
+        if args.list_format() == ListFormat::Table
+            && (reading.condition() != report::Condition::Ok || reading.demo)
+        {
+            eprintln!("agentbar: {}", reading.status_text(now));
+        }
+        (report::task_list(&reading, now), exit_for(&reading))
+    };
+    let cutoff = filter.cutoff(&chrono::Local::now());
+    let tasks: Vec<agentbar::model::Task> = std::mem::take(&mut list.tasks)
+        .into_iter()
+        .map(agentbar::wire::WireTask::into_task)
+        .filter(|t| {
+            filter.keeps(
+                &Candidate::of(t, agentbar::filter::source_of(t), filter.archived),
+                cutoff,
+            )
+        })
+        .collect();
+    match args.list_format() {
+        ListFormat::Json => {
+            list.tasks = tasks
+                .iter()
+                .map(|t| agentbar::wire::WireTask::from_task(t, now, false))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ListFormat::Csv => print!("{}", report::task_csv(&tasks)),
+        ListFormat::Table => {
+            let snapshot = agentbar::model::Snapshot::new(tasks, now);
+            println!(
+                "{}",
+                report::task_table(&snapshot, now, agentbar::terminal::width())
+            );
+        }
+    }
+    Ok(code)
 }
 
 /// 0 while the data shown is the agent's current knowledge, else 3.

@@ -23,11 +23,13 @@ use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{ArchivedError, Command, StopError};
-use crate::model::Bucket;
+use crate::filter::{Candidate, TaskFilter, source_of};
+use crate::model::Task;
 use crate::wire::{
     SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
     WireTaskDetail, WireTaskList, WireTransition,
 };
+use chrono::{DateTime, Utc};
 
 /// Keep-alive comments on the event stream, so proxies and clients see the connection is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -46,7 +48,10 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/health", get(health).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
-            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit", "archived"])),
+            get(list_tasks).route_layer(takes(&[
+                "provider", "source", "bucket", "state", "since", "period", "repo", "q",
+                "archived", "limit",
+            ])),
         )
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
@@ -149,34 +154,22 @@ async fn health(State(state): Shared) -> Response {
     .into_response()
 }
 
-/// The filters of `GET /v1/tasks`.
+/// The filters of `GET /v1/tasks`: the one task filter, and how many to send at most.
 #[derive(Debug, Default, PartialEq)]
 struct Filters {
-    buckets: Option<Vec<Bucket>>,
-    repo: Option<String>,
-    q: Option<String>,
+    filter: TaskFilter,
     limit: Option<usize>,
 }
 
 impl Filters {
-    fn parse(params: &HashMap<String, String>) -> Result<Filters, ApiError> {
-        let buckets = match params.get("bucket").filter(|v| !v.is_empty()) {
-            None => None,
-            Some(raw) => Some(
-                raw.split(',')
-                    .map(|b| {
-                        Bucket::parse(b.trim()).ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "unknown bucket {b:?}; use running, waiting, completed, failed, cancelled or unknown"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
-        let limit = match params.get("limit") {
-            None => None,
-            Some(raw) => match raw.parse::<usize>() {
+    fn parse(pairs: &[(String, String)]) -> Result<Filters, ApiError> {
+        let filter =
+            TaskFilter::from_pairs(pairs).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let mut limits = pairs.iter().filter(|(k, _)| k == "limit").map(|(_, v)| v);
+        let limit = match (limits.next(), limits.next()) {
+            (None, _) => None,
+            (Some(_), Some(_)) => return Err(ApiError::bad_request("limit may be given once")),
+            (Some(raw), None) => match raw.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
                 _ => {
                     return Err(ApiError::bad_request(format!(
@@ -185,76 +178,71 @@ impl Filters {
                 }
             },
         };
-        let text = |key: &str| {
-            params
-                .get(key)
-                .map(|v| v.trim().to_lowercase())
-                .filter(|v| !v.is_empty())
-        };
-        Ok(Filters {
-            buckets,
-            repo: text("repo"),
-            q: text("q"),
-            limit,
-        })
+        Ok(Filters { filter, limit })
     }
 
     fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
 
-    fn keeps(&self, task: &WireTask) -> bool {
-        let repo = task.repository.as_deref().unwrap_or("").to_lowercase();
-        self.buckets
-            .as_ref()
-            .is_none_or(|b| Bucket::parse(&task.bucket).is_some_and(|bucket| b.contains(&bucket)))
-            && self.repo.as_ref().is_none_or(|r| *r == repo)
-            && self
-                .q
-                .as_ref()
-                .is_none_or(|q| task.title.to_lowercase().contains(q) || repo.contains(q))
+    /// The tasks the filter keeps, archived marked as `archived`, at most `limit` of them.
+    fn apply<'t>(
+        &self,
+        tasks: impl IntoIterator<Item = &'t Task>,
+        archived: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<WireTask> {
+        let cutoff = self.filter.cutoff(&now.with_timezone(&chrono::Local));
+        tasks
+            .into_iter()
+            .filter(|t| {
+                self.filter
+                    .keeps(&Candidate::of(t, source_of(t), archived), cutoff)
+            })
+            .take(self.limit.unwrap_or(usize::MAX))
+            .map(|t| WireTask::from_task(t, now, false))
+            .collect()
     }
 }
 
 // `request` last and whole, rather than a `HeaderMap` extractor, which would copy the headers.
 async fn list_tasks(
     State(state): Shared,
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let params = query_params(params)?;
-    let archived = match params.get("archived").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "archived must be true or false, got {other:?}"
-            )));
-        }
-    };
-    let mut params = params;
-    params.remove("archived");
     let filters = Filters::parse(&params)?;
     let rendered = current(&state);
-    if archived {
+    if filters.filter.archived {
         return archived_list(&state, &rendered, &filters).await;
     }
     if filters.is_empty() {
         return Ok(rendered.list.respond(request.headers()).await);
     }
     // Filtered lists are rare (launchers filter locally): build them from the rendered overview.
-    let list = WireTaskList::from_overview(
-        &rendered.overview,
+    let list = WireTaskList {
+        tasks: Vec::new(),
+        ..WireTaskList::from_overview(
+            &crate::model::Overview {
+                snapshot: crate::model::Snapshot::default(),
+                health: rendered.overview.health.clone(),
+            },
+            rendered.generated_at,
+            crate::report::STALE_AFTER_SECONDS,
+        )
+    };
+    let tasks = filters.apply(
+        rendered.overview.snapshot.tasks.iter(),
+        false,
         rendered.generated_at,
-        crate::report::STALE_AFTER_SECONDS,
     );
-    let tasks: Vec<WireTask> = list
-        .tasks
-        .into_iter()
-        .filter(|t| filters.keeps(t))
-        .take(filters.limit.unwrap_or(usize::MAX))
-        .collect();
-    Ok(axum::Json(WireTaskList { tasks, ..list }).into_response())
+    Ok(axum::Json(WireTaskList {
+        counts: rendered.overview.snapshot.counts().into(),
+        tasks,
+        ..list
+    })
+    .into_response())
 }
 
 /// `GET /v1/tasks?archived=true`: asked of GitHub on demand. `counts` and `health` stay those
@@ -300,12 +288,7 @@ async fn archived_list(
             crate::report::STALE_AFTER_SECONDS,
         )
     };
-    let tasks: Vec<WireTask> = tasks
-        .iter()
-        .map(|t| WireTask::from_task(t, now, false))
-        .filter(|t| filters.keeps(t))
-        .take(filters.limit.unwrap_or(usize::MAX))
-        .collect();
+    let tasks = filters.apply(tasks.iter(), true, now);
     Ok(axum::Json(WireTaskList {
         counts: rendered.overview.snapshot.counts().into(),
         tasks,
@@ -330,14 +313,15 @@ fn bad_path(rejection: PathRejection) -> ApiError {
 
 /// The query's parameters. A `%`-escape that is not UTF-8 is refused rather than matched as
 /// U+FFFD, which is what the lenient form decoding turns it into.
-fn query_params(
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<HashMap<String, String>, ApiError> {
+fn query_params<P: IntoIterator<Item = (String, String)> + Clone>(
+    params: Result<Query<P>, QueryRejection>,
+) -> Result<P, ApiError> {
     let Query(params) = params.map_err(|rejection| {
         ApiError::bad_request(format!("unreadable query: {}", rejection.body_text()))
     })?;
     if params
-        .iter()
+        .clone()
+        .into_iter()
         .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
     {
         return Err(ApiError::bad_request(
@@ -635,7 +619,7 @@ async fn method_not_allowed() -> ApiError {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -657,12 +641,16 @@ mod tests {
             ("limit", "5"),
         ]))
         .unwrap();
-        assert_eq!(f.buckets, Some(vec![Bucket::Waiting, Bucket::Running]));
-        assert_eq!(f.repo.as_deref(), Some("acme/api"));
+        assert_eq!(
+            f.filter.buckets,
+            [crate::model::Bucket::Waiting, crate::model::Bucket::Running]
+        );
+        assert_eq!(f.filter.repo.as_deref(), Some("acme/api"));
         assert_eq!(f.limit, Some(5));
         assert!(Filters::parse(&params(&[])).unwrap().is_empty());
         assert!(Filters::parse(&params(&[("bucket", "sleeping")])).is_err());
         assert!(Filters::parse(&params(&[("limit", "0")])).is_err());
         assert!(Filters::parse(&params(&[("limit", "lots")])).is_err());
+        assert!(Filters::parse(&params(&[("limit", "1"), ("limit", "2")])).is_err());
     }
 }
