@@ -221,28 +221,31 @@ async fn list_tasks(
         return Ok(rendered.list.respond(request.headers()).await);
     }
     // Filtered lists are rare (launchers filter locally): build them from the rendered overview.
-    let list = WireTaskList {
-        tasks: Vec::new(),
-        ..WireTaskList::from_overview(
-            &crate::model::Overview {
-                snapshot: crate::model::Snapshot::default(),
-                health: rendered.overview.health.clone(),
-            },
-            rendered.generated_at,
-            crate::report::STALE_AFTER_SECONDS,
-        )
-    };
     let tasks = filters.apply(
         rendered.overview.snapshot.tasks.iter(),
         false,
         rendered.generated_at,
     );
-    Ok(axum::Json(WireTaskList {
+    Ok(list_of(&rendered, tasks))
+}
+
+/// A list answer holding `tasks`, with the counts and health of the active list: a filter
+/// narrows what is listed, never what is counted.
+fn list_of(rendered: &Rendered, tasks: Vec<WireTask>) -> Response {
+    let list = WireTaskList::from_overview(
+        &crate::model::Overview {
+            snapshot: crate::model::Snapshot::default(),
+            health: rendered.overview.health.clone(),
+        },
+        rendered.generated_at,
+        crate::report::STALE_AFTER_SECONDS,
+    );
+    axum::Json(WireTaskList {
         counts: rendered.overview.snapshot.counts().into(),
         tasks,
         ..list
     })
-    .into_response())
+    .into_response()
 }
 
 /// `GET /v1/tasks?archived=true`: asked of GitHub on demand. `counts` and `health` stay those
@@ -276,25 +279,8 @@ async fn archived_list(
                 ArchivedError::ShuttingDown => shutting_down(),
             }
         })?;
-    let now = rendered.generated_at;
-    let list = WireTaskList {
-        tasks: Vec::new(),
-        ..WireTaskList::from_overview(
-            &crate::model::Overview {
-                snapshot: crate::model::Snapshot::default(),
-                health: rendered.overview.health.clone(),
-            },
-            now,
-            crate::report::STALE_AFTER_SECONDS,
-        )
-    };
-    let tasks = filters.apply(tasks.iter(), true, now);
-    Ok(axum::Json(WireTaskList {
-        counts: rendered.overview.snapshot.counts().into(),
-        tasks,
-        ..list
-    })
-    .into_response())
+    let tasks = filters.apply(tasks.iter(), true, rendered.generated_at);
+    Ok(list_of(rendered, tasks))
 }
 
 fn unknown_task(id: &str) -> ApiError {
