@@ -169,6 +169,29 @@ pub struct LogsArgs {
     /// List the task's sessions instead of showing a log
     #[arg(long, conflicts_with_all = ["follow", "raw", "session"])]
     pub sessions: bool,
+    /// Export the whole log instead: a readable Markdown transcript or JSON lines
+    /// (e.g. `agentbar logs ID --format markdown > run.md`)
+    #[arg(long, value_enum, conflicts_with_all = ["follow", "json", "raw", "sessions"])]
+    pub format: Option<LogExport>,
+}
+
+/// The export formats of `logs --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogExport {
+    /// Prompts, messages, tool calls folded with their results, thinking, errors
+    Markdown,
+    /// One JSON event per line (the API's event shape)
+    Jsonl,
+}
+
+impl LogExport {
+    /// The API's name for it (`?format=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogExport::Markdown => "markdown",
+            LogExport::Jsonl => "jsonl",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

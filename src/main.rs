@@ -432,6 +432,24 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        if let Some(format) = args.format {
+            let mut request = http
+                .get(format!("{task_url}/logs"))
+                .bearer_auth(&endpoint.token)
+                .query(&[("format", format.as_str())]);
+            if let Some(session) = &args.session {
+                request = request.query(&[("session", session)]);
+            }
+            let response = request
+                .send()
+                .await
+                .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+            if !response.status().is_success() {
+                return Err(refusal("the log cannot be exported", response).await);
+            }
+            print!("{}", response.text().await?);
+            return Ok(ExitCode::SUCCESS);
+        }
         let mut cursor: Option<String> = None;
         loop {
             let mut request = http

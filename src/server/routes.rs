@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,7 @@ use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{ArchivedError, Command, StopError};
 use crate::filter::{Candidate, TaskFilter, source_of};
+use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
 use crate::wire::{
     SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
@@ -56,7 +57,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
             "/v1/tasks/{id}/logs",
-            get(task_logs).route_layer(takes(&["after", "session"])),
+            get(task_logs).route_layer(takes(&["after", "session", "format"])),
         )
         .route(
             "/v1/tasks/{id}/stop",
@@ -349,16 +350,67 @@ async fn task_logs(
         .task(&id)
         .ok_or_else(|| unknown_task(&id))?;
     let client = state.clients.borrow().clone();
+    let session = params.get("session").map(String::as_str);
+    if let Some(raw) = params.get("format").filter(|f| *f != "events") {
+        let format = ExportFormat::parse(raw).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown format {raw:?}; use events (pages, the default), markdown or jsonl"
+            ))
+        })?;
+        if params.contains_key("after") {
+            return Err(ApiError::bad_request(
+                "an export is the whole log: give format or after, not both",
+            ));
+        }
+        let events = state.logs.whole(client, task, session).await?;
+        let heading = Heading {
+            title: &task.title,
+            repository: task.repository.as_deref(),
+            state: Some(task.state.label()),
+            url: Some(&task.url),
+            session,
+        };
+        let body = format.render(&heading, &events);
+        let file_name = format!(
+            "agentbar-{}.{}",
+            safe_file_stem(&task.id),
+            format.extension()
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, format.content_type().to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
     let page = state
         .logs
         .page(
             client,
             task,
             params.get("after").map(String::as_str),
-            params.get("session").map(String::as_str),
+            session,
         )
         .await?;
     Ok(axum::Json(page).into_response())
+}
+
+/// A task id as a file name: letters, digits, `-`, `_` and `.` kept, anything else `_`.
+fn safe_file_stem(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
