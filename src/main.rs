@@ -432,18 +432,25 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        if let Some(format) = args.format {
+        // The logs route with `query` (and the session asked for).
+        let logs = |query: (&'static str, String)| {
             let mut request = http
                 .get(format!("{task_url}/logs"))
                 .bearer_auth(&endpoint.token)
-                .query(&[("format", format.as_str())]);
+                .query(&[query]);
             if let Some(session) = &args.session {
                 request = request.query(&[("session", session)]);
             }
-            let response = request
-                .send()
-                .await
-                .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+            let url = endpoint.url.clone();
+            async move {
+                request
+                    .send()
+                    .await
+                    .with_context(|| format!("agentbar does not answer at {url}"))
+            }
+        };
+        if let Some(format) = args.format {
+            let response = logs(("format", format.as_str().to_owned())).await?;
             if !response.status().is_success() {
                 return Err(refusal("the log cannot be exported", response).await);
             }
@@ -452,19 +459,7 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
         }
         let mut cursor: Option<String> = None;
         loop {
-            let mut request = http
-                .get(format!("{task_url}/logs"))
-                .bearer_auth(&endpoint.token);
-            if let Some(cursor) = &cursor {
-                request = request.query(&[("after", cursor)]);
-            }
-            if let Some(session) = &args.session {
-                request = request.query(&[("session", session)]);
-            }
-            let response = request
-                .send()
-                .await
-                .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+            let response = logs(("after", cursor.clone().unwrap_or_default())).await?;
             let page: agentbar::logs::wire::LogPageJson = api_answer(response, "the log").await?;
             if page.reset && cursor.is_some() {
                 eprintln!("agentbar: the log was rewritten upstream; showing it again");
