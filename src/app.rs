@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::archive::{ArchiveHandle, ArchiveView};
 use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
 use crate::diff::Transition;
@@ -82,6 +83,12 @@ pub enum Command {
     /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
     ListArchived {
         reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
+    },
+    /// Archive every finished task that finished at least this long ago (agentbar's own
+    /// archive); replies with the ids archived.
+    ArchiveFinished {
+        older_than: chrono::Duration,
+        reply: oneshot::Sender<Result<Vec<String>, crate::archive::ArchiveError>>,
     },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {
@@ -185,8 +192,10 @@ pub async fn archived_tasks(
 /// A running core: the handles surfaces use. Dropping it does not stop anything; call
 /// [`Core::shutdown`].
 pub struct Core {
-    /// The poller's published state; clone freely.
+    /// The poller's published state without the archived tasks; clone freely.
     pub overview: watch::Receiver<Arc<Overview>>,
+    /// agentbar's own archive: archive, unarchive, archive what is finished.
+    pub archive: ArchiveHandle,
     /// State changes as the poller sees them; subscribe for notifications or server-sent events.
     pub transitions: broadcast::Sender<Transition>,
     /// Into the command loop.
@@ -345,6 +354,12 @@ impl Core {
         .with_follow_signal(follow.clone());
         let refresh = poller.refresh_handle();
         tracker.spawn(poller.run(cancel.clone()));
+        // The surfaces see the list without the tasks the user archived; the snapshot file and
+        // the command loop keep them all.
+        let all_rx = overview_rx.clone();
+        let (overview_rx, archive, archive_view) =
+            ArchiveView::start(&config.state_dir, all_rx.clone(), cancel.clone());
+        tracker.spawn(archive_view);
 
         // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
         let (prompt_tx, prompt_rx) = watch::channel(None);
@@ -388,12 +403,14 @@ impl Core {
             auth,
             refresh,
             notifications,
-            overview_rx.clone(),
+            all_rx,
+            archive.clone(),
             cancel.clone(),
         ));
 
         Ok(Core {
             overview: overview_rx,
+            archive,
             transitions: transitions_tx,
             commands: commands_tx,
             web_url,
@@ -524,6 +541,7 @@ async fn run_commands(
     refresh: RefreshHandle,
     notifications: NotificationControl,
     overview: watch::Receiver<Arc<Overview>>,
+    archive: ArchiveHandle,
     cancel: CancellationToken,
 ) {
     let auth = auth.map(Arc::new);
@@ -562,13 +580,26 @@ async fn run_commands(
                 let current = overview.borrow().clone();
                 let client = clients.borrow().clone();
                 let stop = cancel.clone();
+                // Ours first, then GitHub's; ours stay listed while signed out.
+                let ours = archive.archived_tasks();
                 // Off the command loop: it is a few upstream requests.
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(ArchivedError::ShuttingDown),
                         result = archived_tasks(client.as_deref(), &current) => result,
                     };
+                    let result = match result {
+                        Ok(theirs) => Ok(ours.into_iter().chain(theirs).collect()),
+                        Err(ArchivedError::SignedOut) if !ours.is_empty() => Ok(ours),
+                        Err(e) => Err(e),
+                    };
                     let _ = reply.send(result);
+                });
+            }
+            Command::ArchiveFinished { older_than, reply } => {
+                let archive = archive.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(archive.archive_finished(older_than).await);
                 });
             }
             Command::StopTask { task_id, reply } => {

@@ -117,6 +117,11 @@ pub enum Command {
     Logs(LogsArgs),
     /// Stop a task (cancels its session's Actions run, through the running agent)
     Stop(StopArgs),
+    /// Put a task away in agentbar's own archive (out of the list and the counts until it
+    /// changes state again), or every finished one with --finished; nothing is deleted upstream
+    Archive(ArchiveArgs),
+    /// Bring an archived task back into the list
+    Unarchive(StopArgs),
     /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
     Login(LoginArgs),
     /// Forget the stored token (keychain and file)
@@ -198,6 +203,23 @@ impl LogExport {
 pub struct StopArgs {
     #[arg(help = TASK_HELP, value_name = "TASK")]
     pub task: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["task", "finished"]))]
+pub struct ArchiveArgs {
+    #[arg(help = TASK_HELP, value_name = "TASK")]
+    pub task: Option<String>,
+    /// Archive every finished task (completed, failed, cancelled) instead
+    #[arg(long)]
+    pub finished: bool,
+    /// With --finished: only those that finished at least this long ago (30m, 12h, 1d, 2w)
+    #[arg(long, value_name = "AGE", requires = "finished", value_parser = age)]
+    pub older_than: Option<String>,
+}
+
+fn age(raw: &str) -> Result<String, String> {
+    crate::archive::parse_age(raw).map(|_| raw.to_owned())
 }
 
 #[derive(Debug, Args)]

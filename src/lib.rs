@@ -3,6 +3,7 @@
 //! Crate map (details in ARCHITECTURE.md):
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
+//! - [`archive`]: agentbar's own archive of tasks put away (state dir), and the view without them;
 //! - [`filter`]: the one task filter (agent, source, status, time, repository, text, archived);
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
 //! - [`logs`]: session logs → structured events (titles, redaction, incremental follow);
@@ -18,6 +19,7 @@
 //! - [`allocator`]: the memory allocator's set-up at start (glibc: fixed mmap threshold, one arena).
 pub mod allocator;
 pub mod app;
+pub mod archive;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
 use agentbar::cli::{
-    AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs, StatusFormat,
-    TasksArgs, exit,
+    ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs,
+    StatusFormat, TasksArgs, exit,
 };
 use agentbar::config::Config;
 use agentbar::filter::{Candidate, TaskFilter};
@@ -212,6 +212,8 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
         }
         Some(Command::Tasks(args)) => list_tasks(&config, &args),
         Some(Command::Stop(args)) => stop(&config, &args.task),
+        Some(Command::Archive(args)) => archive(&config, &args),
+        Some(Command::Unarchive(args)) => act(&config, &args.task, "unarchive", None),
     }
 }
 
@@ -362,6 +364,78 @@ fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
             return Err(refusal("the task cannot be stopped", response).await);
         }
         println!("Asked GitHub to stop task {id}.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `archive TASK` (the `archive` action) or `archive --finished [--older-than AGE]`.
+fn archive(config: &Config, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
+    if let Some(task) = &args.task {
+        return act(config, task, "archive", None);
+    }
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    runtime()?.block_on(async {
+        let mut request = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!("{}/v1/archive/finished", endpoint.url))
+            .bearer_auth(&endpoint.token);
+        if let Some(age) = &args.older_than {
+            request = request.query(&[("older_than", age)]);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        let answer: serde_json::Value = api_answer(response, "finished tasks").await?;
+        let count = answer["count"].as_u64().unwrap_or(0);
+        println!(
+            "Archived {count} finished task{}.",
+            if count == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// One of the task's actions through the one door, `POST /v1/tasks/{id}/actions/{action}`,
+/// with an optional JSON body; prints what the agent answered.
+fn act(
+    config: &Config,
+    reference: &str,
+    action: &str,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let id = resolve_task(&endpoint, reference)?;
+    runtime()?.block_on(async {
+        let mut request = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!(
+                "{}/v1/tasks/{}/actions/{action}",
+                endpoint.url,
+                url_path_segment(&id)
+            ))
+            .bearer_auth(&endpoint.token);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        if !response.status().is_success() {
+            return Err(refusal(&format!("{action} was refused"), response).await);
+        }
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        match answer["message"].as_str() {
+            Some(message) => println!("{message}"),
+            None => println!("{action}: done for task {id}."),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -63,6 +63,10 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
             "/v1/tasks/{id}/stop",
             post(stop_task).route_layer(takes(&[])),
         )
+        .route(
+            "/v1/archive/finished",
+            post(archive_finished).route_layer(takes(&["older_than"])),
+        )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
         .route("/v1/events", get(events).route_layer(takes(&[])))
@@ -526,6 +530,35 @@ async fn send(state: &ApiState, command: Command) -> Result<(), ApiError> {
         .send(command)
         .await
         .map_err(|_| shutting_down())
+}
+
+/// `POST /v1/archive/finished[?older_than=1d]`: archives every finished task (completed,
+/// failed, cancelled) that finished at least that long ago, in agentbar's own archive.
+async fn archive_finished(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
+    let older_than = match params.get("older_than") {
+        None => chrono::Duration::zero(),
+        Some(raw) => crate::archive::parse_age(raw)
+            .map_err(|why| ApiError::bad_request(format!("older_than: {why}")))?,
+    };
+    let (reply, answer) = oneshot::channel();
+    send(&state, Command::ArchiveFinished { older_than, reply }).await?;
+    let archived = answer.await.map_err(|_| shutting_down())?.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "archive_failed",
+            e.to_string(),
+        )
+    })?;
+    Ok(axum::Json(serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "archived": archived,
+        "count": archived.len(),
+    }))
+    .into_response())
 }
 
 fn shutting_down() -> ApiError {
