@@ -90,6 +90,18 @@ pub enum Command {
         older_than: chrono::Duration,
         reply: oneshot::Sender<Result<Vec<String>, crate::archive::ArchiveError>>,
     },
+    /// Start a Copilot task (`continue_task`: a follow-up on that task's branch); replies once
+    /// the poll it triggers lists the new task, or after [`STARTED_WAIT`] without it.
+    StartTask {
+        request: crate::start::StartRequest,
+        reply: oneshot::Sender<Result<Started, crate::start::StartError>>,
+    },
+    /// Continue a task with a follow-up prompt on its own branch.
+    ContinueTask {
+        task_id: String,
+        prompt: String,
+        reply: oneshot::Sender<Result<Started, crate::start::StartError>>,
+    },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {
         until: Option<chrono::DateTime<chrono::Utc>>,
@@ -100,6 +112,45 @@ pub enum Command {
     SignOut,
     /// Shut everything down.
     Quit,
+}
+
+/// A task GitHub started: its id, and the task as the list shows it once a poll has seen it.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub id: String,
+    pub task: Option<crate::model::Task>,
+}
+
+/// How long a start waits for the refreshed list to show the new task.
+pub const STARTED_WAIT: Duration = Duration::from_secs(10);
+
+/// Starts the task, has the source refreshed at once, and waits (bounded) for the list to hold
+/// the new task.
+async fn start_and_show(
+    client: Option<Arc<GitHubClient>>,
+    request: crate::start::StartRequest,
+    refresh: RefreshHandle,
+    mut overview: watch::Receiver<Arc<Overview>>,
+) -> Result<Started, crate::start::StartError> {
+    let client = client.ok_or(crate::start::StartError::SignedOut)?;
+    let id = crate::start::start(&client, &request).await?;
+    refresh.refresh_now();
+    let listed = |overview: &Overview| overview.snapshot.task(&id).cloned();
+    let wait = async {
+        loop {
+            if let Some(task) = listed(&overview.borrow_and_update()) {
+                return Some(task);
+            }
+            if overview.changed().await.is_err() {
+                return None;
+            }
+        }
+    };
+    let task = tokio::time::timeout(STARTED_WAIT, wait)
+        .await
+        .ok()
+        .flatten();
+    Ok(Started { id, task })
 }
 
 /// A stop request that upstream accepted.
@@ -600,6 +651,40 @@ async fn run_commands(
                 let archive = archive.clone();
                 tokio::spawn(async move {
                     let _ = reply.send(archive.archive_finished(older_than).await);
+                });
+            }
+            Command::StartTask { request, reply } => {
+                let client = clients.borrow().clone();
+                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::start::StartError::ShuttingDown),
+                        result = start_and_show(client, request, refresh, overview) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            Command::ContinueTask {
+                task_id,
+                prompt,
+                reply,
+            } => {
+                let current = overview.borrow().clone();
+                let request = match current.snapshot.task(&task_id) {
+                    Some(task) => crate::start::follow_up(task, &prompt),
+                    None => Err(crate::start::StartError::UnknownTask(task_id)),
+                };
+                let client = clients.borrow().clone();
+                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = match request {
+                        Err(e) => Err(e),
+                        Ok(request) => tokio::select! {
+                            () = stop.cancelled() => Err(crate::start::StartError::ShuttingDown),
+                            result = start_and_show(client, request, refresh, overview) => result,
+                        },
+                    };
+                    let _ = reply.send(result);
                 });
             }
             Command::StopTask { task_id, reply } => {

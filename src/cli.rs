@@ -122,6 +122,10 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Bring an archived task back into the list
     Unarchive(StopArgs),
+    /// Start a Copilot task in a repository (through the running agent)
+    New(NewArgs),
+    /// Continue a Copilot task with a follow-up prompt on its own branch or pull request
+    Continue(ContinueArgs),
     /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
     Login(LoginArgs),
     /// Forget the stored token (keychain and file)
@@ -203,6 +207,35 @@ impl LogExport {
 pub struct StopArgs {
     #[arg(help = TASK_HELP, value_name = "TASK")]
     pub task: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The repository, owner/name
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: String,
+    /// The branch to start from (the repository's default when absent)
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// The model the agent uses (GitHub's default when absent)
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A custom agent of the repository, by its file name without extension
+    #[arg(long, value_name = "NAME")]
+    pub custom_agent: Option<String>,
+    /// Work on a branch without opening a pull request
+    #[arg(long)]
+    pub no_pr: bool,
+    /// What the agent should do
+    pub prompt: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    #[arg(help = TASK_HELP, value_name = "TASK")]
+    pub task: String,
+    /// What the agent should do next
+    pub prompt: String,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
 //! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
 //! - [`open`]: the URL-opening seam (desktop and recording);
+//! - [`start`]: starting a Copilot task and continuing one on its branch;
 //! - [`sim`]: the GitHub simulator behind `agentbar demo` and the tests;
 //! - [`tray`]: the menu-bar app (tao loop, pure menu model, icon drawn in code, platform split);
 //! - [`allocator`]: the memory allocator's set-up at start (glibc: fixed mmap threshold, one arena).
@@ -35,6 +36,7 @@ pub mod poller;
 pub mod report;
 pub mod server;
 pub mod sim;
+pub mod start;
 pub mod store;
 pub mod task_ref;
 pub mod terminal;

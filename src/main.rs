@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
 use agentbar::cli::{
-    ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs,
+    ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs, NewArgs,
     StatusFormat, TasksArgs, exit,
 };
 use agentbar::config::Config;
@@ -214,6 +214,13 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
         Some(Command::Stop(args)) => stop(&config, &args.task),
         Some(Command::Archive(args)) => archive(&config, &args),
         Some(Command::Unarchive(args)) => act(&config, &args.task, "unarchive", None),
+        Some(Command::New(args)) => new_task(&config, &args),
+        Some(Command::Continue(args)) => act(
+            &config,
+            &args.task,
+            "continue",
+            Some(serde_json::json!({ "prompt": args.prompt })),
+        ),
     }
 }
 
@@ -364,6 +371,39 @@ fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
             return Err(refusal("the task cannot be stopped", response).await);
         }
         println!("Asked GitHub to stop task {id}.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `new`: `POST /v1/tasks`; prints the new task's id and link.
+fn new_task(config: &Config, args: &NewArgs) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let body = serde_json::json!({
+        "repo": args.repo,
+        "prompt": args.prompt,
+        "base_ref": args.base,
+        "model": args.model,
+        "custom_agent": args.custom_agent,
+        "create_pull_request": !args.no_pr,
+    });
+    runtime()?.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(90))
+            .build()?
+            .post(format!("{}/v1/tasks", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        let answer: serde_json::Value = api_answer(response, "the task").await?;
+        let id = answer["id"].as_str().unwrap_or("?");
+        match answer["url"].as_str() {
+            Some(url) => println!("Started task {id}: {url}"),
+            None => println!("Started task {id}; it appears in the list at the next poll."),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

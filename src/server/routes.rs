@@ -22,10 +22,11 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::{ArchivedError, Command, StopError};
+use crate::app::{ArchivedError, Command, Started, StopError};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
+use crate::start::{StartError, StartRequest};
 use crate::wire::{
     SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
     WireTaskDetail, WireTaskList, WireTransition,
@@ -49,10 +50,12 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/health", get(health).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
-            get(list_tasks).route_layer(takes(&[
-                "provider", "source", "bucket", "state", "since", "period", "repo", "q",
-                "archived", "limit",
-            ])),
+            get(list_tasks)
+                .route_layer(takes(&[
+                    "provider", "source", "bucket", "state", "since", "period", "repo", "q",
+                    "archived", "limit",
+                ]))
+                .merge(post(start_task).route_layer(takes(&[]))),
         )
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
@@ -530,6 +533,95 @@ async fn send(state: &ApiState, command: Command) -> Result<(), ApiError> {
         .send(command)
         .await
         .map_err(|_| shutting_down())
+}
+
+/// How long a start may take: GitHub's answer, then the refreshed list (`STARTED_WAIT`).
+const START_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How long a started task may take to reach the served list once the core has it.
+const STARTED_RENDER_WAIT: Duration = Duration::from_secs(2);
+
+/// A start or continue request's JSON body, or a 400 in words.
+fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))
+}
+
+/// A start or continue refusal as an API error, GitHub's 403 and 422 kept as such.
+pub(super) fn start_error(error: StartError) -> ApiError {
+    let message = error.to_string();
+    let (status, code) = match error {
+        StartError::EmptyPrompt
+        | StartError::PromptTooLong { .. }
+        | StartError::BadRepository(_)
+        | StartError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+        StartError::NotCopilot(_) | StartError::NoBranch => {
+            (StatusCode::CONFLICT, "cannot_continue")
+        }
+        StartError::UnknownTask(_) => (StatusCode::NOT_FOUND, "unknown_task"),
+        StartError::NotAllowed(_) => (StatusCode::FORBIDDEN, "not_allowed"),
+        StartError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+        StartError::UnknownRepository(_) => (StatusCode::NOT_FOUND, "unknown_repository"),
+        StartError::SignedOut => (StatusCode::SERVICE_UNAVAILABLE, "signed_out"),
+        StartError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream_error"),
+        StartError::ShuttingDown => return shutting_down(),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// Sends a start or continue command and answers 201 with the new task once the list shows
+/// it, else 202 with its id.
+pub(super) async fn started(
+    state: &ApiState,
+    command: Command,
+    answer: oneshot::Receiver<Result<Started, StartError>>,
+) -> Result<Response, ApiError> {
+    send(state, command).await?;
+    let started = tokio::time::timeout(START_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "GitHub did not start the task in time",
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(start_error)?;
+    if started.task.is_some() {
+        // Answer once the list this API serves holds it too, so the next list shows it.
+        let mut rendered = state.rendered.clone();
+        let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
+            while rendered.borrow_and_update().overview.snapshot.task(&started.id).is_none() {
+                if rendered.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+    Ok(match started.task {
+        Some(task) => (
+            StatusCode::CREATED,
+            axum::Json(WireTask::from_task(&task, chrono::Utc::now(), false)),
+        )
+            .into_response(),
+        None => (
+            StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({
+                "id": started.id,
+                "message": "GitHub started the task; it appears in the list at the next poll",
+            })),
+        )
+            .into_response(),
+    })
+}
+
+/// `POST /v1/tasks`: start a Copilot task.
+async fn start_task(State(state): Shared, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let request = StartRequest::from_json(&json_body(&body)?).map_err(start_error)?;
+    let (reply, answer) = oneshot::channel();
+    started(&state, Command::StartTask { request, reply }, answer).await
 }
 
 /// `POST /v1/archive/finished[?older_than=1d]`: archives every finished task (completed,
