@@ -13,21 +13,23 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::archive::{ArchiveHandle, ArchiveView};
 use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
+use crate::core::FollowSignal;
+use crate::core::{ActionError, ActionInput, ActionOutcome, TaskAction};
+pub use crate::core::{ArchivedError, Command, StopError, StopOutcome};
 use crate::diff::Transition;
 use crate::github::sync::Directory;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
-use crate::model::{HealthStatus, Overview};
+use crate::model::{HealthStatus, Lookup, Overview, SourceId, Task};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
 use crate::open::{DesktopOpener, UrlOpener};
 use crate::poller::{GhRefresh, GitHubSource, Poller, RefreshHandle, initial_overview};
-use crate::server::logs::FollowSignal;
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
 
@@ -69,51 +71,6 @@ pub enum Upstream {
     },
 }
 
-/// What the surfaces (tray, loopback API) ask the core to do. A closed set, so every surface
-/// goes through the same doors.
-#[derive(Debug)]
-pub enum Command {
-    /// Poll upstream now.
-    Refresh,
-    /// Cancel the Actions run hosting the task's current session.
-    StopTask {
-        task_id: String,
-        reply: oneshot::Sender<Result<StopOutcome, StopError>>,
-    },
-    /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
-    ListArchived {
-        reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
-    },
-    /// Archive every finished task that finished at least this long ago (agentbar's own
-    /// archive); replies with the ids archived.
-    ArchiveFinished {
-        older_than: chrono::Duration,
-        reply: oneshot::Sender<Result<Vec<String>, crate::archive::ArchiveError>>,
-    },
-    /// Start a Copilot task (`continue_task`: a follow-up on that task's branch); replies once
-    /// the poll it triggers lists the new task, or after [`STARTED_WAIT`] without it.
-    StartTask {
-        request: crate::start::StartRequest,
-        reply: oneshot::Sender<Result<Started, crate::start::StartError>>,
-    },
-    /// Continue a task with a follow-up prompt on its own branch.
-    ContinueTask {
-        task_id: String,
-        prompt: String,
-        reply: oneshot::Sender<Result<Started, crate::start::StartError>>,
-    },
-    /// Hold notifications until the given time; `None` resumes them.
-    PauseNotifications {
-        until: Option<chrono::DateTime<chrono::Utc>>,
-    },
-    /// Start signing in (device flow).
-    SignIn,
-    /// Forget the token.
-    SignOut,
-    /// Shut everything down.
-    Quit,
-}
-
 /// A task GitHub started: its id, and the task as the list shows it once a poll has seen it.
 #[derive(Clone, Debug)]
 pub struct Started {
@@ -151,43 +108,6 @@ async fn start_and_show(
         .ok()
         .flatten();
     Ok(Started { id, task })
-}
-
-/// A stop request that upstream accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StopOutcome {
-    pub task_id: String,
-    pub workflow_run_id: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StopError {
-    #[error("no task {0} is known")]
-    UnknownTask(String),
-    #[error("the task is {0}, so there is nothing to stop")]
-    NotActive(String),
-    #[error(
-        "the Actions run hosting this task's session is not known (session details may be unavailable with this token)"
-    )]
-    NoRunId,
-    #[error("the task's repository is not known")]
-    NoRepository,
-    #[error("signed out: there is no GitHub client to ask")]
-    SignedOut,
-    #[error("GitHub refused to cancel the run: {0}")]
-    Upstream(ClientError),
-    #[error("agentbar is shutting down")]
-    ShuttingDown,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ArchivedError {
-    #[error("signed out: there is no GitHub client to ask")]
-    SignedOut,
-    #[error("GitHub did not list the archived tasks: {0}")]
-    Upstream(ClientError),
-    #[error("agentbar is shutting down")]
-    ShuttingDown,
 }
 
 /// The most archived tasks listed (one page of the largest size).
@@ -358,7 +278,12 @@ impl Core {
         if let Some(note) = &loaded.note {
             tracing::warn!("{note}");
         }
-        let overview = initial_overview(loaded.stored.map(|s| s.snapshot));
+        let source_id = github_source_id(config, demo_source(&source_name));
+        let overview = initial_overview(
+            loaded
+                .stored
+                .map(|s| stamp_loaded(s.snapshot, &source_id, crate::sources::github::actions)),
+        );
         if let Some(fetched_at) = overview.snapshot.fetched_at {
             tracing::info!(
                 tasks = overview.snapshot.tasks.len(),
@@ -388,6 +313,7 @@ impl Core {
             credentials_rx,
             clients_tx,
         )
+        .with_source_id(source_id.clone())
         .with_directory(Directory::from_tasks(&overview.snapshot.tasks));
         if let (Some(store), false) = (&credential_store, demo) {
             source = source.with_gh_refresh(GhRefresh {
@@ -491,6 +417,43 @@ impl Core {
         self.tracker.close();
         self.tracker.wait().await;
         tracing::info!("stopped cleanly");
+    }
+}
+
+fn demo_source(source_name: &str) -> bool {
+    source_name == DEMO_SOURCE
+}
+
+/// The source id of the one GitHub account a core runs: `gh:demo` for the simulator, else
+/// `gh:<host>` (`gh:github.com`), which the saved snapshot and ledger are filed under.
+pub fn github_source_id(config: &Config, demo: bool) -> SourceId {
+    if demo {
+        SourceId::github(DEMO_SOURCE)
+    } else {
+        SourceId::github(&config.host)
+    }
+}
+
+/// Tasks read from disk belong to `source` and allow what it decides now (the file's own
+/// record of either may be older than this build).
+pub fn stamp_loaded(
+    snapshot: crate::model::Snapshot,
+    source: &SourceId,
+    actions: fn(&Task) -> crate::core::ActionSet,
+) -> crate::model::Snapshot {
+    let tasks: Vec<Task> = snapshot
+        .tasks
+        .iter()
+        .map(|task| {
+            let mut task = task.clone();
+            task.source = source.clone();
+            task.actions = actions(&task);
+            task
+        })
+        .collect();
+    crate::model::Snapshot {
+        tasks: tasks.into(),
+        fetched_at: snapshot.fetched_at,
     }
 }
 
@@ -664,28 +627,45 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
-            Command::ContinueTask {
-                task_id,
-                prompt,
+            Command::Act {
+                task,
+                action,
+                input,
                 reply,
-            } => {
-                let current = overview.borrow().clone();
-                let request = match current.snapshot.task(&task_id) {
-                    Some(task) => crate::start::follow_up(task, &prompt),
-                    None => Err(crate::start::StartError::UnknownTask(task_id)),
-                };
-                let client = clients.borrow().clone();
+            } if matches!(
+                action,
+                TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue
+            ) =>
+            {
+                // Off the loop: a continue waits for GitHub and for the list to show its task.
+                let (archive, client) = (archive.clone(), clients.borrow().clone());
                 let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
                 tokio::spawn(async move {
-                    let result = match request {
-                        Err(e) => Err(e),
-                        Ok(request) => tokio::select! {
-                            () = stop.cancelled() => Err(crate::start::StartError::ShuttingDown),
-                            result = start_and_show(client, request, refresh, overview) => result,
-                        },
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(ActionError::ShuttingDown),
+                        result = act_on_runs(&archive, client, refresh, overview, &task, action, input) => result,
                     };
                     let _ = reply.send(result);
                 });
+            }
+            Command::Act {
+                task,
+                action,
+                input,
+                reply,
+            } => {
+                let current = overview.borrow().clone();
+                let client = clients.borrow().clone();
+                let result = tokio::select! {
+                    () = cancel.cancelled() => Err(ActionError::ShuttingDown),
+                    result = act(client.as_deref(), &current, &task, action, input, &refresh) => result,
+                };
+                match &result {
+                    Ok(done) => tracing::info!(task = %done.task, action = %action, "performed"),
+                    Err(e) => tracing::info!(task = %task, action = %action, "not performed: {e}"),
+                }
+                // The asker may have given up waiting; that is fine.
+                let _ = reply.send(result);
             }
             Command::StopTask { task_id, reply } => {
                 let current = overview.borrow().clone();
@@ -772,6 +752,207 @@ async fn sign_out(auth: &AuthContext) {
         tracing::warn!("AGENTBAR_TOKEN is still set in agentbar's environment");
     }
     auth.credentials.send_replace(None);
+}
+
+/// Performs `action` on the task `reference` names, after checking that the task allows it.
+async fn act(
+    client: Option<&GitHubClient>,
+    overview: &Overview,
+    reference: &str,
+    action: TaskAction,
+    _input: ActionInput,
+    refresh: &RefreshHandle,
+) -> Result<ActionOutcome, ActionError> {
+    let task = find_task(overview, reference)?;
+    let allowed = crate::sources::github::actions(task);
+    if !allowed.contains(action) {
+        return Err(not_allowed(task, action));
+    }
+    match action {
+        TaskAction::Refresh => {
+            refresh.refresh_now();
+            Ok(ActionOutcome {
+                task: task.key().to_string(),
+                action,
+                message: "asked for news now".to_owned(),
+                url: None,
+            })
+        }
+        TaskAction::Stop => {
+            let stopped = stop_task(client, overview, &task.key().to_string())
+                .await
+                .map_err(|e| stop_as_action_error(e, task))?;
+            refresh.refresh_now();
+            Ok(ActionOutcome {
+                task: task.key().to_string(),
+                action,
+                message: format!("cancelled the Actions run {}", stopped.workflow_run_id),
+                url: None,
+            })
+        }
+        TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs | TaskAction::CopyLink => {
+            crate::sources::link_outcome(task, action)
+        }
+        // The command loop sends these to `act_on_runs`.
+        TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue => {
+            Err(ActionError::Unsupported(action))
+        }
+    }
+}
+
+/// The one task `reference` names (a key, or an upstream id only one source has).
+fn find_task<'o>(overview: &'o Overview, reference: &str) -> Result<&'o Task, ActionError> {
+    match overview.snapshot.lookup(reference) {
+        Lookup::One(task) => Ok(task),
+        Lookup::None => Err(ActionError::UnknownTask(reference.to_owned())),
+        Lookup::Ambiguous(keys) => Err(ActionError::AmbiguousTask {
+            reference: reference.to_owned(),
+            keys: keys.iter().map(ToString::to_string).collect(),
+        }),
+    }
+}
+
+/// `archive`, `unarchive` (agentbar's own archive) and `continue` (a follow-up task on the
+/// task's branch, which the list shows before the answer comes).
+async fn act_on_runs(
+    archive: &ArchiveHandle,
+    client: Option<Arc<GitHubClient>>,
+    refresh: RefreshHandle,
+    overview: watch::Receiver<Arc<Overview>>,
+    reference: &str,
+    action: TaskAction,
+    input: ActionInput,
+) -> Result<ActionOutcome, ActionError> {
+    let task = find_task(&overview.borrow(), reference)?.clone();
+    let key = task.key().to_string();
+    match action {
+        TaskAction::Continue => {
+            let prompt = input.prompt.unwrap_or_default();
+            let request = crate::start::follow_up(&task, &prompt).map_err(start_as_action_error)?;
+            let started = start_and_show(client, request, refresh, overview)
+                .await
+                .map_err(start_as_action_error)?;
+            Ok(ActionOutcome {
+                task: key,
+                action,
+                message: format!(
+                    "GitHub started follow-up task {} on the task's branch",
+                    started.id
+                ),
+                url: started.task.map(|t| t.url),
+            })
+        }
+        _ => {
+            let archived = action == TaskAction::Archive;
+            let changed = archive.set(&key, archived).await.map_err(|e| {
+                let reason = e.to_string();
+                match e {
+                    crate::archive::ArchiveError::UnknownTask(_) => {
+                        ActionError::UnknownTask(key.clone())
+                    }
+                    crate::archive::ArchiveError::Running(_) => ActionError::NotAllowed {
+                        action,
+                        code: "running",
+                        reason,
+                    },
+                    crate::archive::ArchiveError::Save(_) => ActionError::NotAllowed {
+                        action,
+                        code: "archive_unsaved",
+                        reason,
+                    },
+                }
+            })?;
+            let message = match (archived, changed) {
+                (true, true) => "archived: out of the list until it changes state",
+                (true, false) => "already archived",
+                (false, true) => "back in the list",
+                (false, false) => "was not archived",
+            };
+            Ok(ActionOutcome {
+                task: key,
+                action,
+                message: message.to_owned(),
+                url: None,
+            })
+        }
+    }
+}
+
+/// A start refusal as an action error: GitHub's 403 and 422 keep their meaning in `code`.
+fn start_as_action_error(error: crate::start::StartError) -> ActionError {
+    use crate::start::StartError;
+    let action = TaskAction::Continue;
+    let reason = error.to_string();
+    match error {
+        StartError::EmptyPrompt
+        | StartError::PromptTooLong { .. }
+        | StartError::BadRepository(_)
+        | StartError::BadRequest(_) => ActionError::BadInput(reason),
+        StartError::NotCopilot(_) => ActionError::Unsupported(action),
+        StartError::NoBranch => ActionError::NotAllowed {
+            action,
+            code: "no_branch",
+            reason,
+        },
+        StartError::UnknownTask(task) => ActionError::UnknownTask(task),
+        StartError::NotAllowed(_) => ActionError::NotAllowed {
+            action,
+            code: "upstream_forbidden",
+            reason,
+        },
+        StartError::Refused(_) | StartError::UnknownRepository(_) => ActionError::NotAllowed {
+            action,
+            code: "upstream_unprocessable",
+            reason,
+        },
+        StartError::SignedOut => ActionError::SignedOut("GitHub".to_owned()),
+        StartError::Upstream(_) => ActionError::Upstream(reason),
+        StartError::ShuttingDown => ActionError::ShuttingDown,
+    }
+}
+
+/// Why `task` does not allow `action`, in words.
+fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
+    match action {
+        TaskAction::Stop => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: format!(
+                "the task is {}, so there is nothing to stop",
+                task.state.label().to_lowercase()
+            ),
+        },
+        _ => match crate::sources::link_outcome(task, action) {
+            Err(e) => e,
+            Ok(_) => ActionError::Unsupported(action),
+        },
+    }
+}
+
+fn stop_as_action_error(error: StopError, task: &Task) -> ActionError {
+    let action = TaskAction::Stop;
+    let message = error.to_string();
+    match error {
+        StopError::UnknownTask(reference) => ActionError::UnknownTask(reference),
+        StopError::NotActive(_) => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: message,
+        },
+        StopError::NoRunId => ActionError::NotAllowed {
+            action,
+            code: "no_run_id",
+            reason: message,
+        },
+        StopError::NoRepository => ActionError::NotAllowed {
+            action,
+            code: "no_repository",
+            reason: message,
+        },
+        StopError::SignedOut => ActionError::SignedOut(task.source.to_string()),
+        StopError::Upstream(e) => ActionError::Upstream(e.to_string()),
+        StopError::ShuttingDown => ActionError::ShuttingDown,
+    }
 }
 
 /// Cancels the Actions run hosting the task's newest session.

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::core::TaskAction;
 use crate::model::{HealthStatus, Overview, Snapshot, State, Task};
 use crate::store::{StoreError, write_atomically};
 
@@ -33,7 +34,7 @@ const VERSION: u32 = 1;
 
 /// The key of a task in the archive.
 pub fn key_of(task: &Task) -> String {
-    format!("{}:{}", crate::filter::source_of(task), task.id)
+    task.key().to_string()
 }
 
 /// Reads an age such as `90s`, `30m`, `12h`, `1d` or `2w` (a bare number is seconds).
@@ -166,9 +167,19 @@ impl Archive {
         }
     }
 
-    /// The archived tasks of `tasks`, in list order.
+    /// The archived tasks of `tasks`, in list order, each offering `unarchive` in place of
+    /// `archive`.
     pub fn archived(&self, tasks: &[Task]) -> Vec<Task> {
-        tasks.iter().filter(|t| self.contains(t)).cloned().collect()
+        tasks
+            .iter()
+            .filter(|t| self.contains(t))
+            .map(|t| {
+                let mut task = t.clone();
+                task.actions.remove(TaskAction::Archive);
+                task.actions.insert(TaskAction::Unarchive);
+                task
+            })
+            .collect()
     }
 }
 
@@ -450,6 +461,7 @@ fn visible_overview(archive: &Archive, overview: &Overview) -> Overview {
     Overview {
         snapshot: archive.visible(&overview.snapshot),
         health: overview.health.clone(),
+        sources: overview.sources.clone(),
     }
 }
 

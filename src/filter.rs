@@ -138,21 +138,18 @@ pub struct Candidate<'a> {
     pub archived: bool,
 }
 
-/// The filter's name for a task's provider.
+/// The filter's name for a task's provider (`copilot` for GitHub's cloud agent).
 pub fn provider_name(provider: &Provider) -> &str {
     match provider {
         Provider::GithubCopilot => "copilot",
-        Provider::Other(raw) => raw,
+        other => other.as_str(),
     }
 }
 
-/// The source id of a task: the GitHub account it was listed under.
-pub fn source_of(_task: &Task) -> &str {
-    GITHUB_SOURCE
+/// The source id of a task.
+pub fn source_of(task: &Task) -> &str {
+    task.source.as_str()
 }
-
-/// The source id of the one GitHub account this build polls.
-pub const GITHUB_SOURCE: &str = "gh:default";
 
 impl<'a> Candidate<'a> {
     pub fn of(task: &'a Task, source: &'a str, archived: bool) -> Candidate<'a> {

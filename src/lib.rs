@@ -1,6 +1,8 @@
 //! agentbar: keep an eye on AI coding agents from the menu bar.
 //!
 //! Crate map (details in ARCHITECTURE.md):
+//! - [`core`]: commands and task actions, below every surface;
+//! - [`sources`]: the `Source` trait every place tasks come from implements;
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
 //! - [`archive`]: agentbar's own archive of tasks put away (state dir), and the view without them;
@@ -24,6 +26,7 @@ pub mod archive;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod core;
 pub mod diff;
 pub mod filter;
 pub mod github;
@@ -36,6 +39,7 @@ pub mod poller;
 pub mod report;
 pub mod server;
 pub mod sim;
+pub mod sources;
 pub mod start;
 pub mod store;
 pub mod task_ref;

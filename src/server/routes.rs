@@ -23,6 +23,7 @@ use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{ArchivedError, Command, Started, StopError};
+use crate::core::{ActionError, ActionInput, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
@@ -65,6 +66,10 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route(
             "/v1/tasks/{id}/stop",
             post(stop_task).route_layer(takes(&[])),
+        )
+        .route(
+            "/v1/tasks/{id}/actions/{action}",
+            post(task_action).route_layer(takes(&[])),
         )
         .route(
             "/v1/archive/finished",
@@ -244,6 +249,7 @@ fn list_of(rendered: &Rendered, tasks: Vec<WireTask>) -> Response {
         &crate::model::Overview {
             snapshot: crate::model::Snapshot::default(),
             health: rendered.overview.health.clone(),
+            sources: rendered.overview.sources.clone(),
         },
         rendered.generated_at,
         crate::report::STALE_AFTER_SECONDS,
@@ -592,7 +598,13 @@ pub(super) async fn started(
         // Answer once the list this API serves holds it too, so the next list shows it.
         let mut rendered = state.rendered.clone();
         let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
-            while rendered.borrow_and_update().overview.snapshot.task(&started.id).is_none() {
+            while rendered
+                .borrow_and_update()
+                .overview
+                .snapshot
+                .task(&started.id)
+                .is_none()
+            {
                 if rendered.changed().await.is_err() {
                     return;
                 }
@@ -615,6 +627,78 @@ pub(super) async fn started(
         )
             .into_response(),
     })
+}
+
+/// `POST /v1/tasks/{id}/actions/{action}`: the one door for what a task allows (`actions` on
+/// each task); `continue` takes `{"prompt": …}`. Answers `{task, action, message, url}`.
+async fn task_action(
+    State(state): Shared,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let Path((task, name)) = path.map_err(bad_path)?;
+    let action = TaskAction::parse(&name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_action",
+            ActionError::UnknownAction(name.clone()).to_string(),
+        )
+    })?;
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionInput::default()
+    } else {
+        let value = json_body(&body)?;
+        let prompt = match value.get("prompt") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(prompt)) => Some(prompt.clone()),
+            Some(_) => return Err(ApiError::bad_request("prompt must be a string")),
+        };
+        ActionInput { prompt }
+    };
+    let (reply, answer) = oneshot::channel();
+    send(
+        &state,
+        Command::Act {
+            task,
+            action,
+            input,
+            reply,
+        },
+    )
+    .await?;
+    let outcome = tokio::time::timeout(START_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "the action did not finish in time",
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(action_error)?;
+    Ok(axum::Json(serde_json::json!({
+        "task": outcome.task,
+        "action": outcome.action.as_str(),
+        "message": outcome.message,
+        "url": outcome.url,
+    }))
+    .into_response())
+}
+
+/// An action's refusal with the status its code means.
+fn action_error(error: ActionError) -> ApiError {
+    let code = error.code();
+    let status = match code {
+        "unknown_task" | "unknown_action" => StatusCode::NOT_FOUND,
+        "bad_request" => StatusCode::BAD_REQUEST,
+        "signed_out" | "shutting_down" => StatusCode::SERVICE_UNAVAILABLE,
+        "upstream_refused" => StatusCode::BAD_GATEWAY,
+        "upstream_forbidden" => StatusCode::FORBIDDEN,
+        "upstream_unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
+    };
+    ApiError::new(status, code, error.to_string())
 }
 
 /// `POST /v1/tasks`: start a Copilot task.
