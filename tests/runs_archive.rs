@@ -192,3 +192,97 @@ async fn archived_tasks_leave_the_list_counts_and_feed_and_come_back_when_they_c
     );
     h.stop().await;
 }
+
+/// `archive` and `unarchive` through the one actions door (API and CLI): the task leaves the
+/// list and the counts, offers `unarchive` in the archived list, and comes back; a running task
+/// cannot be archived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_task_is_archived_and_unarchived_through_the_actions_door() {
+    let h = Harness::start().await;
+    let (_, before) = h.get_json("/v1/tasks").await;
+    let waiting = tasks(&before)
+        .iter()
+        .find(|t| t["bucket"] == "waiting")
+        .unwrap()
+        .clone();
+    let id = waiting["id"].as_str().unwrap().to_owned();
+    assert!(
+        waiting["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "archive")
+    );
+
+    let state = h.state_dir();
+    let cli_id = id.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        agentbar(&state, &["archive", &cli_id]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let after = list_until(&h, "the waiting task leaves the list", |list| {
+        !id_set(list).contains(&id)
+    })
+    .await;
+    assert_eq!(
+        after["counts"]["waiting"].as_u64().unwrap() + 1,
+        before["counts"]["waiting"].as_u64().unwrap()
+    );
+    assert_counts_match(&after);
+    let (_, archived) = h.get_json("/v1/tasks?archived=true").await;
+    let entry = tasks(&archived)
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap();
+    let offered: Vec<&str> = entry["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        offered.contains(&"unarchive") && !offered.contains(&"archive"),
+        "{offered:?}"
+    );
+
+    let response = h
+        .request(Method::POST, &format!("/v1/tasks/{id}/actions/unarchive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let back = list_until(&h, "the task is back", |list| id_set(list).contains(&id)).await;
+    assert_eq!(back["counts"], before["counts"]);
+
+    let running = tasks(&before)
+        .iter()
+        .find(|t| t["bucket"] == "running")
+        .unwrap();
+    let response = h
+        .request(
+            Method::POST,
+            &format!(
+                "/v1/tasks/{}/actions/archive",
+                running["id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("archive"),
+        "{body}"
+    );
+    h.stop().await;
+}

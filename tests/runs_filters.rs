@@ -37,6 +37,7 @@ fn updated(task: &Value) -> DateTime<Utc> {
 fn cases(all: &Value) -> Vec<(String, Vec<String>)> {
     let tasks = all["tasks"].as_array().unwrap();
     let repo = tasks[0]["repository"].as_str().unwrap().to_owned();
+    let source = tasks[0]["source"].as_str().unwrap().to_owned();
     let word = tasks[1]["title"]
         .as_str()
         .unwrap()
@@ -58,7 +59,10 @@ fn cases(all: &Value) -> Vec<(String, Vec<String>)> {
     vec![
         ("provider=copilot".into(), expected(all, |_| true)),
         ("provider=codex,claude-code".into(), Vec::new()),
-        ("source=gh:default".into(), expected(all, |_| true)),
+        (
+            format!("source={source}"),
+            expected(all, |t| t["source"] == source.as_str()),
+        ),
         ("source=claude-code".into(), Vec::new()),
         (
             "bucket=failed".into(),

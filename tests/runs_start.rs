@@ -196,3 +196,158 @@ async fn a_plan_without_the_agent_api_is_a_403_in_words_on_the_api_and_the_cli()
     );
     h.stop().await;
 }
+
+async fn act(h: &Harness, key: &str, action: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = h.request(Method::POST, &format!("/v1/tasks/{key}/actions/{action}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `continue` through the one actions door: a follow-up task on the task's own branch (the
+/// simulator saw `head_ref`), in the next list; GitHub's 403 and 422 and an empty or missing
+/// prompt said in words; `agentbar continue` does the same from the command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_makes_a_follow_up_on_the_tasks_branch() {
+    let h = harness(|_| {}).await;
+    let (_, list) = h.get_json("/v1/tasks?bucket=completed").await;
+    let task = list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "continue")
+        })
+        .expect("a finished task offers continue")
+        .clone();
+    let key = format!(
+        "{}:{}",
+        task["source"].as_str().unwrap(),
+        task["id"].as_str().unwrap()
+    );
+    let (_, detail) = h.get_json(&format!("/v1/tasks/{key}")).await;
+    let head_ref = detail["sessions"][0]["head_ref"]
+        .as_str()
+        .or(detail["branch"]["head_ref"].as_str())
+        .unwrap()
+        .to_owned();
+
+    for (body, status, words) in [
+        (None, 400, "prompt is empty"),
+        (Some(json!({"prompt": "   "})), 400, "prompt is empty"),
+        (Some(json!({"prompt": 5})), 400, "must be a string"),
+    ] {
+        let (got, answer) = act(&h, &key, "continue", body).await;
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(got, status, "{message}");
+        assert!(message.contains(words), "{message}");
+    }
+    assert!(
+        create_requests(&h).await.is_empty(),
+        "nothing reached GitHub"
+    );
+
+    let (status, answer) = act(
+        &h,
+        &key,
+        "continue",
+        Some(json!({"prompt": "Also add tests"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["action"], "continue");
+    let sent = create_requests(&h).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["body"]["head_ref"], head_ref.as_str());
+    assert_eq!(sent[0]["body"]["prompt"], "Also add tests");
+    let repo = task["repository"].as_str().unwrap();
+    assert!(
+        sent[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/agents/repos/{repo}/tasks"))
+    );
+    let (_, list) = h.get_json("/v1/tasks").await;
+    assert!(
+        list["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["title"] == "Also add tests"),
+        "the follow-up is in the next list"
+    );
+
+    // From the command line.
+    let state = h.state_dir();
+    let id = task["id"].as_str().unwrap().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        agentbar(&state, &["continue", &id, "And update the changelog"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("follow-up task"));
+    let sent = create_requests(&h).await;
+    assert_eq!(sent.last().unwrap()["body"]["head_ref"], head_ref.as_str());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn continue_says_githubs_403_and_422_in_words() {
+    for (change, status, words) in [
+        (
+            Box::new(|s: &mut agentbar::sim::Scenario| s.can_start_tasks = false)
+                as Box<dyn FnOnce(&mut agentbar::sim::Scenario)>,
+            403,
+            "does not allow",
+        ),
+        (
+            Box::new(|s: &mut agentbar::sim::Scenario| {
+                s.repositories_without_agent =
+                    s.tasks.iter().map(|t| t.repository.clone()).collect();
+            }),
+            422,
+            "not enabled",
+        ),
+    ] {
+        let h = harness(change).await;
+        let (_, list) = h.get_json("/v1/tasks?bucket=completed").await;
+        let task = list["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| {
+                t["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "continue")
+            })
+            .unwrap()
+            .clone();
+        let (got, answer) = act(
+            &h,
+            task["id"].as_str().unwrap(),
+            "continue",
+            Some(json!({"prompt": "go"})),
+        )
+        .await;
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(got, status, "{message}");
+        assert!(message.contains(words), "{message}");
+        h.stop().await;
+    }
+}
