@@ -380,7 +380,6 @@ impl Core {
             auth,
             refresh,
             notifications,
-            all_rx,
             archive.clone(),
             cancel.clone(),
         ));
@@ -554,10 +553,11 @@ async fn run_commands(
     auth: Option<AuthContext>,
     refresh: RefreshHandle,
     notifications: NotificationControl,
-    overview: watch::Receiver<Arc<Overview>>,
     archive: ArchiveHandle,
     cancel: CancellationToken,
 ) {
+    // The whole list: actions reach archived tasks too.
+    let overview = archive.all();
     let auth = auth.map(Arc::new);
     loop {
         let command = tokio::select! {

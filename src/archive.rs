@@ -376,6 +376,11 @@ impl ArchiveHandle {
         Ok(ids)
     }
 
+    /// The whole list, archived tasks included (the poller's overview).
+    pub fn all(&self) -> watch::Receiver<Arc<Overview>> {
+        self.all.clone()
+    }
+
     /// The archived tasks of the current list.
     pub fn archived_tasks(&self) -> Vec<Task> {
         let tasks = self.all.borrow().snapshot.tasks.clone();
