@@ -102,6 +102,10 @@ export interface Task {
   usage?: Usage | null;
   owner_id?: number | null;
   repository_id?: number | null;
+  /** The source that yields the task (`gh:<account>`, `claude-code`, …). */
+  source?: string | null;
+  /** What the task allows now (`stop`, `archive`, `continue`, …): the server decides. */
+  actions?: string[];
 }
 
 /** `Counts`: how many tasks per bucket, always of the whole list. */
@@ -163,6 +167,22 @@ export interface StopReply {
   task_id: string;
   workflow_run_id: number;
   status: string;
+}
+
+/** The body of `POST /v1/tasks`: start a task. */
+export interface CreateTaskRequest {
+  repo: string;
+  prompt: string;
+  base_ref?: string;
+  model?: string;
+  custom_agent?: string;
+  create_pull_request?: boolean;
+}
+
+/** A model or custom agent the Copilot API offers, as agentbar lists it. */
+export interface Choice {
+  id: string;
+  name: string;
 }
 
 /** `Error`: the body of every error answer. */
@@ -265,6 +285,8 @@ const taskFields = [
   "usage",
   "owner_id",
   "repository_id",
+  "source",
+  "actions",
 ] as const satisfies readonly (keyof Task)[];
 export const TASK_FIELDS: Covers<Task, typeof taskFields> = taskFields;
 

@@ -4,6 +4,7 @@
  * usage and age.
  */
 import { Color, Icon, List } from "@raycast/api";
+import type { ReactNode } from "react";
 import type { AgentbarClient } from "../api/client";
 import type { Task } from "../api/types";
 import { bucketAppearance } from "../helpers/appearance";
@@ -35,7 +36,13 @@ export function taskAccessories(task: Task, now: number): List.Item.Accessory[] 
   return accessories;
 }
 
-export function TaskListItem(props: { task: Task; now: number; client: AgentbarClient; revalidate: () => void }) {
+export function TaskListItem(props: {
+  task: Task;
+  now: number;
+  client: AgentbarClient;
+  revalidate: () => void;
+  listActions?: ReactNode;
+}) {
   const { task, now } = props;
   const look = bucketAppearance(task.bucket);
   return (
@@ -46,7 +53,9 @@ export function TaskListItem(props: { task: Task; now: number; client: AgentbarC
       subtitle={task.repository ?? undefined}
       keywords={searchKeywords(task)}
       accessories={taskAccessories(task, now)}
-      actions={<TaskActions task={task} client={props.client} revalidate={props.revalidate} />}
+      actions={
+        <TaskActions task={task} client={props.client} revalidate={props.revalidate} listActions={props.listActions} />
+      }
     />
   );
 }

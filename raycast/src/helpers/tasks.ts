@@ -84,6 +84,31 @@ export function groupTasks(tasks: readonly Task[], now: number): TaskSection[] {
   return sections.filter((s) => s.tasks.length > 0);
 }
 
+/**
+ * Whether the task allows an action now. The server decides (the task's `actions`); an agentbar
+ * too old to send them allows only `stop`, on active tasks, as it always did.
+ */
+export function allows(task: Pick<Task, "actions" | "bucket">, action: string): boolean {
+  if (task.actions) return task.actions.includes(action);
+  return action === "stop" && isActive(task);
+}
+
+/** Finished: completed, failed or cancelled (what "Archive All Finished" takes). */
+export function isFinished(task: Pick<Task, "bucket">): boolean {
+  return task.bucket === "completed" || task.bucket === "failed" || task.bucket === "cancelled";
+}
+
+/** The repositories of the most recently updated tasks, newest first, each once. */
+export function recentRepositories(tasks: readonly Task[], limit = 10): string[] {
+  const byUpdate = [...tasks].sort((a, b) => millis(b.updated_at) - millis(a.updated_at) || 0);
+  const seen = new Set<string>();
+  for (const task of byUpdate) {
+    if (task.repository && !seen.has(task.repository)) seen.add(task.repository);
+    if (seen.size >= limit) break;
+  }
+  return [...seen];
+}
+
 /** What Enter opens: the pull request, else the task page. */
 export function primaryUrl(task: Task): string {
   return task.pull_request?.url || task.url;
