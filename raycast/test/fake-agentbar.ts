@@ -17,12 +17,17 @@ export interface FakeAnswer {
   hang?: boolean;
 }
 
-export type Route = FakeAnswer | ((request: { method: string; path: string; query: URLSearchParams }) => FakeAnswer);
+export type Route =
+  | FakeAnswer
+  | ((request: { method: string; path: string; query: URLSearchParams; body: string }) => FakeAnswer);
 
 export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  /** The request body as sent ("" without one). */
+  body: string;
+  contentType: string | undefined;
 }
 
 export interface FakeAgentbar {
@@ -39,12 +44,17 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
   const requests: RecordedRequest[] = [];
   const fake = { routes } as FakeAgentbar;
   const hanging: http.ServerResponse[] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
     requests.push({
       method: req.method ?? "",
       path: url.pathname + url.search,
       authorization: req.headers.authorization,
+      body,
+      contentType: req.headers["content-type"],
     });
     const route = fake.routes[`${req.method} ${url.pathname}`];
     if (!route) {
@@ -58,7 +68,7 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
     }
     const answer =
       typeof route === "function"
-        ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams })
+        ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams, body })
         : route;
     if (answer.hang) {
       hanging.push(res);

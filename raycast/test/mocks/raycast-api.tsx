@@ -1,7 +1,7 @@
 /**
  * A stand-in for `@raycast/api` in tests. Each component renders as a plain element named like
  * the Raycast component ("List.Item", "Action.Push", …) with every prop kept, and renders its
- * `actions` and `detail` props as children so tests can find them in the tree. Functions with
+ * `searchBarAccessory`, `actions` and `detail` props as children so tests can find them in the tree. Functions with
  * effects are `vi.fn()`s that tests inspect or re-program.
  */
 import { createElement, type ReactNode } from "react";
@@ -12,7 +12,14 @@ type Props = Record<string, unknown> & { children?: ReactNode };
 
 function host(name: string) {
   const Component = (props: Props) =>
-    createElement(name, props, props.actions as ReactNode, props.detail as ReactNode, props.children);
+    createElement(
+      name,
+      props,
+      props.searchBarAccessory as ReactNode,
+      props.actions as ReactNode,
+      props.detail as ReactNode,
+      props.children,
+    );
   Component.displayName = name;
   return Component;
 }
