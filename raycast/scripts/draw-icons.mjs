@@ -27,7 +27,10 @@ function draw(size, layers) {
   const n = 4;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < n; sy++) {
         for (let sx = 0; sx < n; sx++) {
           const px = ((x + (sx + 0.5) / n) * 64) / size;
@@ -104,9 +107,7 @@ const icons = {
   ]),
   // The menu-bar title's own icon: the mark as a template (black on transparent, tinted by
   // Raycast to the menu bar's text colour), the dots cut out.
-  "menu-bar-icon.png": draw(64, [
-    [both(bar, both(not(circle(22, 32, 7)), not(circle(42, 32, 7)))), BLACK],
-  ]),
+  "menu-bar-icon.png": draw(64, [[both(bar, both(not(circle(22, 32, 7)), not(circle(42, 32, 7)))), BLACK]]),
 };
 
 const assets = path.resolve(import.meta.dirname, "..", "assets");

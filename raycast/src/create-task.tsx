@@ -63,7 +63,10 @@ export async function startTask(client: AgentbarClient, request: CreateTaskReque
     toast.style = Toast.Style.Success;
     toast.title = "Task started";
     toast.message = `${task.title} — ${request.repo}`;
-    toast.primaryAction = { title: "Open Task Page", onAction: () => void openWebPage(task.url).catch(() => undefined) };
+    toast.primaryAction = {
+      title: "Open Task Page",
+      onAction: () => void openWebPage(task.url).catch(() => undefined),
+    };
     return true;
   } catch (error) {
     toast.style = Toast.Style.Failure;
@@ -94,7 +97,9 @@ export default function CreateTask() {
     onError: QUIET.onError,
     execute: !typing && repositoryProblem(chosenRepo) === undefined,
   });
-  const problem = tasks.error ? describeProblem({ kind: toAgentbarError(tasks.error).kind, message: tasks.error.message }) : null;
+  const problem = tasks.error
+    ? describeProblem({ kind: toAgentbarError(tasks.error).kind, message: tasks.error.message })
+    : null;
   const agentList = typing || agents.error ? undefined : agents.data;
 
   async function submit(values: CreateTaskValues) {

@@ -277,7 +277,9 @@ describe("AgentbarClient: managing tasks", () => {
     const markdown = "# Add rate limiting\n\n**Prompt:** add it\n";
     fake = await startFakeAgentbar({
       "GET /v1/tasks/t1/logs": ({ query }) =>
-        query.get("format") === "markdown" ? { text: markdown } : { status: 400, body: { error: { code: "bad", message: "format?" } } },
+        query.get("format") === "markdown"
+          ? { text: markdown }
+          : { status: 400, body: { error: { code: "bad", message: "format?" } } },
       "GET /v1/tasks/t2/logs": { status: 501, body: { error: { code: "not_implemented", message: "no logs here" } } },
     });
     const client = clientFor(fake.url);
@@ -289,7 +291,9 @@ describe("AgentbarClient: managing tasks", () => {
 
   it("reads model and custom-agent lists leniently: bare names, objects, a wrapper; bad items dropped", async () => {
     fake = await startFakeAgentbar({
-      "GET /v1/models": { body: { models: [{ id: "gpt-5", name: "GPT-5" }, "claude-sonnet-4.5", 42, { name: "no id" }] } },
+      "GET /v1/models": {
+        body: { models: [{ id: "gpt-5", name: "GPT-5" }, "claude-sonnet-4.5", 42, { name: "no id" }] },
+      },
       "GET /v1/custom-agents": ({ query }) => ({ body: [{ id: `${query.get("repo")}-reviewer` }] }),
     });
     const client = clientFor(fake.url);

@@ -18,8 +18,7 @@ export interface FakeAnswer {
 }
 
 export type Route =
-  | FakeAnswer
-  | ((request: { method: string; path: string; query: URLSearchParams; body: string }) => FakeAnswer);
+  FakeAnswer | ((request: { method: string; path: string; query: URLSearchParams; body: string }) => FakeAnswer);
 
 export interface RecordedRequest {
   method: string;

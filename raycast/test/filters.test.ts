@@ -71,7 +71,8 @@ describe("the filter", () => {
   it("reads back what it stored, and anything else as no filter", () => {
     const filter: TaskFilter = { agent: "gemini-cli", status: "failed", time: "month", archived: true };
     expect(parseStoredFilter(storedFilter(filter))).toEqual(filter);
-    for (const bad of [undefined, 42, "", "{", "null", "[]", '"x"']) expect(parseStoredFilter(bad)).toEqual(DEFAULT_FILTER);
+    for (const bad of [undefined, 42, "", "{", "null", "[]", '"x"'])
+      expect(parseStoredFilter(bad)).toEqual(DEFAULT_FILTER);
     expect(parseStoredFilter('{"agent":"rm -rf","status":"running","time":7,"archived":"yes"}')).toEqual({
       ...DEFAULT_FILTER,
       status: "running",
@@ -111,7 +112,7 @@ describe("exports", () => {
   it("quotes CSV fields and defuses spreadsheet formulas", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('say "hi", then\nleave')).toBe('"say ""hi"", then\nleave"');
-    expect(csvField("=HYPERLINK(\"http://x\")")).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
     expect(csvField("+1")).toBe("'+1");
     const csv = tasksCsv(list.tasks);
     const lines = csv.trimEnd().split("\r\n");

@@ -216,7 +216,9 @@ describe("actions the server allows", () => {
     const routes: Record<string, Route> = { "GET /v1/tasks": { body: active } };
     for (const t of finishedTasks) {
       routes[`POST /v1/tasks/${t.id}/actions/archive`] =
-        t === failing ? { status: 404, body: { error: { code: "no_task", message: "gone upstream" } } } : { status: 202 };
+        t === failing
+          ? { status: 404, body: { error: { code: "no_task", message: "gone upstream" } } }
+          : { status: 202 };
     }
     const v = await openWith(routes);
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
@@ -245,7 +247,9 @@ describe("exports into Downloads", () => {
     const v = await openWith({
       "GET /v1/tasks": { body: active },
       [`GET /v1/tasks/${task.id}/logs`]: ({ query }) =>
-        query.get("format") === "markdown" ? { text: markdown } : { status: 400, body: { error: { code: "x", message: "x" } } },
+        query.get("format") === "markdown"
+          ? { text: markdown }
+          : { status: 400, body: { error: { code: "x", message: "x" } } },
       "GET /v1/tasks/b1a7c0de-0003-4000-8000-00000000a003/logs": {
         status: 501,
         body: { error: { code: "not_implemented", message: "export is not available" } },
@@ -285,8 +289,14 @@ describe("exports into Downloads", () => {
     await press(actionTitled(all(v, "List.Item")[0], "As CSV"));
     await press(actionTitled(all(v, "List.Item")[0], "As JSON"));
     const files = fs.readdirSync(path.join(home, "Downloads")).sort();
-    expect(files).toEqual([expect.stringMatching(/^agentbar-tasks-\d{4}-\d\d-\d\d\.csv$/), expect.stringMatching(/\.json$/)]);
-    const csv = fs.readFileSync(path.join(home, "Downloads", files[0]), "utf8").trimEnd().split("\r\n");
+    expect(files).toEqual([
+      expect.stringMatching(/^agentbar-tasks-\d{4}-\d\d-\d\d\.csv$/),
+      expect.stringMatching(/\.json$/),
+    ]);
+    const csv = fs
+      .readFileSync(path.join(home, "Downloads", files[0]), "utf8")
+      .trimEnd()
+      .split("\r\n");
     expect(csv).toHaveLength(failed.tasks.length + 1);
     expect(csv.slice(1).map((line) => line.split(",")[0])).toEqual(failed.tasks.map((t) => t.id));
     const json = JSON.parse(fs.readFileSync(path.join(home, "Downloads", files[1]), "utf8"));
@@ -320,7 +330,9 @@ describe("Continue Task", () => {
     expect(posts()).toEqual([]);
 
     await submit(form, "  Also cover the retry path with a test  ");
-    expect(posts()).toEqual([`/v1/tasks/${task.id}/actions/continue {"prompt":"Also cover the retry path with a test"}`]);
+    expect(posts()).toEqual([
+      `/v1/tasks/${task.id}/actions/continue {"prompt":"Also cover the retry path with a test"}`,
+    ]);
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Follow-up sent" });
     expect(navigation.pop).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(gets()).toEqual(["/v1/tasks", "/v1/tasks"]));
@@ -331,7 +343,9 @@ describe("Continue Task", () => {
     fake = await startFakeAgentbar({
       "POST /v1/tasks/t1/actions/continue": {
         status: 403,
-        body: { error: { code: "upstream_forbidden", message: "GitHub: your plan does not allow starting agent tasks" } },
+        body: {
+          error: { code: "upstream_forbidden", message: "GitHub: your plan does not allow starting agent tasks" },
+        },
       },
     });
     const client = new AgentbarClient({ endpoint: async () => ({ url: fake!.url, token: TOKEN }) });
