@@ -165,7 +165,7 @@ export default function CreateTask() {
         info={models.error ? `The model list could not be read (${models.error.message}).` : undefined}
       >
         <Form.Dropdown.Item value={DEFAULT_CHOICE} title="Default" />
-        {(models.error ? [] : (models.data ?? [])).map((m) => (
+        {(models.data ?? []).map((m) => (
           <Form.Dropdown.Item key={m.id} value={m.id} title={m.name} />
         ))}
       </Form.Dropdown>

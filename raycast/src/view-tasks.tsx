@@ -5,6 +5,7 @@
  * starts agentbar.
  */
 import { List } from "@raycast/api";
+import { useState } from "react";
 import { AgentbarGate } from "./components/AgentbarGate";
 import { FilterDropdown } from "./components/FilterDropdown";
 import { ListActions } from "./components/ListActions";
@@ -21,6 +22,13 @@ import { useTaskList } from "./hooks/useTaskList";
 export default function ViewTasks() {
   const client = useAgentbarClient();
   const { filter, ready, choose, setArchived } = useTaskFilter();
+  // The dropdown shows the item last picked (this opening), else one derived from the filter.
+  const [picked, setPicked] = useState<string | undefined>();
+  const pick = (value: string) => {
+    if (!ready) return;
+    setPicked(value === CLEAR_CHOICE ? undefined : value);
+    choose(value);
+  };
   const query = filterQuery(filter).toString();
   const { state, isLoading, revalidate } = useTaskList(client, query, ready);
   const now = Date.now();
@@ -34,7 +42,7 @@ export default function ViewTasks() {
       client={client}
       filter={filter}
       setArchived={setArchived}
-      clearFilter={() => choose(CLEAR_CHOICE)}
+      clearFilter={() => pick(CLEAR_CHOICE)}
       tasks={tasks}
       query={query}
       generatedAt={state.kind === "list" ? state.list.generated_at : new Date(now).toISOString()}
@@ -47,9 +55,7 @@ export default function ViewTasks() {
       isLoading={isLoading}
       navigationTitle={summary && title === "View Tasks" ? `View Tasks — ${summary}` : title}
       searchBarPlaceholder="Filter tasks by title or repository"
-      searchBarAccessory={
-        <FilterDropdown filter={filter} value={dropdownValue(filter)} onChange={(v) => ready && choose(v)} />
-      }
+      searchBarAccessory={<FilterDropdown filter={filter} value={picked ?? dropdownValue(filter)} onChange={pick} />}
     >
       <AgentbarGate state={state} onRetry={revalidate}>
         <TaskListEmptyView

@@ -99,6 +99,7 @@ describe("the Agent / Status / Time dropdown", () => {
     const filtered = "/v1/tasks?provider=claude-code&bucket=completed%2Cfailed%2Ccancelled&period=week";
     await waitFor(() => expect(gets().at(-1)).toBe(filtered));
     expect(one(v, "List").props.navigationTitle).toBe("View Tasks — Claude Code · Finished · This Week");
+    expect(one(v, "List.Dropdown").props.value).toBe("time:week");
     // The ticked item of each section is the current choice.
     const ticked = all(v, "List.Dropdown.Item")
       .filter((i) => i.props.icon === "icon:CheckCircle")
