@@ -137,3 +137,12 @@ export function example(name: "v1-tasks" | "v1-task" | "v1-health" | "v1-logs"):
   const file = path.resolve(__dirname, "..", "..", "docs", "examples", `${name}.json`);
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
+
+/**
+ * A state directory as a crashed or stopped agentbar leaves it: endpoint.json naming a port on
+ * which nothing listens.
+ */
+export async function leftBehindStateDir(): Promise<string> {
+  const port = await closedPort();
+  return stateDir({ url: `http://127.0.0.1:${port}`, token: TOKEN, pid: 1, schema_version: 1 });
+}

@@ -8,7 +8,7 @@ import path from "node:path";
 import { act, type ReactTestRenderer } from "react-test-renderer";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import AgentsMenuBar from "../src/menu-bar";
-import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+import { example, leftBehindStateDir, startFakeAgentbar, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { setPreferences } from "./mocks/raycast-api";
 import { all, one, render, unmount, waitFor } from "./render";
 
@@ -91,13 +91,7 @@ describe("Agents in Menu Bar", () => {
   });
 
   it("says agentbar is not running, and never starts it", async () => {
-    const port = await closedPort();
-    process.env.AGENTBAR_STATE_DIR = stateDir({
-      url: `http://127.0.0.1:${port}`,
-      token: TOKEN,
-      pid: 1,
-      schema_version: 1,
-    });
+    process.env.AGENTBAR_STATE_DIR = await leftBehindStateDir();
     setPreferences({});
     bar = await render(<AgentsMenuBar />);
     await waitFor(() => expect(one(bar!, "MenuBarExtra").props.isLoading).toBe(false));

@@ -9,7 +9,7 @@ import type { ReactTestRenderer } from "react-test-renderer";
 import { TaskLogs } from "../src/components/TaskLogs";
 import { openWebPage } from "../src/helpers/open-url";
 import ViewTasks from "../src/view-tasks";
-import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+import { example, leftBehindStateDir, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { setPreferences, toasts } from "./mocks/raycast-api";
 import { shippedCommonShortcuts } from "./raycast-shipped";
 import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } from "./render";
@@ -288,13 +288,7 @@ describe("the empty views when agentbar cannot help", () => {
   });
 
   it("agentbar not running: endpoint.json left behind, nothing listening", async () => {
-    const port = await closedPort();
-    process.env.AGENTBAR_STATE_DIR = stateDir({
-      url: `http://127.0.0.1:${port}`,
-      token: TOKEN,
-      pid: 1,
-      schema_version: 1,
-    });
+    process.env.AGENTBAR_STATE_DIR = await leftBehindStateDir();
     setPreferences({});
     view = await render(<ViewTasks />);
     expect((await emptyView(view)).props.title).toBe("agentbar is not running");
