@@ -14,7 +14,7 @@ import { TaskListEmptyView } from "./components/TaskListEmptyView";
 import { CLEAR_CHOICE, dropdownValue, filterQuery, filterSummary } from "./helpers/filters";
 import { ageText } from "./helpers/format";
 import { listTitle } from "./helpers/problems";
-import { groupTasks } from "./helpers/tasks";
+import { groupTasks, taskRef } from "./helpers/tasks";
 import { useAgentbarClient } from "./hooks/useAgentbarClient";
 import { useTaskFilter } from "./hooks/useTaskFilter";
 import { useTaskList } from "./hooks/useTaskList";
@@ -68,7 +68,7 @@ export default function ViewTasks() {
           <List.Section key={section.key} title={section.title} subtitle={String(section.tasks.length)}>
             {section.tasks.map((task) => (
               <TaskListItem
-                key={task.id}
+                key={taskRef(task)}
                 task={task}
                 now={now}
                 client={client}

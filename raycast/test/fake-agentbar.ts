@@ -55,7 +55,9 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
       body,
       contentType: req.headers["content-type"],
     });
-    const route = fake.routes[`${req.method} ${url.pathname}`];
+    // Routes are written with the path as sent or decoded (`/v1/tasks/gh:github.com:1/stop`).
+    const route =
+      fake.routes[`${req.method} ${url.pathname}`] ?? fake.routes[`${req.method} ${decodeURIComponent(url.pathname)}`];
     if (!route) {
       res.writeHead(599, { "content-type": "application/json" });
       res.end(

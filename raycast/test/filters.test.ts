@@ -19,7 +19,7 @@ import {
 import { csvField, listExportName, logExportName, safeNamePart, tasksCsv, writeNewFile } from "../src/helpers/export";
 import { branchProblem, MAX_PROMPT_CHARS, promptProblem, repositoryProblem } from "../src/helpers/prompts";
 import { menuBarTitle, menuBarView } from "../src/helpers/menu-bar";
-import { recentRepositories } from "../src/helpers/tasks";
+import { recentRepositories, taskRef } from "../src/helpers/tasks";
 import { decodeTaskList } from "../src/api/decode";
 import { example } from "./fake-agentbar";
 
@@ -157,10 +157,10 @@ describe("the menu-bar view", () => {
 
   it("lists the waiting and running tasks with their pull request, or says why there is no list", () => {
     const view = menuBarView({ kind: "list", list, offline: null });
-    expect(view.needsYou.map((r) => r.id)).toEqual(list.tasks.filter((t) => t.bucket === "waiting").map((t) => t.id));
+    expect(view.needsYou.map((r) => r.id)).toEqual(list.tasks.filter((t) => t.bucket === "waiting").map(taskRef));
     expect(view.running).toHaveLength(list.counts.running);
     const withPr = list.tasks.find((t) => t.bucket === "waiting" && t.pull_request)!;
-    expect(view.needsYou.find((r) => r.id === withPr.id)!.url).toBe(withPr.pull_request!.url);
+    expect(view.needsYou.find((r) => r.id === taskRef(withPr))!.url).toBe(withPr.pull_request!.url);
 
     const blocked = menuBarView({ kind: "blocked", blocker: { kind: "not-running", message: "nothing answers" } });
     expect(blocked).toMatchObject({ title: undefined, needsYou: [], running: [] });

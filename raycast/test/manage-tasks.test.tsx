@@ -20,6 +20,7 @@ import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } fr
 
 interface ExampleTask {
   id: string;
+  key: string;
   bucket: string;
   title: string;
   repository: string | null;
@@ -78,7 +79,9 @@ async function openWith(routes: Record<string, Route>) {
 const item = (renderer: ReactTestRenderer, idSuffix: string) =>
   all(renderer, "List.Item").find((node) => String(node.props.id).endsWith(idSuffix))!;
 const gets = () => fake!.requests.filter((r) => r.method === "GET").map((r) => r.path);
-const posts = () => fake!.requests.filter((r) => r.method === "POST").map((r) => `${r.path} ${r.body}`);
+/** POSTs as `path body`, the path decoded (task keys hold colons). */
+const posts = () =>
+  fake!.requests.filter((r) => r.method === "POST").map((r) => `${decodeURIComponent(r.path)} ${r.body}`);
 
 async function pick(renderer: ReactTestRenderer, value: string) {
   const dropdown = one(renderer, "List.Dropdown");
@@ -138,7 +141,7 @@ describe("the Agent / Status / Time dropdown", () => {
     const archived = withActions(finishedTasks.slice(0, 2), () => ["unarchive"]);
     const v = await openWith({
       "GET /v1/tasks": ({ query }) => ({ body: query.get("archived") === "true" ? archived : active }),
-      [`POST /v1/tasks/${archived.tasks[0].id}/actions/unarchive`]: { status: 202 },
+      [`POST /v1/tasks/${archived.tasks[0].key}/actions/unarchive`]: { status: 202 },
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     await press(actionTitled(item(v, "a003"), "Show Archived"));
@@ -152,7 +155,7 @@ describe("the Agent / Status / Time dropdown", () => {
     expect(titles).not.toContain("Archive All Finished");
 
     await press(actionTitled(row, "Unarchive Task"));
-    expect(posts()).toEqual([`/v1/tasks/${archived.tasks[0].id}/actions/unarchive `]);
+    expect(posts()).toEqual([`/v1/tasks/${archived.tasks[0].key}/actions/unarchive `]);
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Unarchived" });
   });
 });
@@ -193,8 +196,8 @@ describe("actions the server allows", () => {
     const refused = byEnd("b003");
     const v = await openWith({
       "GET /v1/tasks": { body: active },
-      [`POST /v1/tasks/${ok.id}/actions/archive`]: { status: 202 },
-      [`POST /v1/tasks/${refused.id}/actions/archive`]: {
+      [`POST /v1/tasks/${ok.key}/actions/archive`]: { status: 202 },
+      [`POST /v1/tasks/${refused.key}/actions/archive`]: {
         status: 409,
         body: { error: { code: "not_allowed", message: "the task is running again" } },
       },
@@ -216,7 +219,7 @@ describe("actions the server allows", () => {
     const failing = finishedTasks[1];
     const routes: Record<string, Route> = { "GET /v1/tasks": { body: active } };
     for (const t of finishedTasks) {
-      routes[`POST /v1/tasks/${t.id}/actions/archive`] =
+      routes[`POST /v1/tasks/${t.key}/actions/archive`] =
         t === failing
           ? { status: 404, body: { error: { code: "no_task", message: "gone upstream" } } }
           : { status: 202 };
@@ -232,7 +235,7 @@ describe("actions the server allows", () => {
     await press(archiveAll);
     const asked = vi.mocked(confirmAlert).mock.calls.at(-1)![0] as { title: string };
     expect(asked.title).toBe(`Archive ${finishedTasks.length} finished tasks?`);
-    expect(posts().sort()).toEqual(finishedTasks.map((t) => `/v1/tasks/${t.id}/actions/archive `).sort());
+    expect(posts().sort()).toEqual(finishedTasks.map((t) => `/v1/tasks/${t.key}/actions/archive `).sort());
     expect(toasts.at(-1)).toMatchObject({
       style: "failure",
       title: `Archived ${finishedTasks.length - 1} of ${finishedTasks.length}; 1 failed`,
@@ -247,11 +250,11 @@ describe("exports into Downloads", () => {
     const markdown = "# Add token-bucket rate limiting middleware\n\n> **You:** add it\n";
     const v = await openWith({
       "GET /v1/tasks": { body: active },
-      [`GET /v1/tasks/${task.id}/logs`]: ({ query }) =>
+      [`GET /v1/tasks/${task.key}/logs`]: ({ query }) =>
         query.get("format") === "markdown"
           ? { text: markdown }
           : { status: 400, body: { error: { code: "x", message: "x" } } },
-      "GET /v1/tasks/b1a7c0de-0003-4000-8000-00000000a003/logs": {
+      [`GET /v1/tasks/${byEnd("a003").key}/logs`]: {
         status: 501,
         body: { error: { code: "not_implemented", message: "export is not available" } },
       },
@@ -319,7 +322,7 @@ describe("Continue Task", () => {
     const task = byEnd("a003");
     const v = await openWith({
       "GET /v1/tasks": { body: active },
-      [`POST /v1/tasks/${task.id}/actions/continue`]: { status: 202 },
+      [`POST /v1/tasks/${task.key}/actions/continue`]: { status: 202 },
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     const push = actionTitled(item(v, "a003"), "Continue Task");
@@ -332,7 +335,7 @@ describe("Continue Task", () => {
 
     await submit(form, "  Also cover the retry path with a test  ");
     expect(posts()).toEqual([
-      `/v1/tasks/${task.id}/actions/continue {"prompt":"Also cover the retry path with a test"}`,
+      `/v1/tasks/${task.key}/actions/continue {"prompt":"Also cover the retry path with a test"}`,
     ]);
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Follow-up sent" });
     expect(navigation.pop).toHaveBeenCalledTimes(1);
@@ -350,7 +353,7 @@ describe("Continue Task", () => {
       },
     });
     const client = new AgentbarClient({ endpoint: async () => ({ url: fake!.url, token: TOKEN }) });
-    const task = { ...byEnd("a003"), id: "t1" } as unknown as Parameters<typeof ContinueTaskForm>[0]["task"];
+    const task = { ...byEnd("a003"), id: "t1", key: "t1" } as unknown as Parameters<typeof ContinueTaskForm>[0]["task"];
     const form = await render(<ContinueTaskForm task={task} client={client} />);
     await submit(form, "go on");
     expect(toasts.at(-1)).toMatchObject({
@@ -364,7 +367,7 @@ describe("Continue Task", () => {
 
   it("is offered in the logs view too, with ⌘↵, next to Export Log", async () => {
     fake = await startFakeAgentbar({
-      "GET /v1/tasks/b1a7c0de-0003-4000-8000-00000000a003/logs": { body: example("v1-logs") },
+      [`GET /v1/tasks/${byEnd("a003").key}/logs`]: { body: example("v1-logs") },
     });
     const client = new AgentbarClient({ endpoint: async () => ({ url: fake!.url, token: TOKEN }) });
     const list = (await import("../src/api/decode")).decodeTaskList(active);

@@ -18,6 +18,7 @@ const tasksExample = example("v1-tasks") as {
   generated_at: string;
   tasks: {
     id: string;
+    key: string;
     url: string;
     pull_request: { url: string } | null;
     usage?: { label: string } | null;
@@ -189,7 +190,7 @@ describe("the task list", () => {
   it("stops a task after confirmation and shows the API's message when it cannot", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      "POST /v1/tasks/b1a7c0de-0001-4000-8000-00000000a001/stop": {
+      [`POST /v1/tasks/${exampleTask("a001").key}/stop`]: {
         status: 409,
         body: { error: { code: "not_active", message: "the task has no run to cancel" } },
       },
@@ -213,7 +214,7 @@ describe("the task list", () => {
   it("reports a successful stop and reads the list again", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      "POST /v1/tasks/b1a7c0de-0002-4000-8000-00000000a002/stop": {
+      [`POST /v1/tasks/${exampleTask("a002").key}/stop`]: {
         status: 202,
         body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
       },

@@ -246,7 +246,8 @@ function decodeTaskFields(f: Fields): Task {
       usage: f.has("usage") ? f.nullable("usage", decodeUsage) : undefined,
       owner_id: f.optionalNumber("owner_id", true),
       repository_id: f.optionalNumber("repository_id", true),
-      source: f.optionalString("source"),
+      key: f.has("key") ? f.string("key") : undefined,
+      source: f.has("source") ? f.string("source") : undefined,
       actions: f.has("actions") ? f.array("actions", decodeActionName) : undefined,
     },
   );

@@ -102,9 +102,11 @@ export interface Task {
   usage?: Usage | null;
   owner_id?: number | null;
   repository_id?: number | null;
+  /** Unique across sources (`<source>:<id>`); routes take it. Absent from older agents. */
+  key?: string;
   /** The source that yields the task (`gh:<account>`, `claude-code`, …). */
-  source?: string | null;
-  /** What the task allows now (`stop`, `archive`, `continue`, …): the server decides. */
+  source?: string;
+  /** What the task allows now (`stop`, `open`, …), for `POST /v1/tasks/{key}/actions/{action}`. */
   actions?: string[];
 }
 
@@ -285,6 +287,7 @@ const taskFields = [
   "usage",
   "owner_id",
   "repository_id",
+  "key",
   "source",
   "actions",
 ] as const satisfies readonly (keyof Task)[];

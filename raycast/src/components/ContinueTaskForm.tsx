@@ -9,6 +9,7 @@ import type { AgentbarClient } from "../api/client";
 import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
 import { MAX_PROMPT_CHARS, promptProblem } from "../helpers/prompts";
+import { taskRef } from "../helpers/tasks";
 
 export interface ContinueValues {
   prompt: string;
@@ -18,7 +19,7 @@ export interface ContinueValues {
 export async function continueTask(client: AgentbarClient, task: Task, prompt: string): Promise<boolean> {
   const toast = await showToast({ style: Toast.Style.Animated, title: "Sending follow-up…" });
   try {
-    await client.act(task.id, "continue", { prompt: prompt.trim() });
+    await client.act(taskRef(task), "continue", { prompt: prompt.trim() });
     toast.style = Toast.Style.Success;
     toast.title = "Follow-up sent";
     toast.message = task.title;

@@ -10,7 +10,7 @@ import type { ReactNode } from "react";
 import type { AgentbarClient } from "../api/client";
 import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
-import { allows, primaryUrl } from "../helpers/tasks";
+import { allows, primaryUrl, taskRef } from "../helpers/tasks";
 import { ContinueTaskAction, ExportLogAction } from "./TaskWorkActions";
 import { setArchived } from "./operations";
 import { ARCHIVE_TASK, SHOW_LOGS } from "./shortcuts";
@@ -27,7 +27,7 @@ export async function stopTask(client: AgentbarClient, task: Task, onStopped: ()
   if (!confirmed) return;
   const toast = await showToast({ style: Toast.Style.Animated, title: "Stopping task…" });
   try {
-    await client.stop(task.id);
+    await client.stop(taskRef(task));
     toast.style = Toast.Style.Success;
     toast.title = "Stop requested";
     toast.message = task.title;

@@ -9,7 +9,7 @@ import type { AgentbarClient } from "../api/client";
 import type { Task } from "../api/types";
 import { bucketAppearance } from "../helpers/appearance";
 import { ageText, branchText, exactTime, rowTime, usageText } from "../helpers/format";
-import { searchKeywords } from "../helpers/tasks";
+import { searchKeywords, taskRef } from "../helpers/tasks";
 import { TaskActions } from "./TaskActions";
 
 export function taskAccessories(task: Task, now: number): List.Item.Accessory[] {
@@ -47,7 +47,7 @@ export function TaskListItem(props: {
   const look = bucketAppearance(task.bucket);
   return (
     <List.Item
-      id={task.id}
+      id={taskRef(task)}
       icon={{ value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: task.label }}
       title={task.title}
       subtitle={task.repository ?? undefined}

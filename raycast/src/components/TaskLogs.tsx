@@ -11,7 +11,7 @@ import type { AgentbarClient } from "../api/client";
 import type { LogEvent, Task } from "../api/types";
 import { logKindAppearance } from "../helpers/appearance";
 import { agentLabel, eventId, eventMarkdown, followSelection, groupRuns, userLabel } from "../helpers/logs";
-import { isActive } from "../helpers/tasks";
+import { isActive, taskRef } from "../helpers/tasks";
 import { useTaskLogs } from "../hooks/useTaskLogs";
 import { ProblemEmptyView } from "./ProblemEmptyView";
 import { OPEN_LOGS_IN_BROWSER } from "./shortcuts";
@@ -89,7 +89,7 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient; onChanged?
   const { task, client } = props;
   const context: LogsContext = { task, client, onChanged: props.onChanged ?? (() => undefined) };
   const [attempt, setAttempt] = useState(0);
-  const logs = useTaskLogs(client, task.id, isActive(task), attempt);
+  const logs = useTaskLogs(client, taskRef(task), isActive(task), attempt);
 
   const last = logs.events.at(-1);
   const lastId = last ? eventId(last) : undefined;

@@ -16,7 +16,7 @@ import {
   tasksJson,
   writeNewFile,
 } from "../helpers/export";
-import { allows, isFinished } from "../helpers/tasks";
+import { allows, isFinished, taskRef } from "../helpers/tasks";
 
 function failureMessage(error: unknown): string {
   const failure = toAgentbarError(error);
@@ -33,7 +33,7 @@ export async function setArchived(
   const verb = action === "archive" ? "Archiv" : "Unarchiv";
   const toast = await showToast({ style: Toast.Style.Animated, title: `${verb}ing task…` });
   try {
-    await client.act(task.id, action);
+    await client.act(taskRef(task), action);
     toast.style = Toast.Style.Success;
     toast.title = `${verb}ed`;
     toast.message = task.title;
@@ -76,7 +76,7 @@ export async function archiveAllFinished(
   const failures: string[] = [];
   for (const task of finished) {
     try {
-      await client.act(task.id, "archive");
+      await client.act(taskRef(task), "archive");
     } catch (error) {
       failures.push(`${task.title}: ${failureMessage(error)}`);
     }
@@ -104,7 +104,7 @@ async function saveToDownloads(name: string, content: string): Promise<string> {
 export async function exportLog(client: AgentbarClient, task: Task): Promise<void> {
   const toast = await showToast({ style: Toast.Style.Animated, title: "Exporting log…" });
   try {
-    const markdown = await client.exportLog(task.id, "markdown");
+    const markdown = await client.exportLog(taskRef(task), "markdown");
     const file = await saveToDownloads(logExportName(task, "md"), markdown);
     toast.style = Toast.Style.Success;
     toast.title = "Log exported";

@@ -5,7 +5,7 @@
  */
 import type { Counts, Task } from "../api/types";
 import { describeProblem, type ListState } from "./problems";
-import { sortTasks } from "./tasks";
+import { sortTasks, taskRef } from "./tasks";
 
 export interface MenuBarRow {
   id: string;
@@ -47,7 +47,7 @@ export function countsTooltip(counts: Pick<Counts, "running" | "waiting">): stri
 
 function row(task: Task): MenuBarRow {
   return {
-    id: task.id,
+    id: taskRef(task),
     title: clip(task.title),
     subtitle: task.repository ?? "",
     url: task.pull_request?.url || task.url,

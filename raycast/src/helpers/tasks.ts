@@ -27,6 +27,12 @@ export function isActive(task: Pick<Task, "bucket">): boolean {
   return task.bucket === "running" || task.bucket === "waiting";
 }
 
+/** Whether the agent allows `action` on the task now; an agent too old to list actions allowed stop on active tasks. */
+export function allows(task: Pick<Task, "bucket" | "actions">, action: string): boolean {
+  if (task.actions) return task.actions.includes(action);
+  return action === "stop" && isActive(task);
+}
+
 function rank(bucket: Bucket): number {
   if (bucket === "waiting") return 0;
   if (bucket === "running") return 1;
@@ -84,13 +90,9 @@ export function groupTasks(tasks: readonly Task[], now: number): TaskSection[] {
   return sections.filter((s) => s.tasks.length > 0);
 }
 
-/**
- * Whether the task allows an action now. The server decides (the task's `actions`); an agentbar
- * too old to send them allows only `stop`, on active tasks, as it always did.
- */
-export function allows(task: Pick<Task, "actions" | "bucket">, action: string): boolean {
-  if (task.actions) return task.actions.includes(action);
-  return action === "stop" && isActive(task);
+/** What routes take for the task: its key (unique across sources), else its id (older agents). */
+export function taskRef(task: Pick<Task, "key" | "id">): string {
+  return task.key || task.id;
 }
 
 /** Finished: completed, failed or cancelled (what "Archive All Finished" takes). */
