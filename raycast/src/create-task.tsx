@@ -2,7 +2,7 @@
  * Create Task: starts a coding-agent task through agentbar (`POST /v1/tasks`). The repository is
  * picked from the repositories of recent tasks or typed; model and custom agent come from the
  * lists agentbar reads from the Copilot API, and when a list cannot be read the form still works
- * (the default model, a typed custom agent name) and says why.
+ * (the default, or a typed model or custom agent name) and says why.
  */
 import { Action, ActionPanel, Form, Icon, popToRoot, showToast, Toast } from "@raycast/api";
 import { useCachedPromise } from "@raycast/utils";
@@ -27,6 +27,7 @@ export interface CreateTaskValues {
   prompt: string;
   baseRef?: string;
   model?: string;
+  modelText?: string;
   customAgent?: string;
   customAgentText?: string;
   createPullRequest?: boolean;
@@ -48,7 +49,8 @@ export function createRequest(values: CreateTaskValues): { request?: CreateTaskR
   const request: CreateTaskRequest = { repo, prompt: values.prompt.trim() };
   const base = values.baseRef?.trim();
   if (base) request.base_ref = base;
-  if (values.model) request.model = values.model;
+  const model = (values.model || values.modelText || "").trim();
+  if (model) request.model = model;
   const agent = (values.customAgent || values.customAgentText || "").trim();
   if (agent) request.custom_agent = agent;
   request.create_pull_request = values.createPullRequest ?? true;
@@ -74,6 +76,15 @@ export async function startTask(client: AgentbarClient, request: CreateTaskReque
     toast.message = toAgentbarError(error).message;
     return false;
   }
+}
+
+/** Why a list is not offered, in words: an agentbar that does not serve it, or the failure. */
+export function listProblem(what: string, error: Error): string {
+  const failure = toAgentbarError(error);
+  if (failure.details.status === 404 || failure.kind === "not-implemented") {
+    return `This agentbar does not offer the ${what}; type a name, or leave it empty for the default.`;
+  }
+  return `The ${what} could not be read (${failure.message}); type a name, or leave it empty for the default.`;
 }
 
 /** Failures show in the form (a description, a field's info), never as a toast over it. */
@@ -158,17 +169,21 @@ export default function CreateTask() {
         placeholder="The repository's default branch"
         error={errors.baseRef}
       />
-      <Form.Dropdown
-        id="model"
-        title="Model"
-        defaultValue={DEFAULT_CHOICE}
-        info={models.error ? `The model list could not be read (${models.error.message}).` : undefined}
-      >
-        <Form.Dropdown.Item value={DEFAULT_CHOICE} title="Default" />
-        {(models.data ?? []).map((m) => (
-          <Form.Dropdown.Item key={m.id} value={m.id} title={m.name} />
-        ))}
-      </Form.Dropdown>
+      {models.data && models.data.length > 0 ? (
+        <Form.Dropdown id="model" title="Model" defaultValue={DEFAULT_CHOICE}>
+          <Form.Dropdown.Item value={DEFAULT_CHOICE} title="Default" />
+          {models.data.map((m) => (
+            <Form.Dropdown.Item key={m.id} value={m.id} title={m.name} />
+          ))}
+        </Form.Dropdown>
+      ) : (
+        <Form.TextField
+          id="modelText"
+          title="Model"
+          placeholder="Default (or a model's name)"
+          info={models.error ? listProblem("model list", models.error) : undefined}
+        />
+      )}
       {agentList && agentList.length > 0 ? (
         <Form.Dropdown id="customAgent" title="Custom Agent" defaultValue={DEFAULT_CHOICE}>
           <Form.Dropdown.Item value={DEFAULT_CHOICE} title="None" />
@@ -183,7 +198,7 @@ export default function CreateTask() {
           placeholder="None (or the agent's file name, without extension)"
           info={
             agents.error
-              ? `The repository's custom agents could not be read (${agents.error.message}).`
+              ? listProblem("repository's custom agents", agents.error)
               : "Pick a recent repository to choose from its custom agents, or type the agent's name."
           }
         />

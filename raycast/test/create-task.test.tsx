@@ -114,7 +114,7 @@ describe("Create Task", () => {
     // A typed repository, the defaults left alone: only what was given is sent.
     await act(async () => field(f, "repoChoice")!.props.onChange(OTHER_REPOSITORY));
     await act(async () => field(f, "repoText")!.props.onChange("octocat/hello-world"));
-    await submit(f, { prompt: "Fix the typo", model: "", customAgentText: "" });
+    await submit(f, { prompt: "Fix the typo", model: "", customAgentText: "  " });
     expect(posted()[1]).toEqual({ repo: "octocat/hello-world", prompt: "Fix the typo", create_pull_request: true });
   });
 
@@ -158,9 +158,38 @@ describe("Create Task", () => {
     });
     expect(field(f, "repoChoice")).toBeUndefined();
     expect(field(f, "repoText")!.props.title).toBe("Repository");
-    expect(itemsOf(f, "model")).toEqual([""]);
-    expect(field(f, "model")!.props.info).toMatch(/model list could not be read \(GitHub answered 500\)/);
+    expect(field(f, "model")).toBeUndefined();
+    expect(field(f, "modelText")!.props.info).toBe(
+      "The model list could not be read (GitHub answered 500); type a name, or leave it empty for the default.",
+    );
     expect(field(f, "customAgentText")).toBeDefined();
+  });
+
+  it("works with an agentbar that serves no lists: typed model and agent, said in words", async () => {
+    const f = await openWith({
+      "GET /v1/tasks": { body: example("v1-tasks") },
+      "GET /v1/models": { status: 404, body: { error: { code: "not_found", message: "no route GET /v1/models" } } },
+      "GET /v1/custom-agents": { status: 404, body: { error: { code: "not_found", message: "no route" } } },
+      "POST /v1/tasks": { status: 201, body: created },
+    });
+    expect(field(f, "modelText")!.props.info).toBe(
+      "This agentbar does not offer the model list; type a name, or leave it empty for the default.",
+    );
+    await waitFor(() =>
+      expect(field(f, "customAgentText")!.props.info).toBe(
+        "This agentbar does not offer the repository's custom agents; type a name, or leave it empty for the default.",
+      ),
+    );
+    await submit(f, { prompt: "Add rate limiting", modelText: " gpt-5 ", customAgentText: "reviewer" });
+    expect(posted()).toEqual([
+      {
+        repo: recent[0],
+        prompt: "Add rate limiting",
+        model: "gpt-5",
+        custom_agent: "reviewer",
+        create_pull_request: true,
+      },
+    ]);
   });
 
   it("says when agentbar is not running, without starting it", async () => {

@@ -128,7 +128,11 @@ describe("form checks", () => {
   it("refuses an empty or too long prompt, and a repository or branch that cannot be", () => {
     expect(promptProblem("  \n ")).toBe("Write what the agent should do");
     expect(promptProblem("x".repeat(MAX_PROMPT_CHARS))).toBeUndefined();
-    expect(promptProblem("x".repeat(MAX_PROMPT_CHARS + 1))).toMatch(/^At most 20,000 characters/);
+    expect(promptProblem("x".repeat(MAX_PROMPT_CHARS + 1))).toBe(
+      `At most 8,000 characters (this one has ${(MAX_PROMPT_CHARS + 1).toLocaleString("en-US")})`,
+    );
+    // Counted as agentbar counts: code points, so an emoji is one character, not two.
+    expect(promptProblem("🚀".repeat(MAX_PROMPT_CHARS))).toBeUndefined();
     expect(repositoryProblem("octo-org/api-server")).toBeUndefined();
     for (const bad of ["", "api-server", "octo/", "/x", "a/b/c", "octo org/x", "octo/.."]) {
       expect(repositoryProblem(bad)).toBeDefined();

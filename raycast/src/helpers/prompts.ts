@@ -3,15 +3,16 @@
  * the same bounds agentbar applies, so the form says what is wrong next to the field.
  */
 
-/** The longest prompt agentbar accepts, in characters. */
-export const MAX_PROMPT_CHARS = 20_000;
+/** The longest prompt agentbar sends, in characters (Unicode code points, as agentbar counts). */
+export const MAX_PROMPT_CHARS = 8_000;
 
 /** Why the prompt cannot be sent, or undefined when it can. */
 export function promptProblem(prompt: string | undefined): string | undefined {
   const text = prompt?.trim() ?? "";
   if (text === "") return "Write what the agent should do";
-  if (text.length > MAX_PROMPT_CHARS) {
-    return `At most ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters (this one has ${text.length.toLocaleString("en-US")})`;
+  const chars = [...text].length;
+  if (chars > MAX_PROMPT_CHARS) {
+    return `At most ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters (this one has ${chars.toLocaleString("en-US")})`;
   }
   return undefined;
 }
