@@ -4,14 +4,14 @@
  * between openings) and by agentbar itself. Reads agentbar's loopback API only; opening it never
  * starts agentbar.
  */
-import { List } from "@raycast/api";
+import { Action, Icon, List } from "@raycast/api";
 import { useState } from "react";
 import { AgentbarGate } from "./components/AgentbarGate";
 import { FilterDropdown } from "./components/FilterDropdown";
 import { ListActions } from "./components/ListActions";
 import { TaskListItem } from "./components/TaskListItem";
 import { TaskListEmptyView } from "./components/TaskListEmptyView";
-import { CLEAR_CHOICE, dropdownValue, filterQuery, filterSummary } from "./helpers/filters";
+import { CLEAR_CHOICE, dropdownValue, filterQuery, filterSummary, isFiltered } from "./helpers/filters";
 import { ageText } from "./helpers/format";
 import { listTitle } from "./helpers/problems";
 import { groupTasks, taskRef } from "./helpers/tasks";
@@ -57,7 +57,15 @@ export default function ViewTasks() {
       searchBarPlaceholder="Filter tasks by title or repository"
       searchBarAccessory={<FilterDropdown filter={filter} value={picked ?? dropdownValue(filter)} onChange={pick} />}
     >
-      <AgentbarGate state={state} onRetry={revalidate}>
+      <AgentbarGate
+        state={state}
+        onRetry={revalidate}
+        extraActions={
+          isFiltered(filter) && (
+            <Action title="Clear Filter" icon={Icon.XMarkCircle} onAction={() => pick(CLEAR_CHOICE)} />
+          )
+        }
+      >
         <TaskListEmptyView
           client={client}
           revalidate={revalidate}

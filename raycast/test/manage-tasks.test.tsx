@@ -137,6 +137,27 @@ describe("the Agent / Status / Time dropdown", () => {
     expect(gets()).toEqual(["/v1/tasks", "/v1/tasks?provider=gemini-cli", "/v1/tasks"]);
   });
 
+  it("says so, instead of an older list, when agentbar refuses a filter, and clears it from there", async () => {
+    const refusal = 'unknown query parameter "provider"; this route takes bucket, repo, q, limit, archived';
+    const v = await openWith({
+      "GET /v1/tasks": ({ query }) =>
+        query.has("provider")
+          ? { status: 400, body: { error: { code: "unknown_parameter", message: refusal } } }
+          : { body: active },
+    });
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
+    await pick(v, "agent:codex");
+    const empty = await waitFor(() => {
+      expect(all(v, "List.Item")).toHaveLength(0);
+      return one(v, "List.EmptyView");
+    });
+    expect(empty.props.title).toBe("Unexpected answer from agentbar");
+    expect(empty.props.description).toContain(refusal);
+    expect(one(v, "List").props.navigationTitle).not.toMatch(/Offline/);
+    await press(actionTitled(empty, "Clear Filter"));
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
+  });
+
   it("shows the archived tasks on Show Archived, with Unarchive when the server allows it", async () => {
     const archived = withActions(finishedTasks.slice(0, 2), () => ["unarchive"]);
     const v = await openWith({
