@@ -21,6 +21,13 @@ pub enum TaskAction {
     CopyLink,
     /// Ask the task's source for news now.
     Refresh,
+    /// Put the task in agentbar's own archive (out of the list until it changes state).
+    Archive,
+    /// Bring an archived task back into the list.
+    Unarchive,
+    /// Send the agent a follow-up prompt that continues the task on its own branch (carries
+    /// `{"prompt": …}`).
+    Continue,
     /// Continue a local agent's session: the exact command, run in the session's directory.
     Resume,
     /// Open the local session's working directory.
@@ -29,14 +36,17 @@ pub enum TaskAction {
 
 impl TaskAction {
     /// Every action, in the order surfaces list them.
-    pub const ALL: [TaskAction; 8] = [
+    pub const ALL: [TaskAction; 11] = [
         TaskAction::Open,
         TaskAction::OpenPr,
         TaskAction::OpenLogs,
         TaskAction::CopyLink,
+        TaskAction::Continue,
         TaskAction::Resume,
         TaskAction::OpenFolder,
         TaskAction::Refresh,
+        TaskAction::Archive,
+        TaskAction::Unarchive,
         TaskAction::Stop,
     ];
 
@@ -48,6 +58,9 @@ impl TaskAction {
             TaskAction::OpenLogs => "open-logs",
             TaskAction::CopyLink => "copy-link",
             TaskAction::Refresh => "refresh",
+            TaskAction::Archive => "archive",
+            TaskAction::Unarchive => "unarchive",
+            TaskAction::Continue => "continue",
             TaskAction::Resume => "resume",
             TaskAction::OpenFolder => "open-folder",
         }
@@ -60,7 +73,7 @@ impl TaskAction {
 
     /// Whether performing it changes something upstream (so the list is refreshed after it).
     pub fn changes_upstream(self) -> bool {
-        matches!(self, TaskAction::Stop)
+        matches!(self, TaskAction::Stop | TaskAction::Continue)
     }
 
     fn bit(self) -> u32 {
@@ -154,7 +167,7 @@ pub enum ActionError {
         keys: Vec<String>,
     },
     #[error(
-        "{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, resume, open-folder, refresh"
+        "{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, refresh, archive, unarchive, continue, resume, open-folder"
     )]
     UnknownAction(String),
     /// `code` says why in one word (`not_active`, `no_run_id`, `no_link`, …).
