@@ -570,7 +570,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
+/// An `http://` or `https://` base URL without its trailing slash.
+pub fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
     let trimmed = raw.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")

@@ -1,6 +1,6 @@
 //! GitHub accounts: who agentbar watches, on which host. Each has a stable id, safe in a URL
-//! path segment and in a file or keychain key: its configured name, else its host (the first
-//! account on a host), else `login@host` for another user on a host that already has one.
+//! path segment and in a file or keychain key, that never depends on who signs in: its
+//! configured name, else its host (so a second account on a host needs a name).
 //! Accounts come from `config.toml` (`[github]`, `[[github.accounts]]`) and from
 //! `accounts.json`, which `agentbar login` writes (config.toml is the user's and never rewritten).
 
@@ -38,13 +38,19 @@ pub enum AccountError {
         "several accounts use {host} ({known}): say which with --account NAME (or --name for `login`)"
     )]
     Ambiguous { host: String, known: String },
+    #[error("the account {id:?} is on {host}, not {wanted}")]
+    OtherHost {
+        id: String,
+        host: String,
+        wanted: String,
+    },
     #[error("{path} is not a readable accounts file ({detail}); fix or remove it")]
     Corrupt { path: PathBuf, detail: String },
     #[error("cannot write {path}: {detail}")]
     Write { path: PathBuf, detail: String },
 }
 
-/// An account's id: lower-case letters, digits and `. _ - @` only, so it is safe as a URL path
+/// An account's id: lower-case letters, digits and `. _ -` only, so it is safe as a URL path
 /// segment, a file key and a keychain entry name, and never contains the `:` that separates a
 /// task key's parts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,22 +77,6 @@ impl AccountId {
     /// port joined with `-` (`127.0.0.1-8080`).
     pub fn for_host(host: &str) -> AccountId {
         AccountId(host.to_ascii_lowercase().replace(':', "-"))
-    }
-
-    /// The id of another user's account on a host that already has one: `login@host`.
-    pub fn for_login(host: &str, login: &str) -> Result<AccountId, AccountError> {
-        let login = login.trim().to_ascii_lowercase();
-        if login.is_empty()
-            || !login
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(AccountError::BadName { value: login });
-        }
-        Ok(AccountId(format!(
-            "{login}@{}",
-            AccountId::for_host(host).0
-        )))
     }
 
     /// Reads an id back from a file we wrote; `None` if it is not one.
@@ -225,6 +215,90 @@ pub fn known_ids<'a>(accounts: impl Iterator<Item = &'a Account>) -> String {
         .map(|a| a.id.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What `agentbar login` was asked to sign in: `--name`, `--host`, and the base URLs given on
+/// the command line (API, web, Copilot API; already validated).
+#[derive(Clone, Debug, Default)]
+pub struct LoginWanted {
+    pub name: Option<String>,
+    pub host: Option<String>,
+    pub api_url: Option<String>,
+    pub web_url: Option<String>,
+    pub copilot_api_url: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// The account `login` signs in, and whether it is new (then `login` keeps it in
+/// `accounts.json` once its token is stored). An account named by `--name` or the only one on
+/// `--host` is signed in again; an unknown name, or a host without an account, makes a new one;
+/// neither flag means the default account. URLs given on the command line apply to this sign-in.
+pub fn login_target(
+    accounts: &[Account],
+    wanted: &LoginWanted,
+) -> Result<(Account, bool), AccountError> {
+    let host = wanted.host.as_deref().map(validate_host).transpose()?;
+    let existing = match (&wanted.name, &host) {
+        (Some(name), _) => {
+            AccountId::from_name(name)?;
+            accounts.iter().find(|a| a.is_called(name))
+        }
+        (None, Some(host)) => {
+            let on_host: Vec<&Account> = accounts.iter().filter(|a| &a.host == host).collect();
+            if on_host.len() > 1 {
+                return Err(AccountError::Ambiguous {
+                    host: host.clone(),
+                    known: known_ids(on_host.into_iter()),
+                });
+            }
+            on_host.first().copied()
+        }
+        (None, None) => accounts.first(),
+    };
+    let (mut account, new) = match existing {
+        Some(account) => {
+            if let Some(host) = &host
+                && host != &account.host
+            {
+                return Err(AccountError::OtherHost {
+                    id: account.id.to_string(),
+                    host: account.host.clone(),
+                    wanted: host.clone(),
+                });
+            }
+            (account.clone(), false)
+        }
+        None => {
+            let host = host.unwrap_or_else(|| "github.com".to_owned());
+            let id = match &wanted.name {
+                Some(name) => AccountId::from_name(name)?,
+                None => AccountId::for_host(&host),
+            };
+            let account = Account {
+                id,
+                name: wanted.name.as_ref().map(|n| n.trim().to_owned()),
+                endpoints: Endpoints::for_host(&host),
+                first_on_host: !accounts.iter().any(|a| a.host == host),
+                host,
+                client_id: accounts.first().and_then(|a| a.client_id.clone()),
+                origin: AccountOrigin::AddedByLogin,
+            };
+            (account, true)
+        }
+    };
+    if let Some(api) = &wanted.api_url {
+        account.endpoints.api = api.clone();
+    }
+    if let Some(web) = &wanted.web_url {
+        account.endpoints.web = web.clone();
+    }
+    if let Some(copilot_api) = &wanted.copilot_api_url {
+        account.endpoints.copilot_api = Some(copilot_api.clone());
+    }
+    if let Some(client_id) = &wanted.client_id {
+        account.client_id = Some(client_id.clone());
+    }
+    Ok((account, new))
 }
 
 /// One account as `accounts.json` keeps it.
@@ -410,12 +484,6 @@ mod tests {
             "127.0.0.1-8080"
         );
         assert_eq!(AccountId::from_name(" Work ").unwrap().as_str(), "work");
-        assert_eq!(
-            AccountId::for_login("acme.ghe.com", "Alice")
-                .unwrap()
-                .as_str(),
-            "alice@acme.ghe.com"
-        );
         for bad in [
             "",
             "a b",
@@ -431,7 +499,7 @@ mod tests {
         }
         for id in [
             AccountId::for_host("127.0.0.1:8080"),
-            AccountId::for_login("github.com", "octo-cat").unwrap(),
+            AccountId::from_name("Octo_Cat-2").unwrap(),
         ] {
             assert!(
                 !id.as_str().contains([':', '/', '?', '#', '%', ' ']),
@@ -518,5 +586,84 @@ mod tests {
         assert!(matches!(file.load(), Err(AccountError::Corrupt { .. })));
         assert!(file.add(StoredAccount::of(&work)).is_err());
         assert_eq!(std::fs::read(file.path()).unwrap(), b"{ not json");
+    }
+
+    #[test]
+    fn login_signs_in_the_named_or_the_hosts_account_and_adds_one_otherwise() {
+        let mut default = account("github.com", "github.com");
+        default.client_id = Some("Iv1.default".into());
+        let mut work = account("work", "acme.ghe.com");
+        work.name = Some("Work".into());
+        let list = finish_list(vec![default, work]).unwrap();
+        let target = |name: Option<&str>, host: Option<&str>| {
+            login_target(
+                &list,
+                &LoginWanted {
+                    name: name.map(str::to_owned),
+                    host: host.map(str::to_owned),
+                    ..LoginWanted::default()
+                },
+            )
+        };
+        let (a, new) = target(None, None).unwrap();
+        assert_eq!((a.id.as_str(), new), ("github.com", false));
+        let (a, new) = target(Some("WORK"), None).unwrap();
+        assert_eq!((a.id.as_str(), new), ("work", false));
+        let (a, new) = target(None, Some("acme.ghe.com")).unwrap();
+        assert_eq!((a.id.as_str(), new), ("work", false));
+        // Another user on github.com: a name makes a new account, not first on its host.
+        let (a, new) = target(Some("home"), None).unwrap();
+        assert_eq!(
+            (a.id.as_str(), a.host.as_str(), new),
+            ("home", "github.com", true)
+        );
+        assert!(!a.first_on_host);
+        assert_eq!(a.client_id.as_deref(), Some("Iv1.default"));
+        // A host nobody uses yet: a new account named by the host, which reads its old token.
+        let (a, new) = target(None, Some("Other.GHE.com")).unwrap();
+        assert_eq!((a.id.as_str(), new), ("other.ghe.com", true));
+        assert!(a.first_on_host);
+        assert_eq!(a.endpoints, Endpoints::for_host("other.ghe.com"));
+        assert!(matches!(
+            target(Some("work"), Some("github.com")),
+            Err(AccountError::OtherHost { .. })
+        ));
+        assert!(matches!(
+            target(Some("a b"), None),
+            Err(AccountError::BadName { .. })
+        ));
+        assert!(matches!(
+            target(None, Some("http://x")),
+            Err(AccountError::BadHost { .. })
+        ));
+
+        let crowded = finish_list(vec![
+            account("github.com", "github.com"),
+            account("home", "github.com"),
+        ])
+        .unwrap();
+        let e = login_target(
+            &crowded,
+            &LoginWanted {
+                host: Some("github.com".into()),
+                api_url: Some("http://127.0.0.1:1".into()),
+                ..LoginWanted::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("(github.com, home)"), "{e}");
+        let (a, _) = login_target(
+            &crowded,
+            &LoginWanted {
+                name: Some("home".into()),
+                api_url: Some("http://127.0.0.1:1".into()),
+                ..LoginWanted::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            a.endpoints.api, "http://127.0.0.1:1",
+            "flags apply to this sign-in"
+        );
     }
 }

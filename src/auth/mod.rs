@@ -6,7 +6,8 @@ pub mod device;
 pub mod store;
 
 pub use account::{
-    Account, AccountError, AccountId, AccountOrigin, AccountsFile, StoredAccount, validate_host,
+    Account, AccountError, AccountId, AccountOrigin, AccountsFile, LoginWanted, StoredAccount,
+    login_target, validate_host,
 };
 pub use device::{DeviceCode, DeviceFlow, SignInError, SignInPrompt, SignedIn};
 pub use store::{CredentialError, CredentialStore, TokenSource};
