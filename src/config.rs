@@ -455,11 +455,14 @@ fn accounts(
     };
     let mut all = list;
     for mut extra in added {
-        if all.iter().any(|a| a.id == extra.id) {
-            tracing::warn!(
-                id = %extra.id,
-                "accounts.json repeats an account config.toml declares; using config.toml's"
-            );
+        if let Some(declared) = all.iter().find(|a| a.id == extra.id) {
+            // The same host is the same account (`login --host H` beside `AGENTBAR_HOST=H`).
+            if declared.host != extra.host {
+                tracing::warn!(
+                    id = %extra.id,
+                    "accounts.json repeats an account config.toml declares; using config.toml's"
+                );
+            }
             continue;
         }
         if extra.client_id.is_none() {
