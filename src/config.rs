@@ -32,6 +32,8 @@ pub enum ConfigError {
         "no directory for {0}: set AGENTBAR_CONFIG_DIR and AGENTBAR_STATE_DIR (no home directory was found)"
     )]
     NoHome(&'static str),
+    #[error("no GitHub account is configured")]
+    NoAccount,
     #[error("{path}: {what}: {source}")]
     Account {
         path: PathBuf,
@@ -221,7 +223,7 @@ impl Config {
         let default = accounts
             .first()
             .cloned()
-            .ok_or(ConfigError::NoHome("accounts"))?;
+            .ok_or(ConfigError::NoAccount)?;
         let defaults = PollPolicy::default();
         let seconds = |what, value: Option<f64>, default: Duration| match value {
             None => Ok(default),
@@ -334,7 +336,7 @@ impl Config {
 
     /// The account `[github]` (or the first `[[github.accounts]]`) describes.
     pub fn default_account(&self) -> &Account {
-        // `load` never builds a config without one; the fallback keeps this total.
+        // `load` never builds a config without one (`ConfigError::NoAccount`).
         &self.accounts[0]
     }
 
