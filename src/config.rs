@@ -220,10 +220,7 @@ impl Config {
             &config_dir,
             &config_path,
         )?;
-        let default = accounts
-            .first()
-            .cloned()
-            .ok_or(ConfigError::NoAccount)?;
+        let default = accounts.first().cloned().ok_or(ConfigError::NoAccount)?;
         let defaults = PollPolicy::default();
         let seconds = |what, value: Option<f64>, default: Duration| match value {
             None => Ok(default),

@@ -237,3 +237,87 @@ async fn a_token_stored_before_accounts_existed_still_signs_the_default_account_
     let list = tokio::task::block_in_place(|| accounts_json(state.path()));
     assert_eq!(list[0]["status"], "signed_out");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_that_cannot_be_listed_keeps_no_token_and_the_file_is_left_as_it_was() {
+    let sim = sim_for("alice", ALICE_TOKEN).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("accounts.json"), b"{ half written").unwrap();
+    let output = tokio::task::block_in_place(|| {
+        run(
+            state.path(),
+            &[
+                "login",
+                "--with-token",
+                "--name",
+                "work",
+                "--api-url",
+                &sim.base,
+            ],
+            Some(ALICE_TOKEN),
+        )
+    });
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("accounts.json is not a readable accounts file")
+            && said.contains("fix or remove it"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read(config.join("accounts.json")).unwrap(),
+        b"{ half written"
+    );
+    assert!(
+        !config.join("credentials.json").exists(),
+        "the token of an account that could not be listed is not kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_config_toml_lists_is_signed_out_but_stays_listed() {
+    let sim = sim_for("alice", ALICE_TOKEN).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[[github.accounts]]\nname = \"work\"\nhost = \"acme.ghe.com\"\napi_url = \"{}\"\n",
+            sim.base
+        ),
+    )
+    .unwrap();
+    // `--host` finds the listed account rather than adding one.
+    let output = tokio::task::block_in_place(|| {
+        run(
+            state.path(),
+            &["login", "--with-token", "--host", "acme.ghe.com"],
+            Some(ALICE_TOKEN),
+        )
+    });
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stdout).contains("Added"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(!config.join("accounts.json").exists());
+    let list = tokio::task::block_in_place(|| accounts_json(state.path()));
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["id"], "work");
+    assert_eq!(list[0]["status"], "signed_in");
+
+    let output =
+        tokio::task::block_in_place(|| run(state.path(), &["logout", "--account", "work"], None));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("stays listed (signed out) while config.toml names it"),
+        "{}",
+        text(&output.stdout)
+    );
+    let list = tokio::task::block_in_place(|| accounts_json(state.path()));
+    assert_eq!(list[0]["status"], "signed_out");
+}
