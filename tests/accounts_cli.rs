@@ -321,3 +321,69 @@ async fn an_account_config_toml_lists_is_signed_out_but_stays_listed() {
     let list = tokio::task::block_in_place(|| accounts_json(state.path()));
     assert_eq!(list[0]["status"], "signed_out");
 }
+
+/// A stand-in for a running agent's API with two GitHub sources, one signed out, answering
+/// with the documented shapes (`docs/examples/v1-tasks.json`, the `/v1/sources` list).
+async fn fake_agent(state: &Path) -> tokio_util::sync::CancellationToken {
+    let tasks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/v1-tasks.json"),
+    )
+    .unwrap();
+    let sources = json!({"schema_version": 1, "sources": [
+        {"id": "gh:github.com", "kind": "github", "name": "github.com", "signed_out": false,
+         "tasks": 3, "health": {"status": "ok", "stale": false}},
+        {"id": "gh:work", "kind": "github", "name": "acme.ghe.com — work", "signed_out": true,
+         "tasks": 2, "health": {"status": "signed_out", "stale": true}}
+    ]});
+    let app = axum::Router::new()
+        .route(
+            "/v1/tasks",
+            axum::routing::get(move || async move {
+                ([("content-type", "application/json")], tasks.clone())
+            }),
+        )
+        .route(
+            "/v1/sources",
+            axum::routing::get(move || async move { axum::Json(sources.clone()) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopped = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stopped.cancelled().await })
+            .await
+            .unwrap();
+    });
+    std::fs::create_dir_all(state).unwrap();
+    std::fs::write(
+        state.join("endpoint.json"),
+        json!({"url": url, "token": "t", "pid": std::process::id(), "schema_version": 1})
+            .to_string(),
+    )
+    .unwrap();
+    stop
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_names_the_account_that_needs_signing_in() {
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[github]\nhost = \"github.com\"\n[[github.accounts]]\nname = \"work\"\nhost = \"acme.ghe.com\"\n",
+    )
+    .unwrap();
+    let stop = fake_agent(state.path()).await;
+    let output = tokio::task::block_in_place(|| run(state.path(), &["status"], None));
+    let said = text(&output.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}\n{}", text(&output.stderr));
+    assert_eq!(
+        lines[1],
+        "  acme.ghe.com — work (gh:work): signed out — run `agentbar login --name work`"
+    );
+    stop.cancel();
+}
