@@ -234,7 +234,12 @@ fn dispatch(
                 return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             match format {
-                StatusFormat::Text => println!("{}", reading.status_text(now)),
+                StatusFormat::Text => {
+                    println!("{}", reading.status_text(now));
+                    for line in live_source_lines(&config, &reading) {
+                        println!("{line}");
+                    }
+                }
                 StatusFormat::Json => println!("{}", report::status_json(&reading, now)),
                 StatusFormat::Waybar => {
                     println!("{}", report::status_waybar(&reading, now));
@@ -765,7 +770,7 @@ fn accounts(config: &Config, args: &AccountsArgs) -> anyhow::Result<ExitCode> {
                 };
                 serde_json::json!({
                     "id": account.id.as_str(),
-                    "source": format!("gh:{}", account.id),
+                    "source": account.source_id().as_str(),
                     "name": account.name,
                     "display_name": account.display_name(),
                     "host": account.host,
@@ -969,6 +974,27 @@ fn read_state(config: &Config) -> Option<report::Reading> {
     }
 }
 
+/// The running agent's sources that need something, one line each (`GET /v1/sources`); none
+/// when the agent is not running, lists one source, or has no such route.
+fn live_source_lines(config: &Config, reading: &report::Reading) -> Vec<String> {
+    if !matches!(reading.agent, report::Agent::Running(_)) {
+        return Vec::new();
+    }
+    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+        return Vec::new();
+    };
+    let Some(sources) = live_json::<report::SourceReports>(&endpoint, "/v1/sources", 2) else {
+        return Vec::new();
+    };
+    report::source_lines(&sources.sources, |id| {
+        let account = config
+            .accounts
+            .iter()
+            .find(|a| a.source_id().as_str() == id)?;
+        Some(login_flags(config, account))
+    })
+}
+
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
 fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
     live_list_at(endpoint, "/v1/tasks", 2)
@@ -976,6 +1002,15 @@ fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
 
 /// A list from the running agent's API at `path`, if it answers within `timeout_seconds`.
 fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
+    live_json(endpoint, path, timeout_seconds)
+}
+
+/// A JSON answer of the running agent's API at `path`, if it answers within `timeout_seconds`.
+fn live_json<T: serde::de::DeserializeOwned>(
+    endpoint: &Endpoint,
+    path: &str,
+    timeout_seconds: u64,
+) -> Option<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -993,7 +1028,7 @@ fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option
         if !response.status().is_success() {
             return None;
         }
-        response.json::<WireTaskList>().await.ok()
+        response.json::<T>().await.ok()
     })
 }
 

@@ -172,6 +172,11 @@ impl Account {
         }
     }
 
+    /// The id of this account's source: `gh:<id>`.
+    pub fn source_id(&self) -> crate::model::SourceId {
+        crate::model::SourceId::github(self.id.as_str())
+    }
+
     /// Whether `wanted` (a name or an id, any case) names this account.
     pub fn is_called(&self, wanted: &str) -> bool {
         let wanted = wanted.trim().to_ascii_lowercase();
@@ -501,6 +506,14 @@ mod tests {
             AccountId::for_host("127.0.0.1:8080"),
             AccountId::from_name("Octo_Cat-2").unwrap(),
         ] {
+            let mut source = account("x", "github.com");
+            source.id = id.clone();
+            assert_eq!(
+                crate::model::SourceId::new(source.source_id().as_str()),
+                Some(source.source_id()),
+                "{id}"
+            );
+            assert_eq!(source.source_id().as_str(), format!("gh:{id}"));
             assert!(
                 !id.as_str().contains([':', '/', '?', '#', '%', ' ']),
                 "{id}"
