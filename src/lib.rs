@@ -27,6 +27,7 @@ pub mod diff;
 pub mod github;
 pub mod instance;
 pub mod logs;
+pub mod merge;
 pub mod model;
 pub mod notify;
 pub mod open;

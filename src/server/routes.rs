@@ -22,17 +22,18 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::{ArchivedError, Command, StopError};
+use crate::core::{ActionError, ActionInput, ActionOutcome, ArchivedError, Command, TaskAction};
 use crate::model::Bucket;
 use crate::wire::{
-    SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
-    WireTaskDetail, WireTaskList, WireTransition,
+    SCHEMA_VERSION, WireActionInput, WireActionReply, WireCounts, WireHealthReply,
+    WireSnapshotEvent, WireSourceList, WireStopReply, WireTask, WireTaskDetail, WireTaskList,
+    WireTransition,
 };
 
 /// Keep-alive comments on the event stream, so proxies and clients see the connection is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// How long `stop` waits for upstream before answering.
-const STOP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long an action (a stop is an upstream request) is waited for before answering.
+const ACT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest `limit` accepted.
 const MAX_LIMIT: usize = 10_000;
 
@@ -44,6 +45,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         |known: &'static [&'static str]| middleware::from_fn_with_state(Known(known), known_query);
     Router::new()
         .route("/v1/health", get(health).route_layer(takes(&[])))
+        .route("/v1/sources", get(sources).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
             get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit", "archived"])),
@@ -56,6 +58,10 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route(
             "/v1/tasks/{id}/stop",
             post(stop_task).route_layer(takes(&[])),
+        )
+        .route(
+            "/v1/tasks/{id}/actions/{action}",
+            post(task_action).route_layer(takes(&[])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
@@ -147,6 +153,12 @@ async fn health(State(state): Shared) -> Response {
         health: rendered.health.clone(),
     })
     .into_response()
+}
+
+/// `GET /v1/sources`: every source with its own health, in a stable order.
+async fn sources(State(state): Shared) -> Response {
+    let rendered = current(&state);
+    axum::Json(WireSourceList::from_overview(&rendered.overview)).into_response()
 }
 
 /// The filters of `GET /v1/tasks`.
@@ -266,7 +278,7 @@ async fn archived_list(
 ) -> Result<Response, ApiError> {
     let (reply, answer) = oneshot::channel();
     send(state, Command::ListArchived { reply }).await?;
-    let tasks = tokio::time::timeout(STOP_TIMEOUT, answer)
+    let tasks = tokio::time::timeout(ACT_TIMEOUT, answer)
         .await
         .map_err(|_| {
             ApiError::new(
@@ -379,11 +391,17 @@ async fn task_logs(
         .snapshot
         .task(&id)
         .ok_or_else(|| unknown_task(&id))?;
-    let client = state.clients.borrow().clone();
+    let source = state.sources.get(&task.source).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_log",
+            format!("the task's source {} is not running", task.source),
+        )
+    })?;
     let page = state
         .logs
         .page(
-            client,
+            source.as_ref(),
             task,
             params.get("after").map(String::as_str),
             params.get("session").map(String::as_str),
@@ -454,49 +472,110 @@ async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// `POST /v1/tasks/{id}/stop`: the older door for `actions/stop`, answered in its own shape.
 async fn stop_task(
     State(state): Shared,
     task_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(task_id) = task_id.map_err(bad_path)?;
+    // The run the stop cancels, as the list knows it now (the same one the source cancels).
+    let run = current(&state).overview.snapshot.task(&task_id).map(|t| {
+        (
+            t.id.clone(),
+            t.current_session().and_then(|s| s.workflow_run_id),
+        )
+    });
+    act(&state, task_id, TaskAction::Stop, ActionInput::default()).await?;
+    let (task_id, run_id) = run.unwrap_or_default();
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(WireStopReply {
+            task_id,
+            workflow_run_id: run_id.unwrap_or_default(),
+            status: "cancellation requested".into(),
+        }),
+    )
+        .into_response())
+}
+
+/// `POST /v1/tasks/{key}/actions/{action}`: the one door for every task action; an optional
+/// JSON body (`{"prompt": "…"}`) carries what the action needs.
+async fn task_action(
+    State(state): Shared,
+    params: Result<Path<(String, String)>, PathRejection>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let Path((task, action)) = params.map_err(bad_path)?;
+    let action = TaskAction::parse(&action)
+        .ok_or_else(|| action_error(ActionError::UnknownAction(action)))?;
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
+        WireActionInput::default()
+    } else {
+        serde_json::from_slice::<WireActionInput>(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body must be empty or a JSON object such as {{\"prompt\": \"…\"}}: {e}"
+            ))
+        })?
+    };
+    let outcome = act(
+        &state,
+        task,
+        action,
+        ActionInput {
+            prompt: input.prompt,
+        },
+    )
+    .await?;
+    let status = if action.changes_upstream() {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(WireActionReply::from_outcome(outcome))).into_response())
+}
+
+/// Sends `Command::Act` and waits (bounded) for its answer.
+async fn act(
+    state: &ApiState,
+    task: String,
+    action: TaskAction,
+    input: ActionInput,
+) -> Result<ActionOutcome, ApiError> {
     let (reply, answer) = oneshot::channel();
-    send(&state, Command::StopTask { task_id, reply }).await?;
-    let result = tokio::time::timeout(STOP_TIMEOUT, answer)
+    send(
+        state,
+        Command::Act {
+            task,
+            action,
+            input,
+            reply,
+        },
+    )
+    .await?;
+    tokio::time::timeout(ACT_TIMEOUT, answer)
         .await
         .map_err(|_| {
             ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",
-                "GitHub did not answer the cancellation in time",
+                "the task's source did not answer in time",
             )
         })?
-        .map_err(|_| shutting_down())?;
-    match result {
-        Ok(stopped) => Ok((
-            StatusCode::ACCEPTED,
-            axum::Json(WireStopReply {
-                task_id: stopped.task_id,
-                workflow_run_id: stopped.workflow_run_id,
-                status: "cancellation requested".into(),
-            }),
-        )
-            .into_response()),
-        Err(e) => Err(stop_error(e)),
-    }
+        .map_err(|_| shutting_down())?
+        .map_err(action_error)
 }
 
-fn stop_error(error: StopError) -> ApiError {
-    let message = error.to_string();
-    let (status, code) = match error {
-        StopError::UnknownTask(_) => (StatusCode::NOT_FOUND, "unknown_task"),
-        StopError::NotActive(_) => (StatusCode::CONFLICT, "not_active"),
-        StopError::NoRunId => (StatusCode::CONFLICT, "no_run_id"),
-        StopError::NoRepository => (StatusCode::CONFLICT, "no_repository"),
-        StopError::SignedOut => (StatusCode::SERVICE_UNAVAILABLE, "signed_out"),
-        StopError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream_refused"),
-        StopError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+fn action_error(error: ActionError) -> ApiError {
+    let status = match &error {
+        ActionError::UnknownTask(_) | ActionError::UnknownAction(_) => StatusCode::NOT_FOUND,
+        ActionError::AmbiguousTask { .. }
+        | ActionError::NotAllowed { .. }
+        | ActionError::Unsupported(_) => StatusCode::CONFLICT,
+        ActionError::BadInput(_) => StatusCode::BAD_REQUEST,
+        ActionError::SignedOut(_) | ActionError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+        ActionError::Upstream(_) => StatusCode::BAD_GATEWAY,
     };
-    ApiError::new(status, code, message)
+    ApiError::new(status, error.code(), error.to_string())
 }
 
 async fn send(state: &ApiState, command: Command) -> Result<(), ApiError> {
