@@ -378,14 +378,6 @@ impl WireActionReply {
     }
 }
 
-/// The body `POST /v1/tasks/{key}/actions/{action}` may carry.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireActionInput {
-    #[serde(default)]
-    pub prompt: Option<String>,
-}
-
 impl WireTransition {
     pub fn from_transition(t: &crate::diff::Transition, now: DateTime<Utc>) -> WireTransition {
         WireTransition {

@@ -27,8 +27,10 @@ use crate::sources::SourceSet;
 /// A running core: the handles surfaces use. Dropping it does not stop anything; call
 /// [`Core::shutdown`].
 pub struct Core {
-    /// The poller's published state; clone freely.
+    /// The merged overview without the tasks the user archived; clone freely.
     pub overview: watch::Receiver<Arc<Overview>>,
+    /// agentbar's own archive: archive, unarchive, archive what is finished.
+    pub archive: crate::archive::ArchiveHandle,
     /// State changes as the poller sees them; subscribe for notifications or server-sent events.
     pub transitions: broadcast::Sender<Transition>,
     /// Into the command loop.

@@ -13,7 +13,7 @@ use std::time::Instant;
 use super::error::ApiError;
 use crate::core::FollowSignal;
 use crate::logs::wire::LogPageJson;
-use crate::logs::{Cursor, LogFollower};
+use crate::logs::{Cursor, Event, LogFollower};
 use crate::model::Task;
 use crate::sources::{LogError, LogFormat, Source};
 
@@ -50,7 +50,6 @@ impl LogFollowers {
         after: Option<&str>,
         session: Option<&str>,
     ) -> Result<LogPageJson, ApiError> {
-        self.signal.touch();
         let after: Option<Cursor> = match after.filter(|a| !a.is_empty()) {
             None => None,
             Some(raw) => Some(raw.parse().map_err(|_| {
@@ -59,6 +58,34 @@ impl LogFollowers {
                 ))
             })?),
         };
+        self.read(source, task, session, |follower| {
+            LogPageJson::from(&follower.events_after(after))
+        })
+        .await
+    }
+
+    /// Every event of `task`'s log so far (the newest session, or the one `session` names):
+    /// for exports, which want the whole log at once.
+    pub async fn whole(
+        &self,
+        source: &dyn Source,
+        task: &Task,
+        session: Option<&str>,
+    ) -> Result<Vec<Event>, ApiError> {
+        self.read(source, task, session, |follower| follower.events().to_vec())
+            .await
+    }
+
+    /// Asks `source` for the chosen session's log, feeds it to that session's follower and
+    /// reads it.
+    async fn read<R>(
+        &self,
+        source: &dyn Source,
+        task: &Task,
+        session: Option<&str>,
+        read: impl FnOnce(&LogFollower) -> R,
+    ) -> Result<R, ApiError> {
+        self.signal.touch();
         let log = source.log(task, session).await.map_err(log_error)?;
         // Session ids are unique within a source; the source id keeps two sources' apart.
         let follower_key = format!("{}\u{0}{}", source.id(), log.session_id);
@@ -89,7 +116,7 @@ impl LogFollowers {
                 followed.follower.update(&log.body);
             }
         }
-        Ok(LogPageJson::from(&followed.follower.events_after(after)))
+        Ok(read(&followed.follower))
     }
 }
 

@@ -22,6 +22,15 @@ pub fn actions(task: &Task) -> ActionSet {
     if task.is_active() {
         set.insert(TaskAction::Stop);
     }
+    // Anything not working right now can be put away (agentbar's archive, not GitHub's).
+    if task.bucket() != crate::model::Bucket::Running {
+        set.insert(TaskAction::Archive);
+    }
+    if crate::start::follow_up(task, "continue").is_ok()
+        && task.bucket() != crate::model::Bucket::Running
+    {
+        set.insert(TaskAction::Continue);
+    }
     set
 }
 
@@ -192,6 +201,11 @@ impl Source for GitHubAccount {
                 | TaskAction::OpenPr
                 | TaskAction::OpenLogs
                 | TaskAction::CopyLink => super::link_outcome(task, action),
+                // The core performs these: the archive is agentbar's own, and a continue is a
+                // task start the command loop runs and then waits to see listed.
+                TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue => {
+                    Err(ActionError::Unsupported(action))
+                }
             }
         })
     }

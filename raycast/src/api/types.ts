@@ -108,6 +108,8 @@ export interface Task {
   source?: string;
   /** What the task allows now (`stop`, `open`, …), for `POST /v1/tasks/{key}/actions/{action}`. */
   actions?: string[];
+  /** Its source is failing or signed out: this is the task's last good state, kept. */
+  stale?: boolean;
 }
 
 /** `Counts`: how many tasks per bucket, always of the whole list. */
@@ -169,6 +171,22 @@ export interface StopReply {
   task_id: string;
   workflow_run_id: number;
   status: string;
+}
+
+/** The body of `POST /v1/tasks`: start a task. */
+export interface CreateTaskRequest {
+  repo: string;
+  prompt: string;
+  base_ref?: string;
+  model?: string;
+  custom_agent?: string;
+  create_pull_request?: boolean;
+}
+
+/** A model or custom agent the Copilot API offers, as agentbar lists it. */
+export interface Choice {
+  id: string;
+  name: string;
 }
 
 /** `Error`: the body of every error answer. */
@@ -274,6 +292,7 @@ const taskFields = [
   "key",
   "source",
   "actions",
+  "stale",
 ] as const satisfies readonly (keyof Task)[];
 export const TASK_FIELDS: Covers<Task, typeof taskFields> = taskFields;
 
