@@ -366,12 +366,14 @@ impl Core {
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
-            clients_rx.clone(),
+            DefaultAccount {
+                clients: clients_rx.clone(),
+                refresh,
+            },
             auth,
             sources.clone(),
             notifications,
             archive.clone(),
-            refresh,
             cancel.clone(),
         ));
 
@@ -529,17 +531,24 @@ async fn watch_credentials(
     }
 }
 
+/// The default GitHub account's handles that starting, continuing and listing archived tasks
+/// use (they are GitHub's, not a source's).
+struct DefaultAccount {
+    clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    refresh: RefreshHandle,
+}
+
 /// Performs the surfaces' commands until cancelled.
 async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
-    clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    account: DefaultAccount,
     auth: Option<AuthContext>,
     sources: SourceSet,
     notifications: NotificationControl,
     archive: ArchiveHandle,
-    refresh: RefreshHandle,
     cancel: CancellationToken,
 ) {
+    let DefaultAccount { clients, refresh } = account;
     // The whole list: actions reach archived tasks too.
     let overview = archive.all();
     let auth = auth.map(Arc::new);
