@@ -197,6 +197,7 @@ pub fn to_task(reading: &Reading, state: &LocalState, ctx: &TaskContext<'_>) -> 
         repository_id: None,
         // Decided by the source (`local::source::actions`) when it publishes.
         actions: ActionSet::EMPTY,
+        stale: false,
     }
 }
 

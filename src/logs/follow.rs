@@ -260,6 +260,39 @@ impl LogFollower {
         self.resets += 1;
     }
 
+    /// Takes a log parsed whole elsewhere (a local transcript's tail, parsed afresh on each
+    /// read): while the new list extends the events so far, they keep their seqs and cursors;
+    /// otherwise (the tail window moved, the file was rewritten) a new generation starts,
+    /// numbered past the last seq handed out.
+    pub fn replace(&mut self, events: Vec<Event>, finished: bool) {
+        self.terminal |= finished;
+        let same = |a: &Event, b: &Event| {
+            Event {
+                seq: b.seq,
+                ..a.clone()
+            } == *b
+        };
+        let extends = events.len() >= self.events.len()
+            && events
+                .iter()
+                .zip(&self.events)
+                .all(|(new, old)| same(new, old));
+        if !extends {
+            self.base_seq = self.cursor().seq;
+            self.generation += 1;
+            self.resets += 1;
+        }
+        let base = self.base_seq;
+        self.events = events
+            .into_iter()
+            .zip(1..)
+            .map(|(event, n)| Event {
+                seq: base + n,
+                ..event
+            })
+            .collect();
+    }
+
     /// Nothing more will come: the task is terminal, or the log's last line is its end marker.
     pub fn is_done(&self) -> bool {
         self.terminal || self.assembler.ended
