@@ -206,6 +206,11 @@ pub struct Core {
     /// Kept so `sign_in` stays open (and quiet) for the core's lifetime even where nothing signs
     /// in (the signed-in demo); a closed channel would read as the core going away.
     _sign_in_sender: Arc<watch::Sender<Option<SignInPrompt>>>,
+    /// Local agents' hook events from `POST /v1/local/hook`.
+    pub local_hooks: crate::local::event::HookSink,
+    /// Their receiving end, until the local sources take it (`take()`); events beyond the
+    /// queue's bound are dropped meanwhile.
+    pub hook_inbox: Arc<std::sync::Mutex<Option<crate::local::event::HookInbox>>>,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -392,7 +397,10 @@ impl Core {
             cancel.clone(),
         ));
 
+        let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
         Ok(Core {
+            local_hooks,
+            hook_inbox: Arc::new(std::sync::Mutex::new(Some(hook_inbox))),
             overview: overview_rx,
             transitions: transitions_tx,
             commands: commands_tx,

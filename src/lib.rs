@@ -4,6 +4,7 @@
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
+//! - [`hooks`]: the local agents' hook relay, its whitelisted event and the settings installer;
 //! - [`logs`]: session logs → structured events (titles, redaction, incremental follow);
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
@@ -22,7 +23,9 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod github;
+pub mod hooks;
 pub mod instance;
+pub mod local;
 pub mod logs;
 pub mod model;
 pub mod notify;
