@@ -7,6 +7,7 @@
 pub mod doc;
 pub mod event;
 pub mod install;
+pub mod player;
 pub mod relay;
 pub mod route;
 
