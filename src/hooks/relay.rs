@@ -84,6 +84,9 @@ fn read_stdin(timeout: Duration) -> (Option<Picked>, mpsc::Receiver<()>) {
             let picked = RefCell::new(Picked::default());
             let _ = pick(&mut input, &picked);
             let _ = fields_tx.send(picked.into_inner());
+            // The rest is read and dropped (past the bound too), so the agent's write of a
+            // large payload completes rather than failing on a closed pipe.
+            input.set_limit(u64::MAX);
             let _ = std::io::copy(&mut input, &mut std::io::sink());
             let _ = drained_tx.send(());
         });
