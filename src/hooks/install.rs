@@ -186,9 +186,10 @@ fn entry(tool: HookTool, exe: &str, event: &str) -> Json {
     }
 }
 
-/// agentbar's own handlers, by their command: `agentbar hook …` or `"…/agentbar" hook …`.
+/// agentbar's own handlers, by their command: `agentbar hook …`, `"…/agentbar" hook …`, also
+/// when the binary's name carries a suffix (`agentbar.exe`, `agentbar-2.1`).
 static OURS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(^|[/\\"'\s])agentbar(\.exe)?["']?\s+hook\b"#).unwrap_or_else(|_| unreachable!())
+    Regex::new(r#"(^|[/\\"'\s])agentbar[\w.-]*["']?\s+hook\b"#).unwrap_or_else(|_| unreachable!())
 });
 
 fn is_our_handler(handler: &Json) -> bool {
@@ -700,5 +701,77 @@ pub fn after_install(tool: HookTool) -> &'static str {
         HookTool::Gemini => {
             "restart running Gemini CLI sessions to load the hooks (`/hooks disable agentbar` turns them off)"
         }
+    }
+}
+
+/// The tools installed here whose settings lack agentbar's hooks (the tray offers to set them
+/// up). A file that cannot be read is not offered: `agentbar hooks status` says why.
+pub fn tools_without_hooks(homes: &Homes, exe: &Path) -> Vec<HookTool> {
+    HookTool::ALL
+        .into_iter()
+        .filter(|tool| matches!(status(*tool, homes, exe).state, State::HooksMissing { .. }))
+        .collect()
+}
+
+/// Installs the hooks for `tools` (the tray's "Set up local agents…"): a one-line account of
+/// what happened and what the user must still do, and the tools that still lack them.
+pub fn set_up(tools: &[HookTool], homes: &Homes, exe: &Path) -> (String, Vec<HookTool>) {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for tool in tools {
+        match install(*tool, homes, exe) {
+            Ok(_) => done.push(*tool),
+            Err(e) => {
+                tracing::warn!(tool = tool.product(), error = %e, "cannot install the hooks");
+                failed.push(format!("{}: {e}", tool.product()));
+            }
+        }
+    }
+    let mut said = Vec::new();
+    if !done.is_empty() {
+        let names: Vec<&str> = done.iter().map(|t| t.product()).collect();
+        said.push(format!(
+            "Hooks added for {}; restart running sessions",
+            names.join(", ")
+        ));
+        if done.contains(&HookTool::Codex) {
+            said.push("approve them in Codex".to_owned());
+        }
+    }
+    if !failed.is_empty() {
+        said.push(format!("not added: {}", failed.join("; ")));
+    }
+    (said.join("; "), tools_without_hooks(homes, exe))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_handlers_are_told_by_their_command_and_nothing_else() {
+        let command = |c: &str| Json::Object(vec![("command".into(), Json::str(c))]);
+        for ours in [
+            "\"/opt/agentbar/bin/agentbar\" hook claude",
+            "/usr/bin/agentbar hook codex",
+            "agentbar hook gemini",
+            "\"C:\\\\Tools\\\\agentbar.exe\" hook claude",
+            "\"/home/me/target/debug/deps/agentbar-8795e50b\" hook claude",
+        ] {
+            assert!(is_our_handler(&command(ours)), "{ours}");
+        }
+        for theirs in [
+            "/Applications/CCStatusBar.app/Contents/MacOS/CCStatusBarHook Stop",
+            "echo agentbar",
+            "agentbar status",
+            "my-agentbar-hook.sh",
+        ] {
+            assert!(!is_our_handler(&command(theirs)), "{theirs}");
+        }
+        let copilot = Json::Object(vec![(
+            "bash".into(),
+            Json::str("'/x/agentbar' hook copilot agentStop"),
+        )]);
+        assert!(is_our_handler(&copilot));
     }
 }
