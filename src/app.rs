@@ -13,20 +13,22 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
+use crate::core::FollowSignal;
+use crate::core::{ActionError, ActionInput, ActionOutcome, TaskAction};
+pub use crate::core::{ArchivedError, Command, StopError, StopOutcome};
 use crate::diff::Transition;
 use crate::github::sync::Directory;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
-use crate::model::{HealthStatus, Overview};
+use crate::model::{HealthStatus, Lookup, Overview, SourceId, Task};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
 use crate::open::{DesktopOpener, UrlOpener};
 use crate::poller::{GhRefresh, GitHubSource, Poller, RefreshHandle, initial_overview};
-use crate::server::logs::FollowSignal;
 use crate::sim::{Scenario, SimOptions, Simulator};
 use crate::store::{SnapshotStore, run_writer};
 
@@ -66,70 +68,6 @@ pub enum Upstream {
         /// device flow against the simulator, whose verification page has the Authorize button.
         signed_out: bool,
     },
-}
-
-/// What the surfaces (tray, loopback API) ask the core to do. A closed set, so every surface
-/// goes through the same doors.
-#[derive(Debug)]
-pub enum Command {
-    /// Poll upstream now.
-    Refresh,
-    /// Cancel the Actions run hosting the task's current session.
-    StopTask {
-        task_id: String,
-        reply: oneshot::Sender<Result<StopOutcome, StopError>>,
-    },
-    /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
-    ListArchived {
-        reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
-    },
-    /// Hold notifications until the given time; `None` resumes them.
-    PauseNotifications {
-        until: Option<chrono::DateTime<chrono::Utc>>,
-    },
-    /// Start signing in (device flow).
-    SignIn,
-    /// Forget the token.
-    SignOut,
-    /// Shut everything down.
-    Quit,
-}
-
-/// A stop request that upstream accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StopOutcome {
-    pub task_id: String,
-    pub workflow_run_id: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StopError {
-    #[error("no task {0} is known")]
-    UnknownTask(String),
-    #[error("the task is {0}, so there is nothing to stop")]
-    NotActive(String),
-    #[error(
-        "the Actions run hosting this task's session is not known (session details may be unavailable with this token)"
-    )]
-    NoRunId,
-    #[error("the task's repository is not known")]
-    NoRepository,
-    #[error("signed out: there is no GitHub client to ask")]
-    SignedOut,
-    #[error("GitHub refused to cancel the run: {0}")]
-    Upstream(ClientError),
-    #[error("agentbar is shutting down")]
-    ShuttingDown,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ArchivedError {
-    #[error("signed out: there is no GitHub client to ask")]
-    SignedOut,
-    #[error("GitHub did not list the archived tasks: {0}")]
-    Upstream(ClientError),
-    #[error("agentbar is shutting down")]
-    ShuttingDown,
 }
 
 /// The most archived tasks listed (one page of the largest size).
@@ -303,7 +241,12 @@ impl Core {
         if let Some(note) = &loaded.note {
             tracing::warn!("{note}");
         }
-        let overview = initial_overview(loaded.stored.map(|s| s.snapshot));
+        let source_id = github_source_id(config, demo_source(&source_name));
+        let overview = initial_overview(
+            loaded
+                .stored
+                .map(|s| stamp_loaded(s.snapshot, &source_id, crate::sources::github::actions)),
+        );
         if let Some(fetched_at) = overview.snapshot.fetched_at {
             tracing::info!(
                 tasks = overview.snapshot.tasks.len(),
@@ -333,6 +276,7 @@ impl Core {
             credentials_rx,
             clients_tx,
         )
+        .with_source_id(source_id.clone())
         .with_directory(Directory::from_tasks(&overview.snapshot.tasks));
         if let (Some(store), false) = (&credential_store, demo) {
             source = source.with_gh_refresh(GhRefresh {
@@ -431,6 +375,43 @@ impl Core {
         self.tracker.close();
         self.tracker.wait().await;
         tracing::info!("stopped cleanly");
+    }
+}
+
+fn demo_source(source_name: &str) -> bool {
+    source_name == DEMO_SOURCE
+}
+
+/// The source id of the one GitHub account a core runs: `gh:demo` for the simulator, else
+/// `gh:<host>` (`gh:github.com`), which the saved snapshot and ledger are filed under.
+pub fn github_source_id(config: &Config, demo: bool) -> SourceId {
+    if demo {
+        SourceId::github(DEMO_SOURCE)
+    } else {
+        SourceId::github(&config.host)
+    }
+}
+
+/// Tasks read from disk belong to `source` and allow what it decides now (the file's own
+/// record of either may be older than this build).
+pub fn stamp_loaded(
+    snapshot: crate::model::Snapshot,
+    source: &SourceId,
+    actions: fn(&Task) -> crate::core::ActionSet,
+) -> crate::model::Snapshot {
+    let tasks: Vec<Task> = snapshot
+        .tasks
+        .iter()
+        .map(|task| {
+            let mut task = task.clone();
+            task.source = source.clone();
+            task.actions = actions(&task);
+            task
+        })
+        .collect();
+    crate::model::Snapshot {
+        tasks: tasks.into(),
+        fetched_at: snapshot.fetched_at,
     }
 }
 
@@ -579,6 +560,25 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
+            Command::Act {
+                task,
+                action,
+                input,
+                reply,
+            } => {
+                let current = overview.borrow().clone();
+                let client = clients.borrow().clone();
+                let result = tokio::select! {
+                    () = cancel.cancelled() => Err(ActionError::ShuttingDown),
+                    result = act(client.as_deref(), &current, &task, action, input, &refresh) => result,
+                };
+                match &result {
+                    Ok(done) => tracing::info!(task = %done.task, action = %action, "performed"),
+                    Err(e) => tracing::info!(task = %task, action = %action, "not performed: {e}"),
+                }
+                // The asker may have given up waiting; that is fine.
+                let _ = reply.send(result);
+            }
             Command::StopTask { task_id, reply } => {
                 let current = overview.borrow().clone();
                 let client = clients.borrow().clone();
@@ -664,6 +664,101 @@ async fn sign_out(auth: &AuthContext) {
         tracing::warn!("AGENTBAR_TOKEN is still set in agentbar's environment");
     }
     auth.credentials.send_replace(None);
+}
+
+/// Performs `action` on the task `reference` names, after checking that the task allows it.
+async fn act(
+    client: Option<&GitHubClient>,
+    overview: &Overview,
+    reference: &str,
+    action: TaskAction,
+    _input: ActionInput,
+    refresh: &RefreshHandle,
+) -> Result<ActionOutcome, ActionError> {
+    let task = match overview.snapshot.lookup(reference) {
+        Lookup::One(task) => task,
+        Lookup::None => return Err(ActionError::UnknownTask(reference.to_owned())),
+        Lookup::Ambiguous(keys) => {
+            return Err(ActionError::AmbiguousTask {
+                reference: reference.to_owned(),
+                keys: keys.iter().map(ToString::to_string).collect(),
+            });
+        }
+    };
+    let allowed = crate::sources::github::actions(task);
+    if !allowed.contains(action) {
+        return Err(not_allowed(task, action));
+    }
+    match action {
+        TaskAction::Refresh => {
+            refresh.refresh_now();
+            Ok(ActionOutcome {
+                task: task.key().to_string(),
+                action,
+                message: "asked for news now".to_owned(),
+                url: None,
+            })
+        }
+        TaskAction::Stop => {
+            let stopped = stop_task(client, overview, &task.key().to_string())
+                .await
+                .map_err(|e| stop_as_action_error(e, task))?;
+            refresh.refresh_now();
+            Ok(ActionOutcome {
+                task: task.key().to_string(),
+                action,
+                message: format!("cancelled the Actions run {}", stopped.workflow_run_id),
+                url: None,
+            })
+        }
+        TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs | TaskAction::CopyLink => {
+            crate::sources::link_outcome(task, action)
+        }
+    }
+}
+
+/// Why `task` does not allow `action`, in words.
+fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
+    match action {
+        TaskAction::Stop => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: format!(
+                "the task is {}, so there is nothing to stop",
+                task.state.label().to_lowercase()
+            ),
+        },
+        _ => match crate::sources::link_outcome(task, action) {
+            Err(e) => e,
+            Ok(_) => ActionError::Unsupported(action),
+        },
+    }
+}
+
+fn stop_as_action_error(error: StopError, task: &Task) -> ActionError {
+    let action = TaskAction::Stop;
+    let message = error.to_string();
+    match error {
+        StopError::UnknownTask(reference) => ActionError::UnknownTask(reference),
+        StopError::NotActive(_) => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: message,
+        },
+        StopError::NoRunId => ActionError::NotAllowed {
+            action,
+            code: "no_run_id",
+            reason: message,
+        },
+        StopError::NoRepository => ActionError::NotAllowed {
+            action,
+            code: "no_repository",
+            reason: message,
+        },
+        StopError::SignedOut => ActionError::SignedOut(task.source.to_string()),
+        StopError::Upstream(e) => ActionError::Upstream(e.to_string()),
+        StopError::ShuttingDown => ActionError::ShuttingDown,
+    }
 }
 
 /// Cancels the Actions run hosting the task's newest session.

@@ -1,6 +1,8 @@
 //! agentbar: keep an eye on AI coding agents from the menu bar.
 //!
 //! Crate map (details in ARCHITECTURE.md):
+//! - [`core`]: commands and task actions, below every surface;
+//! - [`sources`]: the `Source` trait every place tasks come from implements;
 //! - [`model`]: tasks, sessions, states, buckets, snapshots, health (pure, no serde);
 //! - [`diff`]: old × new snapshot → transitions;
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
@@ -21,6 +23,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod core;
 pub mod diff;
 pub mod github;
 pub mod hooks;
@@ -34,6 +37,7 @@ pub mod poller;
 pub mod report;
 pub mod server;
 pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod task_ref;
 pub mod terminal;

@@ -13,14 +13,14 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::CredentialStore;
+use crate::core::FollowSignal;
 use crate::diff::{Transition, diff};
-use crate::github::sync::Directory;
+use crate::github::sync::{Directory, Stamp};
 use crate::github::{
     ClientError, ClientOptions, Endpoints, GitHubClient, Pacing, SyncOptions, SyncOutcome,
     TaskSync, Token,
 };
 use crate::model::{Health, Overview, Problem, RateLimit};
-use crate::server::logs::FollowSignal;
 
 /// Where the poller gets tasks from: GitHub in production, a script in the poller's own tests.
 pub trait TaskSource: Send {
@@ -51,6 +51,8 @@ pub struct GitHubSource {
     sync: TaskSync,
     /// Set when the stored token may have come from the GitHub CLI.
     gh: Option<GhRefresh>,
+    /// The source id and action rule every task is stamped with.
+    stamp: Stamp,
 }
 
 /// Asks the GitHub CLI for its current token when GitHub refused the one taken from it earlier:
@@ -112,19 +114,31 @@ impl GitHubSource {
         GitHubSource {
             endpoints,
             options,
-            sync: TaskSync::new(sync_options.clone()),
+            sync: TaskSync::new(sync_options.clone()).with_stamp(Stamp::default()),
             sync_options,
             credentials,
             client: None,
             refused: None,
             clients,
             gh: None,
+            stamp: Stamp::default(),
         }
+    }
+
+    /// Stamps every task with `source` and the GitHub source's action rule.
+    pub fn with_source_id(mut self, source: crate::model::SourceId) -> GitHubSource {
+        self.stamp = Stamp {
+            source,
+            actions: Some(crate::sources::github::actions),
+        };
+        self.sync = std::mem::take(&mut self.sync).with_stamp(self.stamp.clone());
+        self
     }
 
     /// Starts from names already known (the saved snapshot), so they are not asked again.
     pub fn with_directory(mut self, directory: Directory) -> GitHubSource {
-        self.sync = TaskSync::with_directory(self.sync_options.clone(), directory);
+        self.sync = TaskSync::with_directory(self.sync_options.clone(), directory)
+            .with_stamp(self.stamp.clone());
         self
     }
 
@@ -160,7 +174,8 @@ impl GitHubSource {
         // A new token may be another account: start the sync afresh, keeping only the names
         // of accounts and repositories, which mean the same to every token.
         self.sync =
-            TaskSync::with_directory(self.sync_options.clone(), self.sync.directory().clone());
+            TaskSync::with_directory(self.sync_options.clone(), self.sync.directory().clone())
+                .with_stamp(self.stamp.clone());
         self.client = Some(client.clone());
         self.clients.send_replace(Some(client.clone()));
         Ok(client)
@@ -393,8 +408,11 @@ impl<S: TaskSource> Poller<S> {
             health.rate_limit = last_rate_limit;
             health.next_poll_at = TimeDelta::from_std(delay).ok().map(|d| now + d);
             tracing::debug!(delay_ms = delay.as_millis() as u64, "next poll scheduled");
-            self.overview
-                .send_replace(Arc::new(Overview { snapshot, health }));
+            self.overview.send_replace(Arc::new(Overview {
+                snapshot,
+                health,
+                sources: Vec::new(),
+            }));
 
             tokio::select! {
                 () = cancel.cancelled() => return,
@@ -426,6 +444,7 @@ pub fn initial_overview(snapshot: Option<crate::model::Snapshot>) -> Overview {
     Overview {
         snapshot: snapshot.unwrap_or_default(),
         health: Health::starting(),
+        sources: Vec::new(),
     }
 }
 

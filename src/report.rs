@@ -279,6 +279,7 @@ pub fn task_list(reading: &Reading, now: DateTime<Utc>) -> WireTaskList {
         &Overview {
             snapshot: reading.snapshot.clone(),
             health: Health::starting(),
+            sources: Vec::new(),
         },
         now,
         STALE_AFTER_SECONDS,

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::core::actions::TaskAction;
 use crate::model::{
-    Branch, Counts, Health, Problem, Provider, PullRequest, PullRequestState, Session, State, Task,
-    TaskError, TaskKind, Usage,
+    Branch, Counts, Health, Problem, Provider, PullRequest, PullRequestState, Session, SourceId,
+    State, Task, TaskError, TaskKind, Usage,
 };
 
 /// The version of these shapes. New fields may be added within a version; none removed.
@@ -15,7 +16,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WireTask {
+    /// The upstream id (unique within its source).
     pub id: String,
+    /// Unique across sources: `<source>:<id>`. Every route that takes a task takes it (or
+    /// `id` where only one source has that id).
+    #[serde(default)]
+    pub key: String,
+    /// The source that yields the task (`gh:octocat`, `claude-code`).
+    #[serde(default)]
+    pub source: String,
     pub provider: String,
     pub kind: String,
     pub title: String,
@@ -54,6 +63,10 @@ pub struct WireTask {
     pub owner_id: Option<u64>,
     #[serde(default)]
     pub repository_id: Option<u64>,
+    /// What the task allows now: kebab-case action names for
+    /// `POST /v1/tasks/{key}/actions/{action}`.
+    #[serde(default)]
+    pub actions: Vec<String>,
     /// Present on the task detail and in the on-disk snapshot; absent from lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WireSession>>,
@@ -348,6 +361,8 @@ impl WireTask {
     pub fn from_task(task: &Task, now: DateTime<Utc>, with_sessions: bool) -> WireTask {
         WireTask {
             id: task.id.clone(),
+            key: task.key().to_string(),
+            source: task.source.to_string(),
             provider: task.provider.as_str().to_owned(),
             kind: task.kind.as_str().to_owned(),
             title: task.title.clone(),
@@ -384,6 +399,12 @@ impl WireTask {
             usage: task.usage.as_ref().map(WireUsage::from_usage),
             owner_id: task.owner_id,
             repository_id: task.repository_id,
+            actions: task
+                .actions
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             sessions: with_sessions.then(|| {
                 task.sessions
                     .iter()
@@ -398,6 +419,7 @@ impl WireTask {
     pub fn into_task(self) -> Task {
         Task {
             id: self.id,
+            source: SourceId::new(&self.source).unwrap_or_default(),
             provider: Provider::parse(&self.provider),
             kind: TaskKind::parse(&self.kind),
             title: self.title,
@@ -431,6 +453,11 @@ impl WireTask {
             usage: self.usage.map(WireUsage::into_usage),
             owner_id: self.owner_id,
             repository_id: self.repository_id,
+            actions: self
+                .actions
+                .iter()
+                .filter_map(|name| TaskAction::parse(name))
+                .collect(),
             sessions: self
                 .sessions
                 .unwrap_or_default()
@@ -560,6 +587,7 @@ mod tests {
                 now(),
             ),
             health: crate::model::Health::starting(),
+            sources: Vec::new(),
         };
         let owned = serde_json::to_string(&WireTaskList::from_overview(&overview, now(), 90));
         let streamed = serde_json::to_string(&WireTaskListView::of(&overview, now(), 90));

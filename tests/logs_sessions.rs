@@ -6,9 +6,10 @@ mod common;
 
 use std::sync::Arc;
 
+use agentbar::core::FollowSignal;
 use agentbar::github::{SyncOptions, TaskSync};
 use agentbar::model::Task;
-use agentbar::server::logs::{FollowSignal, LogFollowers};
+use agentbar::server::logs::LogFollowers;
 use agentbar::sim::Scenario;
 use axum::http::StatusCode;
 use chrono::Utc;

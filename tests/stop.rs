@@ -19,6 +19,7 @@ async fn stop_cancels_the_current_sessions_run_and_refuses_what_cannot_stop() {
     let overview = Overview {
         snapshot,
         health: Health::starting(),
+        sources: Vec::new(),
     };
 
     let running = overview

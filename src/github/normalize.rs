@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::dto::{CapiSessionDto, ErrorDto, PullRequestNodeDto, SessionDto, TaskDto, UsageDto};
 use crate::model::{
-    Branch, Provider, PullRequest, PullRequestState, Session, State, Task, TaskError, TaskKind,
-    Usage,
+    Branch, Provider, PullRequest, PullRequestState, Session, SourceId, State, Task, TaskError,
+    TaskKind, Usage,
 };
 
 /// What was fetched about one task beyond the list entry.
@@ -119,6 +119,8 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
 
     Task {
         id: dto.id.clone(),
+        // The GitHub source stamps its own id and the actions it allows.
+        source: SourceId::default(),
         provider: Provider::GithubCopilot,
         kind: TaskKind::Task,
         title,
@@ -151,6 +153,7 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         usage,
         owner_id: dto.owner_id(),
         repository_id: dto.repository.as_ref().and_then(|r| r.id),
+        actions: crate::core::actions::ActionSet::EMPTY,
     }
 }
 

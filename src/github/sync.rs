@@ -19,7 +19,8 @@ use super::dto::{CapiSessionDto, TaskDto, TaskListDto, decode_items};
 use super::error::ClientError;
 use super::node_id;
 use super::normalize::{self, Extras};
-use crate::model::{PullRequest, RECENT_WINDOW, Snapshot, State, Task};
+use crate::core::actions::ActionSet;
+use crate::model::{PullRequest, RECENT_WINDOW, Snapshot, SourceId, State, Task};
 
 /// The most pages a single pass follows; a safety net against a server that never ends a list.
 const MAX_PAGES: u32 = 100;
@@ -155,6 +156,16 @@ pub struct TaskSync {
     /// The task list of the last snapshot built, shared with the published one.
     last_tasks: Option<Arc<[Task]>>,
     options: SyncOptions,
+    /// Stamped on every task: the source it belongs to, and what it allows.
+    stamp: Stamp,
+}
+
+/// What the source that owns a sync stamps on each of its tasks.
+#[derive(Clone, Debug, Default)]
+pub struct Stamp {
+    pub source: SourceId,
+    /// The source's one decision of what a task allows.
+    pub actions: Option<fn(&Task) -> ActionSet>,
 }
 
 /// What a poll learned, applied to [`TaskSync`] only when the whole poll succeeded.
@@ -190,6 +201,12 @@ impl TaskSync {
             directory,
             ..TaskSync::default()
         }
+    }
+
+    /// Tasks are stamped with `stamp`'s source id and actions.
+    pub fn with_stamp(mut self, stamp: Stamp) -> TaskSync {
+        self.stamp = stamp;
+        self
     }
 
     /// The names learned so far, to carry over to the next sync.
@@ -723,7 +740,7 @@ impl TaskSync {
                     .capi_failures
                     .get(&known.entry.id)
                     .map(|f| format!("session detail unavailable: {}", f.message));
-                normalize::task(
+                let mut task = normalize::task(
                     &known.entry,
                     Extras {
                         detail: known.detail.as_deref(),
@@ -734,7 +751,12 @@ impl TaskSync {
                         note,
                     },
                     web,
-                )
+                );
+                task.source = self.stamp.source.clone();
+                if let Some(actions) = self.stamp.actions {
+                    task.actions = actions(&task);
+                }
+                task
             })
             .collect();
         Snapshot::new(tasks, now)

@@ -1,10 +1,14 @@
 //! The domain model (SPEC §1): pure types and rules, no serialisation, no I/O.
 
+mod key;
 mod snapshot;
 mod state;
 mod task;
 
-pub use snapshot::{Counts, Health, HealthStatus, Overview, Problem, RateLimit, Snapshot};
+pub use key::{SourceId, TaskKey};
+pub use snapshot::{
+    Counts, Health, HealthStatus, Lookup, Overview, Problem, RateLimit, Snapshot, SourceStatus,
+};
 pub use state::{Bucket, State};
 pub use task::{
     Branch, Provider, PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+use super::key::{SourceId, TaskKey};
 use super::state::Bucket;
 use super::task::{Task, sort_tasks};
 
@@ -39,13 +40,51 @@ impl Snapshot {
         Counts::of(&self.tasks, self.fetched_at)
     }
 
-    pub fn task(&self, id: &str) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.id == id)
+    /// The task `reference` names (its key, or a bare upstream id), the first one when a bare
+    /// id is shared; [`Snapshot::lookup`] tells such a collision apart.
+    pub fn task(&self, reference: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.answers_to(reference))
+    }
+
+    /// The task `reference` names: a full key, or a bare upstream id where exactly one source
+    /// has it.
+    pub fn lookup(&self, reference: &str) -> Lookup<'_> {
+        let mut found = self.tasks.iter().filter(|t| t.answers_to(reference));
+        let Some(first) = found.next() else {
+            return Lookup::None;
+        };
+        // A full key names one task even if its text is also some other task's bare id.
+        if first.key().to_string() == reference {
+            return Lookup::One(first);
+        }
+        let others: Vec<&Task> = found.collect();
+        if let Some(exact) = others.iter().find(|t| t.key().to_string() == reference) {
+            return Lookup::One(exact);
+        }
+        if others.is_empty() {
+            Lookup::One(first)
+        } else {
+            Lookup::Ambiguous(
+                std::iter::once(first)
+                    .chain(others)
+                    .map(Task::key)
+                    .collect(),
+            )
+        }
     }
 
     pub fn any_active(&self) -> bool {
         self.tasks.iter().any(Task::is_active)
     }
+}
+
+/// What a task reference names in a snapshot.
+#[derive(Debug, PartialEq)]
+pub enum Lookup<'a> {
+    None,
+    One(&'a Task),
+    /// A bare id that several sources have; the keys that would name each.
+    Ambiguous(Vec<TaskKey>),
 }
 
 /// How many tasks sit in each bucket.
@@ -189,12 +228,28 @@ impl Health {
     }
 }
 
-/// What every surface shows: the latest snapshot and the health of the poller behind it.
-/// Published through a `tokio::sync::watch` channel whose sender the poller holds.
+/// One source as the surfaces list it: what it is and how it is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceStatus {
+    pub id: SourceId,
+    /// What sort of source: `github`, `claude-code`, …
+    pub kind: String,
+    /// For people: "github.com — octocat".
+    pub name: String,
+    pub health: Health,
+    /// How many of the merged tasks are this source's.
+    pub tasks: usize,
+}
+
+/// What every surface shows: the merged snapshot, the combined health, and each source's own.
+/// Published through a `tokio::sync::watch` channel whose one sender the merge holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Overview {
     pub snapshot: Snapshot,
+    /// All sources together: the worst of them (see the merge).
     pub health: Health,
+    /// Each source, in a stable order (by id).
+    pub sources: Vec<SourceStatus>,
 }
 
 #[cfg(test)]

@@ -3,30 +3,48 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::cmp::Reverse;
 
+use super::key::{SourceId, TaskKey};
 use super::state::{Bucket, State};
+use crate::core::actions::ActionSet;
 
 /// How long a finished task stays "recent" (shown in the tray's dropdown).
 pub const RECENT_WINDOW: TimeDelta = TimeDelta::hours(24);
 
-/// Where a task comes from.
+/// The agent that does a task's work.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Provider {
+    /// GitHub Copilot's cloud agent.
     GithubCopilot,
+    ClaudeCode,
+    Codex,
+    CopilotCli,
+    GeminiCli,
     /// A provider this build does not know, kept verbatim.
     Other(String),
 }
 
 impl Provider {
+    /// The wire name. The cloud agent keeps `github-copilot`, the name v1 always served.
     pub fn as_str(&self) -> &str {
         match self {
             Provider::GithubCopilot => "github-copilot",
+            Provider::ClaudeCode => "claude-code",
+            Provider::Codex => "codex",
+            Provider::CopilotCli => "copilot-cli",
+            Provider::GeminiCli => "gemini-cli",
             Provider::Other(raw) => raw,
         }
     }
 
+    /// Reads a wire name; `copilot` is accepted for the cloud agent too (the short name filters
+    /// use), so compare providers through this, not through strings.
     pub fn parse(raw: &str) -> Provider {
         match raw {
-            "github-copilot" => Provider::GithubCopilot,
+            "github-copilot" | "copilot" => Provider::GithubCopilot,
+            "claude-code" => Provider::ClaudeCode,
+            "codex" => Provider::Codex,
+            "copilot-cli" => Provider::CopilotCli,
+            "gemini-cli" => Provider::GeminiCli,
             other => Provider::Other(other.to_owned()),
         }
     }
@@ -199,7 +217,10 @@ pub struct Session {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Task {
+    /// The upstream id, unique within its source only (see [`Task::key`]).
     pub id: String,
+    /// The source that yields it (`gh:octocat`, `claude-code`).
+    pub source: SourceId,
     pub provider: Provider,
     pub kind: TaskKind,
     /// Never empty: PR title, else task name, else a fallback.
@@ -233,9 +254,25 @@ pub struct Task {
     /// Upstream's ids of the owner and the repository, kept so their names need no new lookup.
     pub owner_id: Option<u64>,
     pub repository_id: Option<u64>,
+    /// What the task allows now, as its source decides (`sources::Source::actions`).
+    pub actions: ActionSet,
 }
 
 impl Task {
+    /// The name unique across sources: `<source id>:<upstream id>`.
+    pub fn key(&self) -> TaskKey {
+        TaskKey::new(self.source.clone(), self.id.clone())
+    }
+
+    /// Whether `reference` names this task: its full key, or its bare upstream id.
+    pub fn answers_to(&self, reference: &str) -> bool {
+        self.id == reference
+            || reference
+                .strip_prefix(self.source.as_str())
+                .and_then(|rest| rest.strip_prefix(':'))
+                == Some(self.id.as_str())
+    }
+
     pub fn bucket(&self) -> Bucket {
         self.state.bucket()
     }
@@ -275,13 +312,15 @@ impl Task {
 }
 
 /// Sorts in SPEC order: waiting first, then running, then everything by `updated_at`, newest
-/// first; the id breaks ties so the order is total and stable across polls.
+/// first; the id, then the source, break ties so the order is total and stable across polls
+/// and across sources.
 pub fn sort_tasks(tasks: &mut [Task]) {
     tasks.sort_by(|a, b| {
-        (a.bucket().rank(), Reverse(a.updated_at), &a.id).cmp(&(
+        (a.bucket().rank(), Reverse(a.updated_at), &a.id, &a.source).cmp(&(
             b.bucket().rank(),
             Reverse(b.updated_at),
             &b.id,
+            &b.source,
         ))
     });
 }
@@ -296,6 +335,7 @@ pub(crate) mod fixtures {
         let updated_at = now - TimeDelta::minutes(minutes_ago);
         Task {
             id: id.into(),
+            source: SourceId::default(),
             provider: Provider::GithubCopilot,
             kind: TaskKind::Task,
             title: format!("Task {id}"),
@@ -319,6 +359,7 @@ pub(crate) mod fixtures {
             usage: None,
             owner_id: None,
             repository_id: None,
+            actions: ActionSet::EMPTY,
         }
     }
 

@@ -351,6 +351,7 @@ mod tests {
         Arc::new(Overview {
             snapshot: Snapshot::new(tasks, now()),
             health,
+            sources: Vec::new(),
         })
     }
 

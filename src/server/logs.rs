@@ -8,11 +8,11 @@
 
 use axum::http::StatusCode;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::error::ApiError;
+use crate::core::FollowSignal;
 use crate::github::client::Fetched;
 use crate::github::{ClientError, GitHubClient};
 use crate::logs::wire::LogPageJson;
@@ -21,25 +21,6 @@ use crate::model::Task;
 
 /// Followers kept at once; the least recently read goes first.
 const MAX_FOLLOWERS: usize = 32;
-
-/// When a client last read a log (Unix milliseconds): the poller polls fast while this is
-/// recent, so a followed task's state (and so `done`) is fresh. Shared with the poller.
-#[derive(Clone, Debug, Default)]
-pub struct FollowSignal(Arc<AtomicI64>);
-
-impl FollowSignal {
-    pub fn touch(&self) {
-        self.0
-            .store(chrono::Utc::now().timestamp_millis(), Ordering::Relaxed);
-    }
-
-    /// Whether a client read a log within the last `window`.
-    pub fn recent(&self, window: std::time::Duration) -> bool {
-        let last = self.0.load(Ordering::Relaxed);
-        let age = chrono::Utc::now().timestamp_millis().saturating_sub(last);
-        last > 0 && u128::try_from(age).unwrap_or(0) <= window.as_millis()
-    }
-}
 
 struct Followed {
     follower: LogFollower,
@@ -242,13 +223,5 @@ mod tests {
         assert_eq!(choose_session(&failed, &ids, Some("1")).unwrap(), "old");
         assert_eq!(choose_session(&failed, &ids, Some("old")).unwrap(), "old");
         assert!(choose_session(&failed, &ids, Some("-1")).is_err());
-    }
-
-    #[test]
-    fn the_follow_signal_is_recent_only_after_a_read() {
-        let signal = FollowSignal::default();
-        assert!(!signal.recent(std::time::Duration::from_secs(30)));
-        signal.touch();
-        assert!(signal.recent(std::time::Duration::from_secs(30)));
     }
 }

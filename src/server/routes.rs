@@ -299,6 +299,7 @@ async fn archived_list(
             &crate::model::Overview {
                 snapshot: crate::model::Snapshot::default(),
                 health: rendered.overview.health.clone(),
+                sources: rendered.overview.sources.clone(),
             },
             now,
             crate::report::STALE_AFTER_SECONDS,

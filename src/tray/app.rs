@@ -212,6 +212,7 @@ impl TrayApp {
             overview: Arc::new(Overview {
                 snapshot: Snapshot::default(),
                 health: Health::starting(),
+                sources: Vec::new(),
             }),
             view: ViewState {
                 open_at_login,

@@ -516,6 +516,7 @@ mod tests {
         Overview {
             snapshot: Snapshot::new(tasks, now() - TimeDelta::seconds(fetched_seconds_ago)),
             health,
+            sources: Vec::new(),
         }
     }
 

@@ -245,8 +245,16 @@ function decodeTaskFields(f: Fields): Task {
       usage: f.has("usage") ? f.nullable("usage", decodeUsage) : undefined,
       owner_id: f.optionalNumber("owner_id", true),
       repository_id: f.optionalNumber("repository_id", true),
+      key: f.has("key") ? f.string("key") : undefined,
+      source: f.has("source") ? f.string("source") : undefined,
+      actions: f.has("actions") ? f.array("actions", decodeName) : undefined,
     },
   );
+}
+
+function decodeName(value: unknown, path: string): string {
+  if (typeof value !== "string") throw new DecodeError(path, "a string");
+  return value;
 }
 
 export function decodeTask(value: unknown, path = "", options: DecodeOptions = {}): Task {

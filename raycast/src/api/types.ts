@@ -102,6 +102,12 @@ export interface Task {
   usage?: Usage | null;
   owner_id?: number | null;
   repository_id?: number | null;
+  /** Unique across sources (`<source>:<id>`); routes take it. Absent from older agents. */
+  key?: string;
+  /** The source that yields the task (`gh:<account>`, `claude-code`, …). */
+  source?: string;
+  /** What the task allows now (`stop`, `open`, …), for `POST /v1/tasks/{key}/actions/{action}`. */
+  actions?: string[];
 }
 
 /** `Counts`: how many tasks per bucket, always of the whole list. */
@@ -265,6 +271,9 @@ const taskFields = [
   "usage",
   "owner_id",
   "repository_id",
+  "key",
+  "source",
+  "actions",
 ] as const satisfies readonly (keyof Task)[];
 export const TASK_FIELDS: Covers<Task, typeof taskFields> = taskFields;
 

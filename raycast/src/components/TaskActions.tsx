@@ -6,7 +6,7 @@ import { Action, ActionPanel, Alert, confirmAlert, Icon, Keyboard, showToast, To
 import type { AgentbarClient } from "../api/client";
 import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
-import { isActive, primaryUrl } from "../helpers/tasks";
+import { allows, primaryUrl } from "../helpers/tasks";
 import { SHOW_LOGS } from "./shortcuts";
 import { TaskLogs } from "./TaskLogs";
 
@@ -61,7 +61,7 @@ export function TaskActions(props: { task: Task; client: AgentbarClient; revalid
         )}
         <Action.CopyToClipboard title="Copy Link" content={primaryUrl(task)} shortcut={Keyboard.Shortcut.Common.Copy} />
       </ActionPanel.Section>
-      {isActive(task) && (
+      {allows(task, "stop") && (
         <ActionPanel.Section>
           <Action
             title="Stop Task"

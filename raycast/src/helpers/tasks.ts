@@ -27,6 +27,12 @@ export function isActive(task: Pick<Task, "bucket">): boolean {
   return task.bucket === "running" || task.bucket === "waiting";
 }
 
+/** Whether the agent allows `action` on the task now; an agent too old to list actions allowed stop on active tasks. */
+export function allows(task: Pick<Task, "bucket" | "actions">, action: string): boolean {
+  if (task.actions) return task.actions.includes(action);
+  return action === "stop" && isActive(task);
+}
+
 function rank(bucket: Bucket): number {
   if (bucket === "waiting") return 0;
   if (bucket === "running") return 1;

@@ -1,0 +1,79 @@
+//! What the surfaces (tray, loopback API, CLI through the API) ask the core to do: one closed
+//! set of commands, so every surface goes through the same doors. Every action on a task goes
+//! through [`Command::Act`].
+
+use tokio::sync::oneshot;
+
+use super::actions::{ActionError, ActionInput, ActionOutcome, TaskAction};
+use crate::github::ClientError;
+
+#[derive(Debug)]
+pub enum Command {
+    /// Poll every source now.
+    Refresh,
+    /// Perform `action` on the task `task` names (a key `<source id>:<upstream id>`, or a bare
+    /// upstream id that only one source has); the task's source does the work.
+    Act {
+        task: String,
+        action: TaskAction,
+        input: ActionInput,
+        reply: oneshot::Sender<Result<ActionOutcome, ActionError>>,
+    },
+    /// Cancel the Actions run hosting the task's current session (the older door, answered in
+    /// its own shape; the same as `Act` with `stop`).
+    StopTask {
+        task_id: String,
+        reply: oneshot::Sender<Result<StopOutcome, StopError>>,
+    },
+    /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
+    ListArchived {
+        reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
+    },
+    /// Hold notifications until the given time; `None` resumes them.
+    PauseNotifications {
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Start signing in (device flow).
+    SignIn,
+    /// Forget the token.
+    SignOut,
+    /// Shut everything down.
+    Quit,
+}
+
+/// A stop request that upstream accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopOutcome {
+    pub task_id: String,
+    pub workflow_run_id: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error("no task {0} is known")]
+    UnknownTask(String),
+    #[error("the task is {0}, so there is nothing to stop")]
+    NotActive(String),
+    #[error(
+        "the Actions run hosting this task's session is not known (session details may be unavailable with this token)"
+    )]
+    NoRunId,
+    #[error("the task's repository is not known")]
+    NoRepository,
+    #[error("signed out: there is no GitHub client to ask")]
+    SignedOut,
+    #[error("GitHub refused to cancel the run: {0}")]
+    Upstream(ClientError),
+    #[error("agentbar is shutting down")]
+    ShuttingDown,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchivedError {
+    #[error("signed out: there is no GitHub client to ask")]
+    SignedOut,
+    #[error("GitHub did not list the archived tasks: {0}")]
+    Upstream(ClientError),
+    #[error("agentbar is shutting down")]
+    ShuttingDown,
+}

@@ -1,0 +1,37 @@
+//! The signal that a client is reading a log: the poller polls fast while it is recent, so a
+//! followed task's state (and so its log's end) is fresh. Touched by the API, read by sources.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// When a client last read a log (Unix milliseconds): the poller polls fast while this is
+/// recent, so a followed task's state (and so `done`) is fresh. Shared with the sources' poll loops.
+#[derive(Clone, Debug, Default)]
+pub struct FollowSignal(Arc<AtomicI64>);
+
+impl FollowSignal {
+    pub fn touch(&self) {
+        self.0
+            .store(chrono::Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Whether a client read a log within the last `window`.
+    pub fn recent(&self, window: std::time::Duration) -> bool {
+        let last = self.0.load(Ordering::Relaxed);
+        let age = chrono::Utc::now().timestamp_millis().saturating_sub(last);
+        last > 0 && u128::try_from(age).unwrap_or(0) <= window.as_millis()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_follow_signal_is_recent_only_after_a_read() {
+        let signal = FollowSignal::default();
+        assert!(!signal.recent(std::time::Duration::from_secs(30)));
+        signal.touch();
+        assert!(signal.recent(std::time::Duration::from_secs(30)));
+    }
+}
