@@ -149,6 +149,9 @@ pub struct Core {
     /// Their receiving end, until the local sources take it (`take()`); events beyond the
     /// queue's bound are dropped meanwhile.
     pub hook_inbox: Arc<std::sync::Mutex<Option<crate::local::event::HookInbox>>>,
+    /// The home the local sources read in place of the user's: the demo's private one, where
+    /// its player acts out local agents' sessions (removed when the core stops).
+    pub local_home: Option<PathBuf>,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -169,6 +172,8 @@ impl Core {
     ) -> Result<Core, AppError> {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
+        let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
+        let mut local_home = None;
         let (endpoints, token, source_name, credential_store) = match upstream {
             Upstream::GitHub => {
                 let store = config.credentials();
@@ -203,6 +208,14 @@ impl Core {
                 signed_out,
             } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
+                // Local agents beside the cloud tasks, in a home of the demo's own.
+                match crate::hooks::player::LocalPlayer::new() {
+                    Ok(player) => {
+                        local_home = Some(player.home().to_owned());
+                        tracker.spawn(player.run(local_hooks.clone(), speed, cancel.clone()));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the demo runs without local agents"),
+                }
                 if signed_out {
                     // The demo's tokens are fake and live in a plain file of their own; each
                     // signed-out demo starts from none.
@@ -341,9 +354,9 @@ impl Core {
             cancel.clone(),
         ));
 
-        let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
         Ok(Core {
             local_hooks,
+            local_home,
             hook_inbox: Arc::new(std::sync::Mutex::new(Some(hook_inbox))),
             overview: overview_rx,
             transitions: transitions_tx,

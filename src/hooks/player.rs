@@ -30,14 +30,37 @@ pub struct LocalPlayer {
     home: tempfile::TempDir,
 }
 
+const HOME_PREFIX: &str = "agentbar-demo-home-";
+/// The pid of the agentbar that owns a demo home.
+const OWNER_FILE: &str = "agentbar.pid";
+
+/// Removes the demo homes whose agentbar is gone (killed before it could clean up); homes of
+/// running demos (other state directories) are left alone.
+fn sweep_abandoned_homes(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(HOME_PREFIX) {
+            continue;
+        }
+        let owner = std::fs::read_to_string(entry.path().join(OWNER_FILE))
+            .ok()
+            .and_then(|pid| pid.trim().parse::<u32>().ok());
+        if owner.is_some_and(|pid| !crate::instance::process_alive(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The projects the demo sessions work in (directories under the private home).
 const PROJECTS: [(&str, &str); 2] = [("acme-api", "fix/retry-backoff"), ("web-dashboard", "main")];
 
 impl LocalPlayer {
     pub fn new() -> Result<LocalPlayer, PlayerError> {
-        let home = tempfile::Builder::new()
-            .prefix("agentbar-demo-home-")
-            .tempdir()?;
+        sweep_abandoned_homes(&std::env::temp_dir());
+        let home = tempfile::Builder::new().prefix(HOME_PREFIX).tempdir()?;
+        std::fs::write(home.path().join(OWNER_FILE), std::process::id().to_string())?;
         for dir in [".claude/projects", ".claude/sessions", ".codex/sessions"] {
             std::fs::create_dir_all(home.path().join(dir))?;
         }
@@ -681,6 +704,25 @@ mod tests {
         cancel.cancel();
         run.await.unwrap();
         assert!(!home.exists(), "the demo home is removed on exit");
+    }
+
+    #[test]
+    fn homes_of_dead_demos_are_swept_and_live_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = tmp.path().join(format!("{HOME_PREFIX}dead"));
+        let live = tmp.path().join(format!("{HOME_PREFIX}live"));
+        let other = tmp.path().join("unrelated");
+        for (dir, pid) in [
+            (&dead, u32::MAX - 1),
+            (&live, std::process::id()),
+            (&other, u32::MAX - 1),
+        ] {
+            std::fs::create_dir_all(dir.join(".claude")).unwrap();
+            std::fs::write(dir.join(OWNER_FILE), pid.to_string()).unwrap();
+        }
+        sweep_abandoned_homes(tmp.path());
+        assert!(!dead.exists());
+        assert!(live.exists() && other.exists());
     }
 
     fn walk(dir: &Path) -> Vec<PathBuf> {

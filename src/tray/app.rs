@@ -506,6 +506,7 @@ mod tests {
             let overview = Overview {
                 snapshot: Snapshot::default(),
                 health: Health::starting(),
+                sources: Vec::new(),
             };
             menu::build(&overview, view, "https://example.test", Utc::now()).entries
         };
