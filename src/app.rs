@@ -173,7 +173,7 @@ impl Core {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
-        let mut local_home = None;
+        let mut demo_speed = None;
         let (endpoints, token, source_name, credential_store) = match upstream {
             Upstream::GitHub => {
                 let store = config.credentials();
@@ -208,14 +208,7 @@ impl Core {
                 signed_out,
             } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
-                // Local agents beside the cloud tasks, in a home of the demo's own.
-                match crate::hooks::player::LocalPlayer::new() {
-                    Ok(player) => {
-                        local_home = Some(player.home().to_owned());
-                        tracker.spawn(player.run(local_hooks.clone(), speed, cancel.clone()));
-                    }
-                    Err(e) => tracing::warn!(error = %e, "the demo runs without local agents"),
-                }
+                demo_speed = Some(speed);
                 if signed_out {
                     // The demo's tokens are fake and live in a plain file of their own; each
                     // signed-out demo starts from none.
@@ -248,6 +241,18 @@ impl Core {
                 files = swept,
                 "removed temporary files a killed run left behind"
             );
+        }
+        // The demo's local agents beside its cloud tasks, in a home of the demo's own (after
+        // the sweep: a start killed early must still have swept).
+        let mut local_home = None;
+        if let Some(speed) = demo_speed {
+            match crate::hooks::player::LocalPlayer::new() {
+                Ok(player) => {
+                    local_home = Some(player.home().to_owned());
+                    tracker.spawn(player.run(local_hooks.clone(), speed, cancel.clone()));
+                }
+                Err(e) => tracing::warn!(error = %e, "the demo runs without local agents"),
+            }
         }
         let store = SnapshotStore::new(&config.state_dir);
         let loaded = store.load_for(&source_name);
