@@ -246,7 +246,7 @@ impl Core {
         // the sweep: a start killed early must still have swept).
         let mut local_home = None;
         if let Some(speed) = demo_speed {
-            match crate::hooks::player::LocalPlayer::new() {
+            match crate::hooks::player::LocalPlayer::new(&config.state_dir) {
                 Ok(player) => {
                     local_home = Some(player.home().to_owned());
                     tracker.spawn(player.run(local_hooks.clone(), speed, cancel.clone()));

@@ -1,11 +1,11 @@
 //! The demo's local agents: a player that acts out Claude Code and Codex sessions in a private
-//! temporary home, so `agentbar demo` shows local sessions moving through running → needs you
-//! → your turn → done beside the simulated cloud tasks. It writes what the tools themselves
-//! write, in their layouts (Claude Code transcripts and its live registry, Codex rollouts and
-//! their writer locks, shaped after the tools' documented records and the shared samples), and
-//! sends the hook events their hooks would send. Each session has a stand-in process that
-//! lives while the session does (and ends with agentbar, even when agentbar is killed). The
-//! home is removed when the player stops.
+//! home in the state directory, so `agentbar demo` shows local sessions moving through running
+//! → needs you → your turn → done beside the simulated cloud tasks. It writes what the tools
+//! themselves write, in their layouts (Claude Code transcripts and its live registry, Codex
+//! rollouts and their writer locks, shaped after the tools' documented records and the shared
+//! samples), and sends the hook events their hooks would send. Each session has a stand-in
+//! process that lives while the session does (and ends with agentbar, even when agentbar is
+//! killed). The home is removed when the player stops, and at the next start after a kill.
 
 use chrono::{DateTime, Local, Utc};
 use serde_json::{Value, json};
@@ -21,66 +21,58 @@ const KEEP_FINISHED: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlayerError {
-    #[error("cannot set up the demo's local agents in a temporary directory: {0}")]
+    #[error("cannot set up the demo's local agents: {0}")]
     Setup(#[from] std::io::Error),
 }
 
-/// The demo's private home (`.claude`, `.codex` and the projects the sessions work in).
+/// The demo's private home (`.claude`, `.codex` and the projects the sessions work in), a
+/// directory in the state directory: private like it, and used by one demo at a time (the
+/// instance lock), so what a killed demo left there is removed at the next start.
 pub struct LocalPlayer {
-    home: tempfile::TempDir,
+    home: PathBuf,
 }
 
-const HOME_PREFIX: &str = "agentbar-demo-home-";
-/// The pid of the agentbar that owns a demo home.
-const OWNER_FILE: &str = "agentbar.pid";
-
-/// Removes the demo homes whose agentbar is gone (killed before it could clean up); homes of
-/// running demos (other state directories) are left alone.
-fn sweep_abandoned_homes(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(HOME_PREFIX) {
-            continue;
-        }
-        let owner = std::fs::read_to_string(entry.path().join(OWNER_FILE))
-            .ok()
-            .and_then(|pid| pid.trim().parse::<u32>().ok());
-        if owner.is_some_and(|pid| !crate::instance::process_alive(pid)) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
+/// The home's name in the state directory.
+pub const HOME_DIR: &str = "demo-home";
 
 /// The projects the demo sessions work in (directories under the private home).
 const PROJECTS: [(&str, &str); 2] = [("acme-api", "fix/retry-backoff"), ("web-dashboard", "main")];
 
 impl LocalPlayer {
-    pub fn new() -> Result<LocalPlayer, PlayerError> {
-        sweep_abandoned_homes(&std::env::temp_dir());
-        let home = tempfile::Builder::new().prefix(HOME_PREFIX).tempdir()?;
-        std::fs::write(home.path().join(OWNER_FILE), std::process::id().to_string())?;
-        for dir in [".claude/projects", ".claude/sessions", ".codex/sessions"] {
-            std::fs::create_dir_all(home.path().join(dir))?;
+    pub fn new(state_dir: &Path) -> Result<LocalPlayer, PlayerError> {
+        let home = state_dir.join(HOME_DIR);
+        match std::fs::remove_dir_all(&home) {
+            Ok(()) => tracing::info!("removed the local agents a killed demo left behind"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
         }
-        std::fs::create_dir_all(home.path().join(".codex/thread-writer-locks"))?;
+        crate::store::create_private_dir(&home)?;
+        // From here on, dropping the player removes the home.
+        let player = LocalPlayer { home };
+        for dir in [
+            ".claude/projects",
+            ".claude/sessions",
+            ".codex/sessions",
+            ".codex/thread-writer-locks",
+        ] {
+            std::fs::create_dir_all(player.home.join(dir))?;
+        }
         for (project, _) in PROJECTS {
-            std::fs::create_dir_all(home.path().join("src").join(project))?;
+            std::fs::create_dir_all(player.home.join("src").join(project))?;
         }
-        Ok(LocalPlayer { home })
+        Ok(player)
     }
 
     /// The home the local sources read in the demo (in place of the user's).
     pub fn home(&self) -> &Path {
-        self.home.path()
+        &self.home
     }
 
     /// Plays both tools' sessions over and over until `cancel`, `speed` times as fast; then
     /// ends the stand-in processes and removes the home.
     pub async fn run(self, hooks: HookSink, speed: f64, cancel: CancellationToken) {
         let stage = Stage {
-            home: self.home.path().to_owned(),
+            home: self.home.clone(),
             hooks,
             speed: if speed.is_finite() && speed > 0.0 {
                 speed
@@ -110,7 +102,15 @@ impl LocalPlayer {
             }
         };
         tokio::join!(claude, codex);
-        // `self.home` is dropped here: the directory and everything in it are removed.
+        // `self` is dropped here: the directory and everything in it are removed.
+    }
+}
+
+impl Drop for LocalPlayer {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.home) {
+            tracing::warn!(error = %e, "cannot remove the demo's local agents");
+        }
     }
 }
 
@@ -649,7 +649,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_quick_play_writes_both_tools_files_sends_their_hooks_and_cleans_up() {
-        let player = LocalPlayer::new().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let player = LocalPlayer::new(state.path()).unwrap();
         let home = player.home().to_owned();
         let (sink, inbox) = HookSink::channel();
         let cancel = CancellationToken::new();
@@ -707,22 +708,19 @@ mod tests {
     }
 
     #[test]
-    fn homes_of_dead_demos_are_swept_and_live_ones_kept() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dead = tmp.path().join(format!("{HOME_PREFIX}dead"));
-        let live = tmp.path().join(format!("{HOME_PREFIX}live"));
-        let other = tmp.path().join("unrelated");
-        for (dir, pid) in [
-            (&dead, u32::MAX - 1),
-            (&live, std::process::id()),
-            (&other, u32::MAX - 1),
-        ] {
-            std::fs::create_dir_all(dir.join(".claude")).unwrap();
-            std::fs::write(dir.join(OWNER_FILE), pid.to_string()).unwrap();
-        }
-        sweep_abandoned_homes(tmp.path());
-        assert!(!dead.exists());
-        assert!(live.exists() && other.exists());
+    fn what_a_killed_demo_left_is_removed_at_the_next_start() {
+        let state = tempfile::tempdir().unwrap();
+        let left = state
+            .path()
+            .join(HOME_DIR)
+            .join(".claude/sessions/4242.json");
+        std::fs::create_dir_all(left.parent().unwrap()).unwrap();
+        std::fs::write(&left, "{}").unwrap();
+        let player = LocalPlayer::new(state.path()).unwrap();
+        assert!(!left.exists());
+        assert!(player.home().join(".codex/sessions").is_dir());
+        drop(player);
+        assert!(!state.path().join(HOME_DIR).exists());
     }
 
     fn walk(dir: &Path) -> Vec<PathBuf> {
