@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::archive::{ArchiveHandle, ArchiveView};
 use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
 use crate::core::FollowSignal;
@@ -68,6 +69,45 @@ pub enum Upstream {
         /// device flow against the simulator, whose verification page has the Authorize button.
         signed_out: bool,
     },
+}
+
+/// A task GitHub started: its id, and the task as the list shows it once a poll has seen it.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub id: String,
+    pub task: Option<crate::model::Task>,
+}
+
+/// How long a start waits for the refreshed list to show the new task.
+pub const STARTED_WAIT: Duration = Duration::from_secs(10);
+
+/// Starts the task, has the source refreshed at once, and waits (bounded) for the list to hold
+/// the new task.
+async fn start_and_show(
+    client: Option<Arc<GitHubClient>>,
+    request: crate::start::StartRequest,
+    refresh: RefreshHandle,
+    mut overview: watch::Receiver<Arc<Overview>>,
+) -> Result<Started, crate::start::StartError> {
+    let client = client.ok_or(crate::start::StartError::SignedOut)?;
+    let id = crate::start::start(&client, &request).await?;
+    refresh.refresh_now();
+    let listed = |overview: &Overview| overview.snapshot.task(&id).cloned();
+    let wait = async {
+        loop {
+            if let Some(task) = listed(&overview.borrow_and_update()) {
+                return Some(task);
+            }
+            if overview.changed().await.is_err() {
+                return None;
+            }
+        }
+    };
+    let task = tokio::time::timeout(STARTED_WAIT, wait)
+        .await
+        .ok()
+        .flatten();
+    Ok(Started { id, task })
 }
 
 /// The most archived tasks listed (one page of the largest size).
@@ -123,8 +163,10 @@ pub async fn archived_tasks(
 /// A running core: the handles surfaces use. Dropping it does not stop anything; call
 /// [`Core::shutdown`].
 pub struct Core {
-    /// The poller's published state; clone freely.
+    /// The poller's published state without the archived tasks; clone freely.
     pub overview: watch::Receiver<Arc<Overview>>,
+    /// agentbar's own archive: archive, unarchive, archive what is finished.
+    pub archive: ArchiveHandle,
     /// State changes as the poller sees them; subscribe for notifications or server-sent events.
     pub transitions: broadcast::Sender<Transition>,
     /// Into the command loop.
@@ -312,6 +354,12 @@ impl Core {
         .with_follow_signal(follow.clone());
         let refresh = poller.refresh_handle();
         tracker.spawn(poller.run(cancel.clone()));
+        // The surfaces see the list without the tasks the user archived; the snapshot file and
+        // the command loop keep them all.
+        let all_rx = overview_rx.clone();
+        let (overview_rx, archive, archive_view) =
+            ArchiveView::start(&config.state_dir, all_rx.clone(), cancel.clone());
+        tracker.spawn(archive_view);
 
         // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
         let (prompt_tx, prompt_rx) = watch::channel(None);
@@ -355,7 +403,7 @@ impl Core {
             auth,
             refresh,
             notifications,
-            overview_rx.clone(),
+            archive.clone(),
             cancel.clone(),
         ));
 
@@ -364,6 +412,7 @@ impl Core {
             local_home,
             hook_inbox: Arc::new(std::sync::Mutex::new(Some(hook_inbox))),
             overview: overview_rx,
+            archive,
             transitions: transitions_tx,
             commands: commands_tx,
             web_url,
@@ -530,9 +579,11 @@ async fn run_commands(
     auth: Option<AuthContext>,
     refresh: RefreshHandle,
     notifications: NotificationControl,
-    overview: watch::Receiver<Arc<Overview>>,
+    archive: ArchiveHandle,
     cancel: CancellationToken,
 ) {
+    // The whole list: actions reach archived tasks too.
+    let overview = archive.all();
     let auth = auth.map(Arc::new);
     loop {
         let command = tokio::select! {
@@ -569,11 +620,56 @@ async fn run_commands(
                 let current = overview.borrow().clone();
                 let client = clients.borrow().clone();
                 let stop = cancel.clone();
+                // Ours first, then GitHub's; ours stay listed while signed out.
+                let ours = archive.archived_tasks();
                 // Off the command loop: it is a few upstream requests.
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(ArchivedError::ShuttingDown),
                         result = archived_tasks(client.as_deref(), &current) => result,
+                    };
+                    let result = match result {
+                        Ok(theirs) => Ok(ours.into_iter().chain(theirs).collect()),
+                        Err(ArchivedError::SignedOut) if !ours.is_empty() => Ok(ours),
+                        Err(e) => Err(e),
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            Command::ArchiveFinished { older_than, reply } => {
+                let archive = archive.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(archive.archive_finished(older_than).await);
+                });
+            }
+            Command::StartTask { request, reply } => {
+                let client = clients.borrow().clone();
+                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::start::StartError::ShuttingDown),
+                        result = start_and_show(client, request, refresh, overview) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            Command::Act {
+                task,
+                action,
+                input,
+                reply,
+            } if matches!(
+                action,
+                TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue
+            ) =>
+            {
+                // Off the loop: a continue waits for GitHub and for the list to show its task.
+                let (archive, client) = (archive.clone(), clients.borrow().clone());
+                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(ActionError::ShuttingDown),
+                        result = act_on_runs(&archive, client, refresh, overview, &task, action, input) => result,
                     };
                     let _ = reply.send(result);
                 });
@@ -693,16 +789,7 @@ async fn act(
     _input: ActionInput,
     refresh: &RefreshHandle,
 ) -> Result<ActionOutcome, ActionError> {
-    let task = match overview.snapshot.lookup(reference) {
-        Lookup::One(task) => task,
-        Lookup::None => return Err(ActionError::UnknownTask(reference.to_owned())),
-        Lookup::Ambiguous(keys) => {
-            return Err(ActionError::AmbiguousTask {
-                reference: reference.to_owned(),
-                keys: keys.iter().map(ToString::to_string).collect(),
-            });
-        }
-    };
+    let task = find_task(overview, reference)?;
     let allowed = crate::sources::github::actions(task);
     if !allowed.contains(action) {
         return Err(not_allowed(task, action));
@@ -732,6 +819,121 @@ async fn act(
         TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs | TaskAction::CopyLink => {
             crate::sources::link_outcome(task, action)
         }
+        // The command loop sends these to `act_on_runs`.
+        TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue => {
+            Err(ActionError::Unsupported(action))
+        }
+    }
+}
+
+/// The one task `reference` names (a key, or an upstream id only one source has).
+fn find_task<'o>(overview: &'o Overview, reference: &str) -> Result<&'o Task, ActionError> {
+    match overview.snapshot.lookup(reference) {
+        Lookup::One(task) => Ok(task),
+        Lookup::None => Err(ActionError::UnknownTask(reference.to_owned())),
+        Lookup::Ambiguous(keys) => Err(ActionError::AmbiguousTask {
+            reference: reference.to_owned(),
+            keys: keys.iter().map(ToString::to_string).collect(),
+        }),
+    }
+}
+
+/// `archive`, `unarchive` (agentbar's own archive) and `continue` (a follow-up task on the
+/// task's branch, which the list shows before the answer comes).
+async fn act_on_runs(
+    archive: &ArchiveHandle,
+    client: Option<Arc<GitHubClient>>,
+    refresh: RefreshHandle,
+    overview: watch::Receiver<Arc<Overview>>,
+    reference: &str,
+    action: TaskAction,
+    input: ActionInput,
+) -> Result<ActionOutcome, ActionError> {
+    let task = find_task(&overview.borrow(), reference)?.clone();
+    let key = task.key().to_string();
+    match action {
+        TaskAction::Continue => {
+            let prompt = input.prompt.unwrap_or_default();
+            let request = crate::start::follow_up(&task, &prompt).map_err(start_as_action_error)?;
+            let started = start_and_show(client, request, refresh, overview)
+                .await
+                .map_err(start_as_action_error)?;
+            Ok(ActionOutcome {
+                task: key,
+                action,
+                message: format!(
+                    "GitHub started follow-up task {} on the task's branch",
+                    started.id
+                ),
+                url: started.task.map(|t| t.url),
+            })
+        }
+        _ => {
+            let archived = action == TaskAction::Archive;
+            let changed = archive.set(&key, archived).await.map_err(|e| {
+                let reason = e.to_string();
+                match e {
+                    crate::archive::ArchiveError::UnknownTask(_) => {
+                        ActionError::UnknownTask(key.clone())
+                    }
+                    crate::archive::ArchiveError::Running(_) => ActionError::NotAllowed {
+                        action,
+                        code: "running",
+                        reason,
+                    },
+                    crate::archive::ArchiveError::Save(_) => ActionError::NotAllowed {
+                        action,
+                        code: "archive_unsaved",
+                        reason,
+                    },
+                }
+            })?;
+            let message = match (archived, changed) {
+                (true, true) => "archived: out of the list until it changes state",
+                (true, false) => "already archived",
+                (false, true) => "back in the list",
+                (false, false) => "was not archived",
+            };
+            Ok(ActionOutcome {
+                task: key,
+                action,
+                message: message.to_owned(),
+                url: None,
+            })
+        }
+    }
+}
+
+/// A start refusal as an action error: GitHub's 403 and 422 keep their meaning in `code`.
+fn start_as_action_error(error: crate::start::StartError) -> ActionError {
+    use crate::start::StartError;
+    let action = TaskAction::Continue;
+    let reason = error.to_string();
+    match error {
+        StartError::EmptyPrompt
+        | StartError::PromptTooLong { .. }
+        | StartError::BadRepository(_)
+        | StartError::BadRequest(_) => ActionError::BadInput(reason),
+        StartError::NotCopilot(_) => ActionError::Unsupported(action),
+        StartError::NoBranch => ActionError::NotAllowed {
+            action,
+            code: "no_branch",
+            reason,
+        },
+        StartError::UnknownTask(task) => ActionError::UnknownTask(task),
+        StartError::NotAllowed(_) => ActionError::NotAllowed {
+            action,
+            code: "upstream_forbidden",
+            reason,
+        },
+        StartError::Refused(_) | StartError::UnknownRepository(_) => ActionError::NotAllowed {
+            action,
+            code: "upstream_unprocessable",
+            reason,
+        },
+        StartError::SignedOut => ActionError::SignedOut("GitHub".to_owned()),
+        StartError::Upstream(_) => ActionError::Upstream(reason),
+        StartError::ShuttingDown => ActionError::ShuttingDown,
     }
 }
 

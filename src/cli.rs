@@ -117,6 +117,15 @@ pub enum Command {
     Logs(LogsArgs),
     /// Stop a task (cancels its session's Actions run, through the running agent)
     Stop(StopArgs),
+    /// Put a task away in agentbar's own archive (out of the list and the counts until it
+    /// changes state again), or every finished one with --finished; nothing is deleted upstream
+    Archive(ArchiveArgs),
+    /// Bring an archived task back into the list
+    Unarchive(StopArgs),
+    /// Start a Copilot task in a repository (through the running agent)
+    New(NewArgs),
+    /// Continue a Copilot task with a follow-up prompt on its own branch or pull request
+    Continue(ContinueArgs),
     /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
     Login(LoginArgs),
     /// Forget the stored token (keychain and file)
@@ -208,12 +217,81 @@ pub struct LogsArgs {
     /// List the task's sessions instead of showing a log
     #[arg(long, conflicts_with_all = ["follow", "raw", "session"])]
     pub sessions: bool,
+    /// Export the whole log instead: a readable Markdown transcript or JSON lines
+    /// (e.g. `agentbar logs ID --format markdown > run.md`)
+    #[arg(long, value_enum, conflicts_with_all = ["follow", "json", "raw", "sessions"])]
+    pub format: Option<LogExport>,
+}
+
+/// The export formats of `logs --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogExport {
+    /// Prompts, messages, tool calls folded with their results, thinking, errors
+    Markdown,
+    /// One JSON event per line (the API's event shape)
+    Jsonl,
+}
+
+impl LogExport {
+    /// The API's name for it (`?format=`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogExport::Markdown => "markdown",
+            LogExport::Jsonl => "jsonl",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
     #[arg(help = TASK_HELP, value_name = "TASK")]
     pub task: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The repository, owner/name
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: String,
+    /// The branch to start from (the repository's default when absent)
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// The model the agent uses (GitHub's default when absent)
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A custom agent of the repository, by its file name without extension
+    #[arg(long, value_name = "NAME")]
+    pub custom_agent: Option<String>,
+    /// Work on a branch without opening a pull request
+    #[arg(long)]
+    pub no_pr: bool,
+    /// What the agent should do
+    pub prompt: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    #[arg(help = TASK_HELP, value_name = "TASK")]
+    pub task: String,
+    /// What the agent should do next
+    pub prompt: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["task", "finished"]))]
+pub struct ArchiveArgs {
+    #[arg(help = TASK_HELP, value_name = "TASK")]
+    pub task: Option<String>,
+    /// Archive every finished task (completed, failed, cancelled) instead
+    #[arg(long)]
+    pub finished: bool,
+    /// With --finished: only those that finished at least this long ago (30m, 12h, 1d, 2w)
+    #[arg(long, value_name = "AGE", requires = "finished", value_parser = age)]
+    pub older_than: Option<String>,
+}
+
+fn age(raw: &str) -> Result<String, String> {
+    crate::archive::parse_age(raw).map(|_| raw.to_owned())
 }
 
 #[derive(Debug, Args)]
@@ -307,12 +385,89 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct TasksArgs {
-    /// Print the list as JSON (the loopback API's shape)
-    #[arg(long)]
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// List archived tasks instead (asked of GitHub by the running agent; never counted)
+    /// How to print the list: a table, JSON (the loopback API's shape) or CSV
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// List archived tasks instead (agentbar's archive and GitHub's; never counted)
     #[arg(long)]
     pub archived: bool,
+    /// Only tasks of these agents: copilot, claude-code, codex, copilot-cli, gemini-cli
+    /// (repeatable or comma-separated)
+    #[arg(long, value_name = "AGENT")]
+    pub provider: Vec<String>,
+    /// Only tasks from these sources, e.g. gh:octocat, claude-code (repeatable or comma-separated)
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Vec<String>,
+    /// Only these buckets: running, waiting, completed, failed, cancelled, unknown
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: Vec<String>,
+    /// Only these upstream states, e.g. in_progress, waiting_for_user, timed_out
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Only tasks updated at or after this RFC 3339 time
+    #[arg(long, value_name = "TIME", conflicts_with = "period")]
+    pub since: Option<String>,
+    /// Only tasks updated in this period of your local calendar: today, week, month, all
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Only tasks of this repository (owner/name)
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Only tasks whose title, repository or id contains this text
+    #[arg(long = "search", short = 'q', value_name = "TEXT")]
+    pub q: Option<String>,
+}
+
+impl TasksArgs {
+    /// The filter flags as the API's query pairs, so both read them with one parser.
+    pub fn filter_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let lists = [
+            ("provider", &self.provider),
+            ("source", &self.source),
+            ("bucket", &self.bucket),
+            ("state", &self.state),
+        ];
+        for (key, values) in lists {
+            pairs.extend(values.iter().map(|v| (key.to_owned(), v.clone())));
+        }
+        let singles = [
+            ("since", &self.since),
+            ("period", &self.period),
+            ("repo", &self.repo),
+            ("q", &self.q),
+        ];
+        for (key, value) in singles {
+            pairs.extend(value.iter().map(|v| (key.to_owned(), v.clone())));
+        }
+        if self.archived {
+            pairs.push(("archived".to_owned(), "true".to_owned()));
+        }
+        pairs
+    }
+
+    pub fn list_format(&self) -> ListFormat {
+        if self.json {
+            ListFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// How `tasks` prints the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ListFormat {
+    /// One line per task, cut to the terminal's width
+    #[default]
+    Table,
+    /// The loopback API's list shape
+    Json,
+    /// Comma-separated values with a header line (RFC 4180)
+    Csv,
 }
 
 fn positive_speed(raw: &str) -> Result<f64, String> {

@@ -8,9 +8,11 @@ use std::process::ExitCode;
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
 use agentbar::cli::{
-    AuthCommand, Cli, Command, EndpointArgs, HooksCommand, LoginArgs, LogsArgs, StatusFormat, exit,
+    ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, HooksCommand, ListFormat, LoginArgs,
+    LogsArgs, NewArgs, StatusFormat, TasksArgs, exit,
 };
 use agentbar::config::Config;
+use agentbar::filter::{Candidate, TaskFilter};
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
 use agentbar::report;
@@ -238,57 +240,22 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
             }
             Ok(exit_for(&reading))
         }
-        Some(Command::Tasks(args)) if args.archived => {
-            // Archived tasks are never in the snapshot: only the running agent can ask GitHub.
-            let endpoint = Endpoint::read(&config.state_dir);
-            let list = endpoint
-                .as_ref()
-                .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
-            let Some(list) = list else {
-                eprintln!(
-                    "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
-                );
-                return Ok(ExitCode::from(3));
-            };
-            let now = chrono::Utc::now();
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                let snapshot = list.into_snapshot();
-                println!(
-                    "{}",
-                    report::task_table(&snapshot, now, agentbar::terminal::width())
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Tasks(args)) => {
-            let Some(reading) = read_state(&config) else {
-                return Ok(ExitCode::from(exit::NOT_CURRENT));
-            };
-            let now = chrono::Utc::now();
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report::task_list(&reading, now))?
-                );
-            } else {
-                if reading.condition() != report::Condition::Ok || reading.demo {
-                    eprintln!("agentbar: {}", reading.status_text(now));
-                }
-                println!(
-                    "{}",
-                    report::task_table(&reading.snapshot, now, agentbar::terminal::width())
-                );
-            }
-            Ok(exit_for(&reading))
-        }
+        Some(Command::Tasks(args)) => list_tasks(&config, &args),
         Some(Command::Stop(args)) => stop(&config, &args.task),
         Some(Command::Hook(hook)) => {
             relay_hook(&hook.args, Some(config.state_dir.clone()));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Hooks(command)) => hooks(command),
+        Some(Command::Archive(args)) => archive(&config, &args),
+        Some(Command::Unarchive(args)) => act(&config, &args.task, "unarchive", None),
+        Some(Command::New(args)) => new_task(&config, &args),
+        Some(Command::Continue(args)) => act(
+            &config,
+            &args.task,
+            "continue",
+            Some(serde_json::json!({ "prompt": args.prompt })),
+        ),
     }
 }
 
@@ -385,6 +352,72 @@ fn hooks(command: HooksCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `tasks`: the list through the one task filter (the API's query parameters, as flags), as
+/// a table, JSON or CSV. Archived tasks come from the running agent only.
+fn list_tasks(config: &Config, args: &TasksArgs) -> anyhow::Result<ExitCode> {
+    let filter = match TaskFilter::from_pairs(&args.filter_pairs()) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!("agentbar: {error}");
+            return Ok(ExitCode::from(exit::USAGE));
+        }
+    };
+    let now = chrono::Utc::now();
+    let (mut list, code) = if filter.archived {
+        // Archived tasks are never in the snapshot: only the running agent can list them.
+        let endpoint = Endpoint::read(&config.state_dir);
+        let list = endpoint
+            .as_ref()
+            .and_then(|e| live_list_at(e, "/v1/tasks?archived=true", 20));
+        let Some(list) = list else {
+            eprintln!(
+                "agentbar: archived tasks are listed by the running agent (start `agentbar run`), which could not list them"
+            );
+            return Ok(ExitCode::from(exit::NOT_CURRENT));
+        };
+        (list, ExitCode::SUCCESS)
+    } else {
+        let Some(reading) = read_state(config) else {
+            return Ok(ExitCode::from(exit::NOT_CURRENT));
+        };
+        if args.list_format() == ListFormat::Table
+            && (reading.condition() != report::Condition::Ok || reading.demo)
+        {
+            eprintln!("agentbar: {}", reading.status_text(now));
+        }
+        (report::task_list(&reading, now), exit_for(&reading))
+    };
+    let cutoff = filter.cutoff(&chrono::Local::now());
+    let tasks: Vec<agentbar::model::Task> = std::mem::take(&mut list.tasks)
+        .into_iter()
+        .map(agentbar::wire::WireTask::into_task)
+        .filter(|t| {
+            filter.keeps(
+                &Candidate::of(t, agentbar::filter::source_of(t), filter.archived),
+                cutoff,
+            )
+        })
+        .collect();
+    match args.list_format() {
+        ListFormat::Json => {
+            list.tasks = tasks
+                .iter()
+                .map(|t| agentbar::wire::WireTask::from_task(t, now, false))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ListFormat::Csv => print!("{}", report::task_csv(&tasks)),
+        ListFormat::Table => {
+            let snapshot = agentbar::model::Snapshot::new(tasks, now);
+            println!(
+                "{}",
+                report::task_table(&snapshot, now, agentbar::terminal::width())
+            );
+        }
+    }
+    Ok(code)
+}
+
 /// 0 while the data shown is the agent's current knowledge, else 3.
 fn exit_for(reading: &report::Reading) -> ExitCode {
     if reading.condition().is_current() {
@@ -470,6 +503,111 @@ fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `new`: `POST /v1/tasks`; prints the new task's id and link.
+fn new_task(config: &Config, args: &NewArgs) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let body = serde_json::json!({
+        "repo": args.repo,
+        "prompt": args.prompt,
+        "base_ref": args.base,
+        "model": args.model,
+        "custom_agent": args.custom_agent,
+        "create_pull_request": !args.no_pr,
+    });
+    runtime()?.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(90))
+            .build()?
+            .post(format!("{}/v1/tasks", endpoint.url))
+            .bearer_auth(&endpoint.token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        let answer: serde_json::Value = api_answer(response, "the task").await?;
+        let id = answer["id"].as_str().unwrap_or("?");
+        match answer["url"].as_str() {
+            Some(url) => println!("Started task {id}: {url}"),
+            None => println!("Started task {id}; it appears in the list at the next poll."),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `archive TASK` (the `archive` action) or `archive --finished [--older-than AGE]`.
+fn archive(config: &Config, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
+    if let Some(task) = &args.task {
+        return act(config, task, "archive", None);
+    }
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    runtime()?.block_on(async {
+        let mut request = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!("{}/v1/archive/finished", endpoint.url))
+            .bearer_auth(&endpoint.token);
+        if let Some(age) = &args.older_than {
+            request = request.query(&[("older_than", age)]);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        let answer: serde_json::Value = api_answer(response, "finished tasks").await?;
+        let count = answer["count"].as_u64().unwrap_or(0);
+        println!(
+            "Archived {count} finished task{}.",
+            if count == 1 { "" } else { "s" }
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// One of the task's actions through the one door, `POST /v1/tasks/{id}/actions/{action}`,
+/// with an optional JSON body; prints what the agent answered.
+fn act(
+    config: &Config,
+    reference: &str,
+    action: &str,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<ExitCode> {
+    let Some(endpoint) = running_endpoint(config) else {
+        return Ok(ExitCode::from(exit::NOT_CURRENT));
+    };
+    let id = resolve_task(&endpoint, reference)?;
+    runtime()?.block_on(async {
+        let mut request = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?
+            .post(format!(
+                "{}/v1/tasks/{}/actions/{action}",
+                endpoint.url,
+                url_path_segment(&id)
+            ))
+            .bearer_auth(&endpoint.token);
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+        if !response.status().is_success() {
+            return Err(refusal(&format!("{action} was refused"), response).await);
+        }
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        match answer["message"].as_str() {
+            Some(message) => println!("{message}"),
+            None => println!("{action}: done for task {id}."),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// An API error answer in words: `what (status): the answer's message`.
 async fn refusal(what: &str, response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
@@ -536,21 +674,34 @@ fn logs(config: &Config, args: &LogsArgs) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        let mut cursor: Option<String> = None;
-        loop {
+        // The logs route with `query` (and the session asked for).
+        let logs = |query: (&'static str, String)| {
             let mut request = http
                 .get(format!("{task_url}/logs"))
-                .bearer_auth(&endpoint.token);
-            if let Some(cursor) = &cursor {
-                request = request.query(&[("after", cursor)]);
-            }
+                .bearer_auth(&endpoint.token)
+                .query(&[query]);
             if let Some(session) = &args.session {
                 request = request.query(&[("session", session)]);
             }
-            let response = request
-                .send()
-                .await
-                .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
+            let url = endpoint.url.clone();
+            async move {
+                request
+                    .send()
+                    .await
+                    .with_context(|| format!("agentbar does not answer at {url}"))
+            }
+        };
+        if let Some(format) = args.format {
+            let response = logs(("format", format.as_str().to_owned())).await?;
+            if !response.status().is_success() {
+                return Err(refusal("the log cannot be exported", response).await);
+            }
+            print!("{}", response.text().await?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut cursor: Option<String> = None;
+        loop {
+            let response = logs(("after", cursor.clone().unwrap_or_default())).await?;
             let page: agentbar::logs::wire::LogPageJson = api_answer(response, "the log").await?;
             if page.reset && cursor.is_some() {
                 eprintln!("agentbar: the log was rewritten upstream; showing it again");

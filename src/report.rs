@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 
-use crate::model::{Bucket, Counts, Health, HealthStatus, Overview, Snapshot};
+use crate::model::{Bucket, Counts, Health, HealthStatus, Overview, Snapshot, Task};
 use crate::wire::{SCHEMA_VERSION, WireCounts, WireHealth, WireTaskList};
 
 /// A snapshot older than this is called stale by the command line.
@@ -286,6 +286,50 @@ pub fn task_list(reading: &Reading, now: DateTime<Utc>) -> WireTaskList {
     );
     list.health = reading.health();
     list
+}
+
+/// `tasks --format csv`: RFC 4180, a header line, one task per line in list order. A cell that
+/// a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, since
+/// titles come from upstream.
+pub fn task_csv(tasks: &[Task]) -> String {
+    fn cell(text: &str) -> String {
+        let text = if text.starts_with(['=', '+', '-', '@']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        };
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    }
+    let mut out = String::from(
+        "id,provider,repository,state,bucket,title,created_at,updated_at,pull_request,url\r\n",
+    );
+    for task in tasks {
+        let row = [
+            task.id.clone(),
+            crate::filter::provider_name(&task.provider).to_owned(),
+            task.repository.clone().unwrap_or_default(),
+            task.state.as_str().to_owned(),
+            task.bucket().as_str().to_owned(),
+            task.title.clone(),
+            task.created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            task.updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            task.pull_request
+                .as_ref()
+                .map(|pr| pr.url.clone())
+                .unwrap_or_default(),
+            task.url.clone(),
+        ];
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// `tasks`: a table, one task per line, in SPEC order, with the short id every task-taking

@@ -1,7 +1,8 @@
 //! Redaction end to end: the simulator's logs print one secret of each shape redaction knows
 //! (bare GitHub tokens of three kinds in prose and reasoning, a bearer header, a password in a
 //! URL, an AWS access key id); the real `run --headless` pointed at it must serve none of them
-//! over the API and `agentbar logs` must print none of them, each replaced by its marker.
+//! over the API (log pages and exports) and `agentbar logs` must print none of them (events and
+//! exports), each replaced by its marker.
 
 mod common;
 
@@ -157,7 +158,27 @@ async fn no_secret_in_the_simulators_logs_is_served_or_printed() {
             continue; // a task without a session log (404/409): nothing to leak
         }
         served.push_str(&page.to_string());
-        for args in [vec![id], vec![id, "--json"], vec![id, "--raw"]] {
+        for format in ["markdown", "jsonl"] {
+            let response = headless
+                .http
+                .get(format!(
+                    "{}/v1/tasks/{id}/logs?format={format}",
+                    headless.endpoint.url
+                ))
+                .bearer_auth(&headless.endpoint.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{id} as {format}");
+            served.push_str(&response.text().await.unwrap());
+        }
+        for args in [
+            vec![id],
+            vec![id, "--json"],
+            vec![id, "--raw"],
+            vec![id, "--format", "markdown"],
+            vec![id, "--format", "jsonl"],
+        ] {
             let (ok, out) = headless.cli_logs(&args);
             assert!(ok, "agentbar logs {args:?} failed");
             printed.push_str(&out);

@@ -318,3 +318,134 @@ fn the_schema_refuses_the_shapes_the_documentation_rules_out() {
     let list = json!({"tasks": [item], "total_active_count": 1, "total_archived_count": 0});
     assert!(schemas.list.is_valid(&list));
 }
+
+/// The database id of a task's pull request artifact.
+fn pull_id_of(task: &Value) -> Option<Value> {
+    task["artifacts"]
+        .as_array()?
+        .iter()
+        .find(|a| a["type"] == "pull")
+        .map(|a| a["data"]["id"].clone())
+}
+
+/// `POST /agents/repos/{owner}/{repo}/tasks` as documented: 201 with the task (a detail that
+/// matches the task schema), the task in the next list and progressing with the clock, a
+/// follow-up on an existing branch keeping its pull request, the refusals with GitHub's error
+/// body, and every call recorded with its body.
+#[tokio::test]
+async fn starting_a_task_answers_as_documented() {
+    let schemas = Schemas::load();
+    let error_schema = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema("rest-error.schema.json"))
+        .unwrap();
+    let mut scenario = Scenario::builtin();
+    scenario.repositories_without_agent = vec!["acme/docs-site".to_owned()];
+    let sim = start_sim(scenario).await;
+    let mut problems = Vec::new();
+
+    let body = json!({"prompt": "Add a health check endpoint\nwith tests", "model": "gpt-5",
+        "create_pull_request": true, "base_ref": "develop"});
+    let (status, task) = sim
+        .upstream_post("/agents/repos/octo-org/web-app/tasks", &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    check(&schemas.detail, "started task", &task, &mut problems);
+    assert_eq!(task["state"], "queued");
+    assert_eq!(task["name"], "Add a health check endpoint");
+    assert_eq!(task["sessions"][0]["model"], "gpt-5");
+    assert_eq!(task["sessions"][0]["base_ref"], "develop");
+    let id = task["id"].as_str().unwrap().to_owned();
+
+    let listed = |tasks: &[Value]| -> Option<Value> {
+        tasks.iter().find(|t| t["id"] == id.as_str()).cloned()
+    };
+    let tasks = walk_list(&sim, &schemas, "/agents/tasks?per_page=100", &mut problems).await;
+    assert_eq!(listed(&tasks).unwrap()["state"], "queued");
+    sim.advance(60.0).await;
+    let tasks = walk_list(&sim, &schemas, "/agents/tasks?per_page=100", &mut problems).await;
+    let working = listed(&tasks).unwrap();
+    assert_eq!(working["state"], "in_progress");
+    let pull = pull_id_of(&working).expect("a task started with create_pull_request opens a PR");
+    sim.advance(600.0).await;
+    let (_, _, done) = sim.upstream_get(&format!("/agents/tasks/{id}")).await;
+    assert_eq!(done["state"], "completed");
+    let head_ref = done["sessions"][0]["head_ref"].as_str().unwrap().to_owned();
+
+    // A follow-up on the task's branch: a new task on the same branch and pull request.
+    let follow_up =
+        json!({"prompt": "Also document it", "head_ref": head_ref, "base_ref": "develop"});
+    let (status, second) = sim
+        .upstream_post("/agents/repos/octo-org/web-app/tasks", &follow_up)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    check(&schemas.detail, "follow-up", &second, &mut problems);
+    assert_ne!(second["id"], task["id"]);
+    assert_eq!(second["sessions"][0]["head_ref"], head_ref.as_str());
+    sim.advance(60.0).await;
+    let (_, _, second) = sim
+        .upstream_get(&format!("/agents/tasks/{}", second["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(pull_id_of(&second), Some(pull));
+
+    // The refusals, each with GitHub's error body.
+    let web_app = "/agents/repos/octo-org/web-app/tasks";
+    for (path, body, expected) in [
+        (web_app, json!({"model": "gpt-5"}), 422),
+        (web_app, json!({"prompt": ""}), 422),
+        (web_app, json!({"prompt": "x", "head_ref": "no/such"}), 422),
+        (
+            "/agents/repos/acme/docs-site/tasks",
+            json!({"prompt": "x"}),
+            422,
+        ),
+        (
+            "/agents/repos/nobody/nothing/tasks",
+            json!({"prompt": "x"}),
+            404,
+        ),
+    ] {
+        let (status, answer) = sim.upstream_post(path, &body).await;
+        assert_eq!(status.as_u16(), expected, "{path} {body}: {answer}");
+        check(&error_schema, path, &answer, &mut problems);
+    }
+
+    let recorded = sim.control(reqwest::Method::GET, "requests", None).await;
+    let posts: Vec<&Value> = recorded
+        .as_array()
+        .or_else(|| recorded["requests"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"] == "create_task")
+        .collect();
+    assert_eq!(posts.len(), 7);
+    assert_eq!(posts[0]["method"], "POST");
+    assert_eq!(posts[0]["body"], body);
+    assert_eq!(posts[1]["body"]["head_ref"], head_ref.as_str());
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// A plan without the agent API is refused with 403 and GitHub's error body.
+#[tokio::test]
+async fn a_plan_without_the_agent_api_is_refused() {
+    let mut scenario = Scenario::builtin();
+    scenario.can_start_tasks = false;
+    let sim = start_sim(scenario).await;
+    let (_, _, before) = sim.upstream_get("/agents/tasks?per_page=1").await;
+    let (status, answer) = sim
+        .upstream_post(
+            "/agents/repos/octo-org/web-app/tasks",
+            &json!({"prompt": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        answer["message"].as_str().unwrap().contains("Business"),
+        "{answer}"
+    );
+    let (_, _, after) = sim.upstream_get("/agents/tasks?per_page=1").await;
+    assert_eq!(
+        after["total_active_count"], before["total_active_count"],
+        "a refused start creates nothing"
+    );
+}

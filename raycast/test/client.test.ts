@@ -43,7 +43,9 @@ describe("AgentbarClient", () => {
     const list = await clientFor(fake.url).tasks();
     expect(list.tasks).toHaveLength((example("v1-tasks") as { tasks: unknown[] }).tasks.length);
     expect(list.tasks.length).toBeGreaterThan(0);
-    expect(fake.requests).toEqual([{ method: "GET", path: "/v1/tasks", authorization: `Bearer ${TOKEN}` }]);
+    expect(fake.requests).toEqual([
+      { method: "GET", path: "/v1/tasks", authorization: `Bearer ${TOKEN}`, body: "", contentType: undefined },
+    ]);
   });
 
   it("reads health and one task, and sends no Authorization without a token", async () => {
@@ -204,5 +206,104 @@ describe("resolveEndpoint", () => {
     );
     await client.health();
     expect(fake.requests[1].authorization).toBe("Bearer new");
+  });
+});
+
+describe("AgentbarClient: managing tasks", () => {
+  const task = (example("v1-tasks") as { tasks: Record<string, unknown>[] }).tasks[0];
+
+  it("sends the filters as query parameters, and none for the whole list", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { body: example("v1-tasks") } });
+    const client = clientFor(fake.url);
+    await client.tasks();
+    await client.tasks(new URLSearchParams());
+    await client.tasks(new URLSearchParams({ provider: "codex", bucket: "completed,failed", period: "week" }));
+    expect(fake.requests.map((r) => r.path)).toEqual([
+      "/v1/tasks",
+      "/v1/tasks",
+      "/v1/tasks?provider=codex&bucket=completed%2Cfailed&period=week",
+    ]);
+  });
+
+  it("acts through the one door, with a JSON body only when there is one", async () => {
+    fake = await startFakeAgentbar({
+      "POST /v1/tasks/gh%3Aoctocat%3A42/actions/archive": { status: 202, body: { status: "archived" } },
+      "POST /v1/tasks/gh%3Aoctocat%3A42/actions/continue": { status: 202 },
+    });
+    const client = clientFor(fake.url);
+    await client.act("gh:octocat:42", "archive");
+    await client.act("gh:octocat:42", "continue", { prompt: "Also update the README" });
+    expect(fake.requests.map(({ path, body, contentType }) => ({ path, body, contentType }))).toEqual([
+      { path: "/v1/tasks/gh%3Aoctocat%3A42/actions/archive", body: "", contentType: undefined },
+      {
+        path: "/v1/tasks/gh%3Aoctocat%3A42/actions/continue",
+        body: '{"prompt":"Also update the README"}',
+        contentType: "application/json",
+      },
+    ]);
+  });
+
+  it("passes GitHub's refusal on in agentbar's words", async () => {
+    fake = await startFakeAgentbar({
+      "POST /v1/tasks/t1/actions/continue": {
+        status: 422,
+        body: { error: { code: "upstream_refused", message: "GitHub refused the follow-up: the task has no branch" } },
+      },
+    });
+    const error = await failure(clientFor(fake.url).act("t1", "continue", { prompt: "go on" }));
+    expect(error.kind).toBe("http");
+    expect(error.message).toBe("GitHub refused the follow-up: the task has no branch");
+    expect(error.details).toMatchObject({ status: 422, code: "upstream_refused" });
+  });
+
+  it("starts a task and reads the 201's task back", async () => {
+    fake = await startFakeAgentbar({ "POST /v1/tasks": { status: 201, body: task } });
+    const created = await clientFor(fake.url).createTask({
+      repo: "octo-org/api-server",
+      prompt: "Add rate limiting",
+      base_ref: "main",
+      create_pull_request: false,
+    });
+    expect(created.id).toBe(task.id);
+    expect(JSON.parse(fake.requests[0].body)).toEqual({
+      repo: "octo-org/api-server",
+      prompt: "Add rate limiting",
+      base_ref: "main",
+      create_pull_request: false,
+    });
+  });
+
+  it("exports a log as text, and an error answer as a typed error", async () => {
+    const markdown = "# Add rate limiting\n\n**Prompt:** add it\n";
+    fake = await startFakeAgentbar({
+      "GET /v1/tasks/t1/logs": ({ query }) =>
+        query.get("format") === "markdown"
+          ? { text: markdown }
+          : { status: 400, body: { error: { code: "bad", message: "format?" } } },
+      "GET /v1/tasks/t2/logs": { status: 501, body: { error: { code: "not_implemented", message: "no logs here" } } },
+    });
+    const client = clientFor(fake.url);
+    expect(await client.exportLog("t1", "markdown")).toBe(markdown);
+    expect(fake.requests[0].path).toBe("/v1/tasks/t1/logs?format=markdown");
+    const error = await failure(client.exportLog("t2", "markdown"));
+    expect(error).toMatchObject({ kind: "not-implemented", message: "no logs here" });
+  });
+
+  it("reads model and custom-agent lists leniently: bare names, objects, a wrapper; bad items dropped", async () => {
+    fake = await startFakeAgentbar({
+      "GET /v1/models": {
+        body: { models: [{ id: "gpt-5", name: "GPT-5" }, "claude-sonnet-4.5", 42, { name: "no id" }] },
+      },
+      "GET /v1/custom-agents": ({ query }) => ({ body: [{ id: `${query.get("repo")}-reviewer` }] }),
+    });
+    const client = clientFor(fake.url);
+    expect(await client.models()).toEqual([
+      { id: "gpt-5", name: "GPT-5" },
+      { id: "claude-sonnet-4.5", name: "claude-sonnet-4.5" },
+    ]);
+    expect(await client.customAgents("octo-org/api-server")).toEqual([
+      { id: "octo-org/api-server-reviewer", name: "octo-org/api-server-reviewer" },
+    ]);
+    expect(fake.requests[1].path).toBe("/v1/custom-agents?repo=octo-org%2Fapi-server");
   });
 });

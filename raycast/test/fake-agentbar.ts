@@ -17,12 +17,16 @@ export interface FakeAnswer {
   hang?: boolean;
 }
 
-export type Route = FakeAnswer | ((request: { method: string; path: string; query: URLSearchParams }) => FakeAnswer);
+export type Route =
+  FakeAnswer | ((request: { method: string; path: string; query: URLSearchParams; body: string }) => FakeAnswer);
 
 export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  /** The request body as sent ("" without one). */
+  body: string;
+  contentType: string | undefined;
 }
 
 export interface FakeAgentbar {
@@ -39,14 +43,21 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
   const requests: RecordedRequest[] = [];
   const fake = { routes } as FakeAgentbar;
   const hanging: http.ServerResponse[] = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
     requests.push({
       method: req.method ?? "",
       path: url.pathname + url.search,
       authorization: req.headers.authorization,
+      body,
+      contentType: req.headers["content-type"],
     });
-    const route = fake.routes[`${req.method} ${url.pathname}`];
+    // Routes are written with the path as sent or decoded (`/v1/tasks/gh:github.com:1/stop`).
+    const route =
+      fake.routes[`${req.method} ${url.pathname}`] ?? fake.routes[`${req.method} ${decodeURIComponent(url.pathname)}`];
     if (!route) {
       res.writeHead(599, { "content-type": "application/json" });
       res.end(
@@ -58,7 +69,7 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
     }
     const answer =
       typeof route === "function"
-        ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams })
+        ? route({ method: req.method ?? "", path: url.pathname, query: url.searchParams, body })
         : route;
     if (answer.hang) {
       hanging.push(res);
@@ -127,4 +138,13 @@ export function removeStateDirs(): void {
 export function example(name: "v1-tasks" | "v1-task" | "v1-health" | "v1-logs"): unknown {
   const file = path.resolve(__dirname, "..", "..", "docs", "examples", `${name}.json`);
   return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+/**
+ * A state directory as a crashed or stopped agentbar leaves it: endpoint.json naming a port on
+ * which nothing listens.
+ */
+export async function leftBehindStateDir(): Promise<string> {
+  const port = await closedPort();
+  return stateDir({ url: `http://127.0.0.1:${port}`, token: TOKEN, pid: 1, schema_version: 1 });
 }

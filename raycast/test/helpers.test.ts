@@ -338,8 +338,15 @@ describe("the gate", () => {
     expect(listState(undefined, undefined)).toEqual({ kind: "loading" });
   });
 
-  it("shows an empty view for not running, wrong token, newer schema, even over a cached list", () => {
-    for (const kind of ["not-running", "unauthorized", "newer-schema", "misdirected", "bad-endpoint"] as const) {
+  it("shows an empty view for not running, wrong token, newer schema, a refused request, even over a cached list", () => {
+    for (const kind of [
+      "not-running",
+      "unauthorized",
+      "newer-schema",
+      "misdirected",
+      "bad-endpoint",
+      "http",
+    ] as const) {
       expect(listState(list, failure(kind))).toEqual({
         kind: "blocked",
         blocker: { kind, message: `${kind} happened` },

@@ -8,6 +8,7 @@ import { AgentbarClient } from "../src/api/client";
 import { decodeTaskList } from "../src/api/decode";
 import type { LogEvent, Task } from "../src/api/types";
 import { LOGS_NOT_AVAILABLE, TaskLogs } from "../src/components/TaskLogs";
+import { taskRef } from "../src/helpers/tasks";
 import { example, startFakeAgentbar, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { actionsOf, all, one, render, unmount, waitFor } from "./render";
 
@@ -46,7 +47,7 @@ const selected = (v: ReactTestRenderer) => one(v, "List").props.selectedItemId;
 describe("the logs view", () => {
   it("shows a clear empty view on 501, with the logs on GitHub one keypress away", async () => {
     const v = await open(running, {
-      [`GET /v1/tasks/${running.id}/logs`]: {
+      [`GET /v1/tasks/${taskRef(running)}/logs`]: {
         status: 501,
         body: { error: { code: "not_implemented", message: "session logs are not served yet" } },
       },
@@ -62,7 +63,7 @@ describe("the logs view", () => {
 
   it("shows a finished task's events once, with markdown detail, and stops asking", async () => {
     const v = await open(finished, {
-      [`GET /v1/tasks/${finished.id}/logs`]: {
+      [`GET /v1/tasks/${taskRef(finished)}/logs`]: {
         body: {
           events: [
             event(1, "setup"),
@@ -78,12 +79,12 @@ describe("the logs view", () => {
     expect(tool.props.icon.value.source).toBe("icon:WrenchScrewdriver");
     expect(one(tool, "List.Item.Detail").props.markdown).toContain("cargo test");
     expect(one(v, "List").props).toMatchObject({ isLoading: false, isShowingDetail: true, selectedItemId: "event-2" });
-    expect(fake!.requests.map((r) => r.path)).toEqual([`/v1/tasks/${finished.id}/logs`]);
+    expect(fake!.requests.map((r) => r.path)).toEqual([`/v1/tasks/${encodeURIComponent(taskRef(finished))}/logs`]);
   });
 
   it("shows a live answer of agentbar (docs/examples/v1-logs.json): a tool call's JSON arguments and output", async () => {
     const page = example("v1-logs") as { events: LogEvent[]; done: boolean };
-    const v = await open(finished, { [`GET /v1/tasks/${finished.id}/logs`]: { body: { ...page, done: true } } });
+    const v = await open(finished, { [`GET /v1/tasks/${taskRef(finished)}/logs`]: { body: { ...page, done: true } } });
     await waitFor(() => expect(ids(v)).toEqual(page.events.map((e) => `event-${e.seq}`)));
     const call = page.events.find((e) => e.kind === "tool" && typeof e.tool?.input === "object")!;
     const markdown = one(item(v, `event-${call.seq}`), "List.Item.Detail").props.markdown as string;
@@ -97,7 +98,7 @@ describe("the logs view", () => {
   it("follows new events of an active task with the cursor, and the selection follows the tail", async () => {
     let release = false;
     const v = await open(running, {
-      [`GET /v1/tasks/${running.id}/logs`]: ({ query }) => {
+      [`GET /v1/tasks/${taskRef(running)}/logs`]: ({ query }) => {
         const after = query.get("after");
         if (after === null) return { body: { events: [event(1), event(2)], cursor: "2", done: false } };
         if (!release) return { body: { events: [], cursor: "2", done: false } };
@@ -118,7 +119,7 @@ describe("the logs view", () => {
   it("keeps the user's selection when new events arrive", async () => {
     let release = false;
     const v = await open(running, {
-      [`GET /v1/tasks/${running.id}/logs`]: ({ query }) => {
+      [`GET /v1/tasks/${taskRef(running)}/logs`]: ({ query }) => {
         if (query.get("after") === null) return { body: { events: [event(1), event(2)], cursor: "2", done: false } };
         if (!release) return { body: { events: [], cursor: "2", done: false } };
         return { body: { events: [event(3)], cursor: "3", done: true } };
@@ -134,7 +135,7 @@ describe("the logs view", () => {
   it("titles a subagent's run as its own section and marks the user's prompt and follow-up", async () => {
     const reviewer = { id: "agent-7", name: "reviewer" };
     const v = await open(finished, {
-      [`GET /v1/tasks/${finished.id}/logs`]: {
+      [`GET /v1/tasks/${taskRef(finished)}/logs`]: {
         body: {
           events: [
             { ...event(1), title: "Prompt: Find the TODOs", user: "prompt", at: "2026-11-30T10:00:00Z" },

@@ -1,14 +1,15 @@
 // The View Tasks command rendered over the mocked @raycast/api against a fake agentbar on
 // loopback: the sections and rows, the action panel (Enter opens the PR, ⌘L pushes the logs,
 // shortcuts that do not clash), stop and refresh, and the empty views when agentbar cannot help.
-import { confirmAlert } from "@raycast/api";
+import { confirmAlert, open } from "@raycast/api";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReactTestRenderer } from "react-test-renderer";
 import { TaskLogs } from "../src/components/TaskLogs";
+import { openWebPage } from "../src/helpers/open-url";
 import ViewTasks from "../src/view-tasks";
-import { closedPort, example, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
+import { example, leftBehindStateDir, startFakeAgentbar, stateDir, TOKEN, type FakeAgentbar } from "./fake-agentbar";
 import { setPreferences, toasts } from "./mocks/raycast-api";
 import { shippedCommonShortcuts } from "./raycast-shipped";
 import { actionsOf, actionTitled, all, one, press, render, unmount, waitFor } from "./render";
@@ -17,6 +18,7 @@ const tasksExample = example("v1-tasks") as {
   generated_at: string;
   tasks: {
     id: string;
+    key: string;
     url: string;
     pull_request: { url: string } | null;
     usage?: { label: string } | null;
@@ -35,6 +37,7 @@ let view: ReactTestRenderer | undefined;
 beforeEach(() => {
   toasts.length = 0;
   vi.mocked(confirmAlert).mockClear();
+  vi.mocked(open).mockClear();
   // Pin "now" to the example's time so the sections are the same on every day.
   vi.spyOn(Date, "now").mockReturnValue(Date.parse(tasksExample.generated_at));
 });
@@ -148,7 +151,7 @@ describe("the task list", () => {
     expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
   });
 
-  it("orders the actions: open, logs, task page, workflow run, copy link, stop, refresh last; no shortcut twice", async () => {
+  it("orders the actions: open, logs, task page, workflow run, copy link, export, stop, the list's, refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
@@ -158,7 +161,11 @@ describe("the task list", () => {
       "Open Task Page",
       "Open Workflow Run",
       "Copy Link",
+      "Export Log",
       "Stop Task",
+      "Show Archived",
+      "As JSON",
+      "As CSV",
       "Refresh",
     ]);
     const byTitle = Object.fromEntries(actions.map((a) => [a.props.title, a.props]));
@@ -183,7 +190,7 @@ describe("the task list", () => {
   it("stops a task after confirmation and shows the API's message when it cannot", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      "POST /v1/tasks/b1a7c0de-0001-4000-8000-00000000a001/stop": {
+      [`POST /v1/tasks/${exampleTask("a001").key}/stop`]: {
         status: 409,
         body: { error: { code: "not_active", message: "the task has no run to cancel" } },
       },
@@ -207,7 +214,7 @@ describe("the task list", () => {
   it("reports a successful stop and reads the list again", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      "POST /v1/tasks/b1a7c0de-0002-4000-8000-00000000a002/stop": {
+      [`POST /v1/tasks/${exampleTask("a002").key}/stop`]: {
         status: 202,
         body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
       },
@@ -239,15 +246,23 @@ describe("the task list", () => {
 });
 
 describe("the empty views when agentbar cannot help", () => {
-  it("never starts agentbar: nothing in the extension spawns a process or opens an app", () => {
+  it("never starts agentbar: nothing in the extension spawns a process or opens an app", async () => {
     const files = fs.readdirSync(path.resolve(__dirname, "../src"), { recursive: true, encoding: "utf8" });
     const sources = files
       .filter((f) => /\.tsx?$/.test(f))
-      .map((f) => fs.readFileSync(path.resolve(__dirname, "../src", f), "utf8"));
+      .map((f) => [f, fs.readFileSync(path.resolve(__dirname, "../src", f), "utf8")] as const);
     expect(sources.length).toBeGreaterThan(10);
-    for (const source of sources) {
-      expect(source).not.toMatch(/child_process|execFile|spawn\(|\bopen\(|launchCommand|open-application/);
+    for (const [file, source] of sources) {
+      expect(source).not.toMatch(/child_process|execFile|spawn\(|launchCommand|open-application/);
+      // The one call of Raycast's `open`, which opens web pages and refuses anything else.
+      if (file !== path.join("helpers", "open-url.ts")) expect(source).not.toMatch(/\bopen\(/);
     }
+    for (const target of ["agentbar", "file:///usr/local/bin/agentbar", "/Applications/agentbar.app", "x"]) {
+      await expect(openWebPage(target)).rejects.toThrow(/not a web page/);
+    }
+    expect(open).not.toHaveBeenCalled();
+    await openWebPage("https://github.com/octo-org/api-server/pull/57");
+    expect(open).toHaveBeenCalledWith("https://github.com/octo-org/api-server/pull/57");
   });
 
   async function emptyView(renderer: ReactTestRenderer) {
@@ -274,13 +289,7 @@ describe("the empty views when agentbar cannot help", () => {
   });
 
   it("agentbar not running: endpoint.json left behind, nothing listening", async () => {
-    const port = await closedPort();
-    process.env.AGENTBAR_STATE_DIR = stateDir({
-      url: `http://127.0.0.1:${port}`,
-      token: TOKEN,
-      pid: 1,
-      schema_version: 1,
-    });
+    process.env.AGENTBAR_STATE_DIR = await leftBehindStateDir();
     setPreferences({});
     view = await render(<ViewTasks />);
     expect((await emptyView(view)).props.title).toBe("agentbar is not running");

@@ -21,16 +21,26 @@ pub enum TaskAction {
     CopyLink,
     /// Ask the task's source for news now.
     Refresh,
+    /// Put the task in agentbar's own archive (out of the list until it changes state).
+    Archive,
+    /// Bring an archived task back into the list.
+    Unarchive,
+    /// Send the agent a follow-up prompt that continues the task on its own branch (carries
+    /// `{"prompt": …}`).
+    Continue,
 }
 
 impl TaskAction {
     /// Every action, in the order surfaces list them.
-    pub const ALL: [TaskAction; 6] = [
+    pub const ALL: [TaskAction; 9] = [
         TaskAction::Open,
         TaskAction::OpenPr,
         TaskAction::OpenLogs,
         TaskAction::CopyLink,
+        TaskAction::Continue,
         TaskAction::Refresh,
+        TaskAction::Archive,
+        TaskAction::Unarchive,
         TaskAction::Stop,
     ];
 
@@ -42,6 +52,9 @@ impl TaskAction {
             TaskAction::OpenLogs => "open-logs",
             TaskAction::CopyLink => "copy-link",
             TaskAction::Refresh => "refresh",
+            TaskAction::Archive => "archive",
+            TaskAction::Unarchive => "unarchive",
+            TaskAction::Continue => "continue",
         }
     }
 
@@ -52,7 +65,7 @@ impl TaskAction {
 
     /// Whether performing it changes something upstream (so the list is refreshed after it).
     pub fn changes_upstream(self) -> bool {
-        matches!(self, TaskAction::Stop)
+        matches!(self, TaskAction::Stop | TaskAction::Continue)
     }
 
     fn bit(self) -> u32 {
@@ -145,7 +158,9 @@ pub enum ActionError {
         reference: String,
         keys: Vec<String>,
     },
-    #[error("{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, refresh")]
+    #[error(
+        "{0:?} is not an action; known: stop, open, open-pr, open-logs, copy-link, refresh, archive, unarchive, continue"
+    )]
     UnknownAction(String),
     /// `code` says why in one word (`not_active`, `no_run_id`, `no_link`, …).
     #[error("the task does not allow {action} now: {reason}")]

@@ -29,6 +29,18 @@ pub enum Command {
     ListArchived {
         reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,
     },
+    /// Archive every finished task that finished at least this long ago (agentbar's own
+    /// archive); replies with the ids archived.
+    ArchiveFinished {
+        older_than: chrono::Duration,
+        reply: oneshot::Sender<Result<Vec<String>, crate::archive::ArchiveError>>,
+    },
+    /// Start a Copilot task; replies once the poll it triggers lists the new task, or after
+    /// `app::STARTED_WAIT` without it.
+    StartTask {
+        request: crate::start::StartRequest,
+        reply: oneshot::Sender<Result<crate::app::Started, crate::start::StartError>>,
+    },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {
         until: Option<chrono::DateTime<chrono::Utc>>,

@@ -462,6 +462,28 @@ impl GitHubClient {
         check_status(status, &headers, &bytes, &endpoint)
     }
 
+    /// `POST /agents/repos/{owner}/{repo}/tasks`: starts a task (or, with `head_ref`, a
+    /// follow-up on that existing branch); `body` is the documented request. The new task.
+    pub async fn start_task(&self, repo: &str, body: &Value) -> Result<TaskDto, ClientError> {
+        let url = format!(
+            "{}/agents/repos/{}/tasks",
+            self.endpoints.api,
+            repo.split('/')
+                .map(path_segment)
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let endpoint = endpoint_name("POST", &url);
+        let request = self.request(Api::Rest, Method::POST, &url).json(body);
+        let response = self.send(request, &endpoint).await?;
+        let (status, headers, bytes) = read(response, &endpoint).await?;
+        check_status(status, &headers, &bytes, &endpoint)?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Malformed {
+            endpoint,
+            detail: e.to_string(),
+        })
+    }
+
     async fn graphql<T: DeserializeOwned>(
         &self,
         query: &str,

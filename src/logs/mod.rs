@@ -14,9 +14,11 @@
 //!   titles and bodies (tool input and output keep them, for scripts).
 //! - [`redact`](mod@redact): the credential patterns.
 //! - [`follow`]: incremental following, generations, cursors.
+//! - [`export`]: a whole log as a Markdown transcript or JSON lines.
 //! - [`wire`]: the JSON shape of events and pages for the loopback API and `--json`.
 
 mod chunk;
+pub mod export;
 pub mod follow;
 pub mod parse;
 pub mod redact;

@@ -16,7 +16,7 @@ use crate::core::FollowSignal;
 use crate::github::client::Fetched;
 use crate::github::{ClientError, GitHubClient};
 use crate::logs::wire::LogPageJson;
-use crate::logs::{Cursor, LogFollower};
+use crate::logs::{Cursor, Event, LogFollower};
 use crate::model::Task;
 
 /// Followers kept at once; the least recently read goes first.
@@ -55,7 +55,6 @@ impl LogFollowers {
         after: Option<&str>,
         session: Option<&str>,
     ) -> Result<LogPageJson, ApiError> {
-        self.signal.touch();
         let after: Option<Cursor> = match after.filter(|a| !a.is_empty()) {
             None => None,
             Some(raw) => Some(raw.parse().map_err(|_| {
@@ -64,6 +63,33 @@ impl LogFollowers {
                 ))
             })?),
         };
+        self.read(client, task, session, |follower| {
+            LogPageJson::from(&follower.events_after(after))
+        })
+        .await
+    }
+
+    /// Every event of `task`'s log so far (the newest session, or the one `session` names):
+    /// for exports, which want the whole log at once.
+    pub async fn whole(
+        &self,
+        client: Option<Arc<GitHubClient>>,
+        task: &Task,
+        session: Option<&str>,
+    ) -> Result<Vec<Event>, ApiError> {
+        self.read(client, task, session, |follower| follower.events().to_vec())
+            .await
+    }
+
+    /// Fetches the chosen session's log, feeds it to that session's follower and reads it.
+    async fn read<R>(
+        &self,
+        client: Option<Arc<GitHubClient>>,
+        task: &Task,
+        session: Option<&str>,
+        read: impl FnOnce(&LogFollower) -> R,
+    ) -> Result<R, ApiError> {
+        self.signal.touch();
         let client = client.ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -102,7 +128,7 @@ impl LogFollowers {
         } else {
             followed.follower.update(&body);
         }
-        Ok(LogPageJson::from(&followed.follower.events_after(after)))
+        Ok(read(&followed.follower))
     }
 
     /// The task's session ids, newest first: from the snapshot, else fetched once from the

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -22,12 +22,17 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::{ArchivedError, Command, StopError};
-use crate::model::Bucket;
+use crate::app::{ArchivedError, Command, Started, StopError};
+use crate::core::{ActionError, ActionInput, TaskAction};
+use crate::filter::{Candidate, TaskFilter, source_of};
+use crate::logs::export::{ExportFormat, Heading};
+use crate::model::Task;
+use crate::start::{StartError, StartRequest};
 use crate::wire::{
     SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
     WireTaskDetail, WireTaskList, WireTransition,
 };
+use chrono::{DateTime, Utc};
 
 /// Keep-alive comments on the event stream, so proxies and clients see the connection is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -46,16 +51,29 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/health", get(health).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
-            get(list_tasks).route_layer(takes(&["bucket", "repo", "q", "limit", "archived"])),
+            get(list_tasks)
+                .route_layer(takes(&[
+                    "provider", "source", "bucket", "state", "since", "period", "repo", "q",
+                    "archived", "limit",
+                ]))
+                .merge(post(start_task).route_layer(takes(&[]))),
         )
         .route("/v1/tasks/{id}", get(task_detail).route_layer(takes(&[])))
         .route(
             "/v1/tasks/{id}/logs",
-            get(task_logs).route_layer(takes(&["after", "session"])),
+            get(task_logs).route_layer(takes(&["after", "session", "format"])),
         )
         .route(
             "/v1/tasks/{id}/stop",
             post(stop_task).route_layer(takes(&[])),
+        )
+        .route(
+            "/v1/tasks/{id}/actions/{action}",
+            post(task_action).route_layer(takes(&[])),
+        )
+        .route(
+            "/v1/archive/finished",
+            post(archive_finished).route_layer(takes(&["older_than"])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
@@ -153,34 +171,22 @@ async fn health(State(state): Shared) -> Response {
     .into_response()
 }
 
-/// The filters of `GET /v1/tasks`.
+/// The filters of `GET /v1/tasks`: the one task filter, and how many to send at most.
 #[derive(Debug, Default, PartialEq)]
 struct Filters {
-    buckets: Option<Vec<Bucket>>,
-    repo: Option<String>,
-    q: Option<String>,
+    filter: TaskFilter,
     limit: Option<usize>,
 }
 
 impl Filters {
-    fn parse(params: &HashMap<String, String>) -> Result<Filters, ApiError> {
-        let buckets = match params.get("bucket").filter(|v| !v.is_empty()) {
-            None => None,
-            Some(raw) => Some(
-                raw.split(',')
-                    .map(|b| {
-                        Bucket::parse(b.trim()).ok_or_else(|| {
-                            ApiError::bad_request(format!(
-                                "unknown bucket {b:?}; use running, waiting, completed, failed, cancelled or unknown"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
-        let limit = match params.get("limit") {
-            None => None,
-            Some(raw) => match raw.parse::<usize>() {
+    fn parse(pairs: &[(String, String)]) -> Result<Filters, ApiError> {
+        let filter =
+            TaskFilter::from_pairs(pairs).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let mut limits = pairs.iter().filter(|(k, _)| k == "limit").map(|(_, v)| v);
+        let limit = match (limits.next(), limits.next()) {
+            (None, _) => None,
+            (Some(_), Some(_)) => return Err(ApiError::bad_request("limit may be given once")),
+            (Some(raw), None) => match raw.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
                 _ => {
                     return Err(ApiError::bad_request(format!(
@@ -189,76 +195,75 @@ impl Filters {
                 }
             },
         };
-        let text = |key: &str| {
-            params
-                .get(key)
-                .map(|v| v.trim().to_lowercase())
-                .filter(|v| !v.is_empty())
-        };
-        Ok(Filters {
-            buckets,
-            repo: text("repo"),
-            q: text("q"),
-            limit,
-        })
+        Ok(Filters { filter, limit })
     }
 
     fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
 
-    fn keeps(&self, task: &WireTask) -> bool {
-        let repo = task.repository.as_deref().unwrap_or("").to_lowercase();
-        self.buckets
-            .as_ref()
-            .is_none_or(|b| Bucket::parse(&task.bucket).is_some_and(|bucket| b.contains(&bucket)))
-            && self.repo.as_ref().is_none_or(|r| *r == repo)
-            && self
-                .q
-                .as_ref()
-                .is_none_or(|q| task.title.to_lowercase().contains(q) || repo.contains(q))
+    /// The tasks the filter keeps, archived marked as `archived`, at most `limit` of them.
+    fn apply<'t>(
+        &self,
+        tasks: impl IntoIterator<Item = &'t Task>,
+        archived: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<WireTask> {
+        let cutoff = self.filter.cutoff(&now.with_timezone(&chrono::Local));
+        tasks
+            .into_iter()
+            .filter(|t| {
+                self.filter
+                    .keeps(&Candidate::of(t, source_of(t), archived), cutoff)
+            })
+            .take(self.limit.unwrap_or(usize::MAX))
+            .map(|t| WireTask::from_task(t, now, false))
+            .collect()
     }
 }
 
 // `request` last and whole, rather than a `HeaderMap` extractor, which would copy the headers.
 async fn list_tasks(
     State(state): Shared,
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let params = query_params(params)?;
-    let archived = match params.get("archived").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "archived must be true or false, got {other:?}"
-            )));
-        }
-    };
-    let mut params = params;
-    params.remove("archived");
     let filters = Filters::parse(&params)?;
     let rendered = current(&state);
-    if archived {
+    if filters.filter.archived {
         return archived_list(&state, &rendered, &filters).await;
     }
     if filters.is_empty() {
         return Ok(rendered.list.respond(request.headers()).await);
     }
     // Filtered lists are rare (launchers filter locally): build them from the rendered overview.
+    let tasks = filters.apply(
+        rendered.overview.snapshot.tasks.iter(),
+        false,
+        rendered.generated_at,
+    );
+    Ok(list_of(&rendered, tasks))
+}
+
+/// A list answer holding `tasks`, with the counts and health of the active list: a filter
+/// narrows what is listed, never what is counted.
+fn list_of(rendered: &Rendered, tasks: Vec<WireTask>) -> Response {
     let list = WireTaskList::from_overview(
-        &rendered.overview,
+        &crate::model::Overview {
+            snapshot: crate::model::Snapshot::default(),
+            health: rendered.overview.health.clone(),
+            sources: rendered.overview.sources.clone(),
+        },
         rendered.generated_at,
         crate::report::STALE_AFTER_SECONDS,
     );
-    let tasks: Vec<WireTask> = list
-        .tasks
-        .into_iter()
-        .filter(|t| filters.keeps(t))
-        .take(filters.limit.unwrap_or(usize::MAX))
-        .collect();
-    Ok(axum::Json(WireTaskList { tasks, ..list }).into_response())
+    axum::Json(WireTaskList {
+        counts: rendered.overview.snapshot.counts().into(),
+        tasks,
+        ..list
+    })
+    .into_response()
 }
 
 /// `GET /v1/tasks?archived=true`: asked of GitHub on demand. `counts` and `health` stay those
@@ -292,31 +297,8 @@ async fn archived_list(
                 ArchivedError::ShuttingDown => shutting_down(),
             }
         })?;
-    let now = rendered.generated_at;
-    let list = WireTaskList {
-        tasks: Vec::new(),
-        ..WireTaskList::from_overview(
-            &crate::model::Overview {
-                snapshot: crate::model::Snapshot::default(),
-                health: rendered.overview.health.clone(),
-                sources: rendered.overview.sources.clone(),
-            },
-            now,
-            crate::report::STALE_AFTER_SECONDS,
-        )
-    };
-    let tasks: Vec<WireTask> = tasks
-        .iter()
-        .map(|t| WireTask::from_task(t, now, false))
-        .filter(|t| filters.keeps(t))
-        .take(filters.limit.unwrap_or(usize::MAX))
-        .collect();
-    Ok(axum::Json(WireTaskList {
-        counts: rendered.overview.snapshot.counts().into(),
-        tasks,
-        ..list
-    })
-    .into_response())
+    let tasks = filters.apply(tasks.iter(), true, rendered.generated_at);
+    Ok(list_of(rendered, tasks))
 }
 
 fn unknown_task(id: &str) -> ApiError {
@@ -335,14 +317,15 @@ fn bad_path(rejection: PathRejection) -> ApiError {
 
 /// The query's parameters. A `%`-escape that is not UTF-8 is refused rather than matched as
 /// U+FFFD, which is what the lenient form decoding turns it into.
-fn query_params(
-    params: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<HashMap<String, String>, ApiError> {
+fn query_params<P: IntoIterator<Item = (String, String)> + Clone>(
+    params: Result<Query<P>, QueryRejection>,
+) -> Result<P, ApiError> {
     let Query(params) = params.map_err(|rejection| {
         ApiError::bad_request(format!("unreadable query: {}", rejection.body_text()))
     })?;
     if params
-        .iter()
+        .clone()
+        .into_iter()
         .any(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
     {
         return Err(ApiError::bad_request(
@@ -384,16 +367,67 @@ async fn task_logs(
         .task(&id)
         .ok_or_else(|| unknown_task(&id))?;
     let client = state.clients.borrow().clone();
+    let session = params.get("session").map(String::as_str);
+    if let Some(raw) = params.get("format").filter(|f| *f != "events") {
+        let format = ExportFormat::parse(raw).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown format {raw:?}; use events (pages, the default), markdown or jsonl"
+            ))
+        })?;
+        if params.contains_key("after") {
+            return Err(ApiError::bad_request(
+                "an export is the whole log: give format or after, not both",
+            ));
+        }
+        let events = state.logs.whole(client, task, session).await?;
+        let heading = Heading {
+            title: &task.title,
+            repository: task.repository.as_deref(),
+            state: Some(task.state.label()),
+            url: Some(&task.url),
+            session,
+        };
+        let body = format.render(&heading, &events);
+        let file_name = format!(
+            "agentbar-{}.{}",
+            safe_file_stem(&task.id),
+            format.extension()
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, format.content_type().to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
     let page = state
         .logs
         .page(
             client,
             task,
             params.get("after").map(String::as_str),
-            params.get("session").map(String::as_str),
+            session,
         )
         .await?;
     Ok(axum::Json(page).into_response())
+}
+
+/// A task id as a file name: letters, digits, `-`, `_` and `.` kept, anything else `_`.
+fn safe_file_stem(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
@@ -509,6 +543,202 @@ async fn send(state: &ApiState, command: Command) -> Result<(), ApiError> {
         .send(command)
         .await
         .map_err(|_| shutting_down())
+}
+
+/// How long a start may take: GitHub's answer, then the refreshed list (`STARTED_WAIT`).
+const START_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How long a started task may take to reach the served list once the core has it.
+const STARTED_RENDER_WAIT: Duration = Duration::from_secs(2);
+
+/// A start or continue request's JSON body, or a 400 in words.
+fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))
+}
+
+/// A start or continue refusal as an API error, GitHub's 403 and 422 kept as such.
+pub(super) fn start_error(error: StartError) -> ApiError {
+    let message = error.to_string();
+    let (status, code) = match error {
+        StartError::EmptyPrompt
+        | StartError::PromptTooLong { .. }
+        | StartError::BadRepository(_)
+        | StartError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+        StartError::NotCopilot(_) | StartError::NoBranch => {
+            (StatusCode::CONFLICT, "cannot_continue")
+        }
+        StartError::UnknownTask(_) => (StatusCode::NOT_FOUND, "unknown_task"),
+        StartError::NotAllowed(_) => (StatusCode::FORBIDDEN, "not_allowed"),
+        StartError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+        StartError::UnknownRepository(_) => (StatusCode::NOT_FOUND, "unknown_repository"),
+        StartError::SignedOut => (StatusCode::SERVICE_UNAVAILABLE, "signed_out"),
+        StartError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream_error"),
+        StartError::ShuttingDown => return shutting_down(),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// Sends a start or continue command and answers 201 with the new task once the list shows
+/// it, else 202 with its id.
+pub(super) async fn started(
+    state: &ApiState,
+    command: Command,
+    answer: oneshot::Receiver<Result<Started, StartError>>,
+) -> Result<Response, ApiError> {
+    send(state, command).await?;
+    let started = tokio::time::timeout(START_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "GitHub did not start the task in time",
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(start_error)?;
+    if started.task.is_some() {
+        // Answer once the list this API serves holds it too, so the next list shows it.
+        let mut rendered = state.rendered.clone();
+        let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
+            while rendered
+                .borrow_and_update()
+                .overview
+                .snapshot
+                .task(&started.id)
+                .is_none()
+            {
+                if rendered.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+    Ok(match started.task {
+        Some(task) => (
+            StatusCode::CREATED,
+            axum::Json(WireTask::from_task(&task, chrono::Utc::now(), false)),
+        )
+            .into_response(),
+        None => (
+            StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({
+                "id": started.id,
+                "message": "GitHub started the task; it appears in the list at the next poll",
+            })),
+        )
+            .into_response(),
+    })
+}
+
+/// `POST /v1/tasks/{id}/actions/{action}`: the one door for what a task allows (`actions` on
+/// each task); `continue` takes `{"prompt": …}`. Answers `{task, action, message, url}`.
+async fn task_action(
+    State(state): Shared,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let Path((task, name)) = path.map_err(bad_path)?;
+    let action = TaskAction::parse(&name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_action",
+            ActionError::UnknownAction(name.clone()).to_string(),
+        )
+    })?;
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionInput::default()
+    } else {
+        let value = json_body(&body)?;
+        let prompt = match value.get("prompt") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(prompt)) => Some(prompt.clone()),
+            Some(_) => return Err(ApiError::bad_request("prompt must be a string")),
+        };
+        ActionInput { prompt }
+    };
+    let (reply, answer) = oneshot::channel();
+    send(
+        &state,
+        Command::Act {
+            task,
+            action,
+            input,
+            reply,
+        },
+    )
+    .await?;
+    let outcome = tokio::time::timeout(START_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "the action did not finish in time",
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(action_error)?;
+    Ok(axum::Json(serde_json::json!({
+        "task": outcome.task,
+        "action": outcome.action.as_str(),
+        "message": outcome.message,
+        "url": outcome.url,
+    }))
+    .into_response())
+}
+
+/// An action's refusal with the status its code means.
+fn action_error(error: ActionError) -> ApiError {
+    let code = error.code();
+    let status = match code {
+        "unknown_task" | "unknown_action" => StatusCode::NOT_FOUND,
+        "bad_request" => StatusCode::BAD_REQUEST,
+        "signed_out" | "shutting_down" => StatusCode::SERVICE_UNAVAILABLE,
+        "upstream_refused" => StatusCode::BAD_GATEWAY,
+        "upstream_forbidden" => StatusCode::FORBIDDEN,
+        "upstream_unprocessable" => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
+    };
+    ApiError::new(status, code, error.to_string())
+}
+
+/// `POST /v1/tasks`: start a Copilot task.
+async fn start_task(State(state): Shared, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let request = StartRequest::from_json(&json_body(&body)?).map_err(start_error)?;
+    let (reply, answer) = oneshot::channel();
+    started(&state, Command::StartTask { request, reply }, answer).await
+}
+
+/// `POST /v1/archive/finished[?older_than=1d]`: archives every finished task (completed,
+/// failed, cancelled) that finished at least that long ago, in agentbar's own archive.
+async fn archive_finished(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
+    let older_than = match params.get("older_than") {
+        None => chrono::Duration::zero(),
+        Some(raw) => crate::archive::parse_age(raw)
+            .map_err(|why| ApiError::bad_request(format!("older_than: {why}")))?,
+    };
+    let (reply, answer) = oneshot::channel();
+    send(&state, Command::ArchiveFinished { older_than, reply }).await?;
+    let archived = answer.await.map_err(|_| shutting_down())?.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "archive_failed",
+            e.to_string(),
+        )
+    })?;
+    Ok(axum::Json(serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "archived": archived,
+        "count": archived.len(),
+    }))
+    .into_response())
 }
 
 fn shutting_down() -> ApiError {
@@ -640,7 +870,7 @@ async fn method_not_allowed() -> ApiError {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -662,12 +892,16 @@ mod tests {
             ("limit", "5"),
         ]))
         .unwrap();
-        assert_eq!(f.buckets, Some(vec![Bucket::Waiting, Bucket::Running]));
-        assert_eq!(f.repo.as_deref(), Some("acme/api"));
+        assert_eq!(
+            f.filter.buckets,
+            [crate::model::Bucket::Waiting, crate::model::Bucket::Running]
+        );
+        assert_eq!(f.filter.repo.as_deref(), Some("acme/api"));
         assert_eq!(f.limit, Some(5));
         assert!(Filters::parse(&params(&[])).unwrap().is_empty());
         assert!(Filters::parse(&params(&[("bucket", "sleeping")])).is_err());
         assert!(Filters::parse(&params(&[("limit", "0")])).is_err());
         assert!(Filters::parse(&params(&[("limit", "lots")])).is_err());
+        assert!(Filters::parse(&params(&[("limit", "1"), ("limit", "2")])).is_err());
     }
 }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Route names as used in faults and statistics.
-pub const ROUTE_NAMES: [&str; 17] = [
+pub const ROUTE_NAMES: [&str; 18] = [
     "tasks",
+    "create_task",
     "task",
     "repo_tasks",
     "repo_task",

@@ -8,7 +8,11 @@
 //! creator, owner and repository by `{id}` alone, puts an artifact's kind in its own `type`
 //! (`pull`, with `global_id` only sometimes, or `branch`), has no `status`, and its sessions
 //! carry `usage` and `error {message}`; node ids are GitHub's (`node_id`); the Copilot API keeps
-//! its own, fuller shapes and refuses unknown `Copilot-Integration-Id`s.
+//! its own, fuller shapes and refuses unknown `Copilot-Integration-Id`s. Starting a task
+//! (`POST /agents/repos/{owner}/{repo}/tasks`, `create`) answers 201 with a task that then plays
+//! a short timeline; with `head_ref` it works on that existing branch and its pull request;
+//! a plan without the agent API (`can_start_tasks = false`) gets 403, a repository in
+//! `repositories_without_agent` 422.
 //! `tests/upstream_schema.rs` checks every REST answer of a scenario run against a schema
 //! written from the documentation.
 //!
@@ -26,14 +30,16 @@
 //!   `session` restricts a fault to requests about that session), clear.
 //! - `GET /_sim/stats`, `POST /_sim/stats/reset`: request counters per route.
 //! - `GET /_sim/requests`: the last 10,000 upstream requests, oldest first, as
-//!   `{"requests": [{"route", "method", "path", "at_ms", "copilot_integration_id"}]}` (`path`
-//!   with its query; `at_ms` since the simulator started, monotonic; the header or null);
+//!   `{"requests": [{"route", "method", "path", "at_ms", "copilot_integration_id", "body"?}]}`
+//!   (`path` with its query; `at_ms` since the simulator started, monotonic; the header or
+//!   null; `body`, the JSON a task start sent);
 //!   `DELETE /_sim/requests` forgets them.
 //! - `GET/POST /_sim/clock`: the sim time; `{"advance_seconds": N}` moves it.
 //! - `GET /_sim/scenario/tasks`: every task now, with its sessions' ids, states and run ids.
 //! - `GET/POST /_sim/device`: the device-flow grants; approve or deny one.
 
 mod conditional;
+mod create;
 mod device;
 mod faults;
 mod listing;
@@ -112,6 +118,8 @@ pub(crate) struct SimState {
     rate_limits: RateLimits,
     /// Device-flow codes handed out, with how often each was polled.
     device_grants: device::DeviceGrants,
+    /// Tasks started through `POST /agents/repos/{owner}/{repo}/tasks` so far.
+    started_tasks: u64,
 }
 
 impl SimState {
@@ -159,6 +167,7 @@ impl Simulator {
                 requests: RequestLog::default(),
                 rate_limits: RateLimits::default(),
                 device_grants: device::DeviceGrants::default(),
+                started_tasks: 0,
             })),
         }
     }

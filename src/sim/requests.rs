@@ -20,6 +20,10 @@ pub(crate) struct RecordedRequest {
     pub at_ms: u64,
     /// The `Copilot-Integration-Id` header, or null when the request had none.
     pub copilot_integration_id: Option<String>,
+    /// The JSON body of a request that carries one (starting a task), so tests can check what
+    /// a client asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }
 
 /// A bounded ring of the most recent requests.
@@ -57,6 +61,7 @@ mod tests {
             path: "/agents/tasks".into(),
             at_ms,
             copilot_integration_id: None,
+            body: None,
         }
     }
 

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::conditional::{etag_for, if_none_match_hits};
+use super::create::{Refusal, StartRequest, plan_task};
 use super::device::{Decision, PollAnswer};
 use super::faults::{FaultKind, FaultRequest};
 use super::listing::{TaskQuery, link_header};
@@ -36,7 +37,10 @@ pub(crate) fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/agents/tasks", get(list_tasks))
         .route("/agents/tasks/{task_id}", get(one_task))
-        .route("/agents/repos/{owner}/{repo}/tasks", get(list_repo_tasks))
+        .route(
+            "/agents/repos/{owner}/{repo}/tasks",
+            get(list_repo_tasks).post(start_task),
+        )
         .route(
             "/agents/repos/{owner}/{repo}/tasks/{task_id}",
             get(one_repo_task),
@@ -166,6 +170,8 @@ pub(crate) struct Incoming {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    /// The JSON body, recorded for the tests (set by the handlers of routes that take one).
+    body: Option<Value>,
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Incoming {
@@ -179,6 +185,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Incoming {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
             headers: parts.headers.clone(),
+            body: None,
         })
     }
 }
@@ -208,6 +215,7 @@ fn record_request(state: &mut SimState, route: &str, incoming: &Incoming) {
             .map_or_else(|| incoming.uri.path().to_owned(), |p| p.as_str().to_owned()),
         at_ms,
         copilot_integration_id: incoming.integration_id(),
+        body: incoming.body.clone(),
     });
 }
 
@@ -501,6 +509,57 @@ async fn list_repo_tasks(
         }
         let path = format!("/agents/repos/{owner}/{repo}/tasks");
         task_list(state, origin, &pairs, Some((&owner, &repo)), &path)
+    })
+    .await
+}
+
+/// `POST /agents/repos/{owner}/{repo}/tasks`: a new task that plays a short timeline from now
+/// on (queued, working, completed), or GitHub's refusal.
+async fn start_task(
+    State(sim): State<Simulator>,
+    mut incoming: Incoming,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    incoming.body = serde_json::from_slice(&body).ok();
+    upstream(sim, "create_task", Api::Rest, incoming, |state, origin| {
+        let refused = |refusal: Refusal| {
+            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
+            Reply::json(
+                status,
+                json!({"message": refusal.message, "documentation_url": DOCS_URL}),
+            )
+        };
+        let request = match StartRequest::parse(&body) {
+            Ok(request) => request,
+            Err(refusal) => return refused(refusal),
+        };
+        let now = state.now();
+        let world = state.world();
+        let ordinal = state.started_tasks;
+        let spec = match plan_task(
+            &state.scenario,
+            &world,
+            &owner,
+            &repo,
+            &request,
+            now,
+            ordinal,
+        ) {
+            Ok(spec) => spec,
+            Err(refusal) => return refused(refusal),
+        };
+        let id = spec.id.clone().unwrap_or_default();
+        state.started_tasks += 1;
+        state.scenario.tasks.push(spec);
+        let world = state.world();
+        match world.tasks.iter().find(|t| t.id == id) {
+            Some(task) => Reply::json(
+                StatusCode::CREATED,
+                task_json(&wire(state, origin), task, true),
+            ),
+            None => Reply::not_found(),
+        }
     })
     .await
 }

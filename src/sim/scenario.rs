@@ -14,6 +14,9 @@
 //! copilot_integration_ids = ["my-integration"]  # optional: more `Copilot-Integration-Id`s the
 //!                                # Copilot API accepts besides copilot-4-cli and copilot-raycast
 //!
+//! repositories_without_agent = ["acme/legacy"]  # optional: starting a task there answers 422
+//! can_start_tasks = true         # optional: false answers 403 to every start (a plan without it)
+//!
 //! [viewer]                       # optional: the signed-in user
 //! login = "sim-user"
 //! id = 583231
@@ -33,6 +36,8 @@
 //! branch_only = false            # true: started without a pull request; a `branch` artifact
 //! archived = false
 //! repeats = false                # with `cycle_seconds`: replay this task every cycle with fresh ids
+//! head_ref = "copilot/fix-login" # optional: the branch the agent works on (named after the task)
+//! base_ref = "main"              # optional: the branch the work started from
 //!
 //! [tasks.pull_request]           # optional; exists once the first session starts working
 //! number = 101
@@ -97,6 +102,18 @@ pub struct Scenario {
     pub keep_cycles: Option<u32>,
     #[serde(default)]
     pub tasks: Vec<TaskSpec>,
+    /// Repositories (`owner/name`) where the cloud agent is not enabled: starting a task there
+    /// is refused with 422.
+    #[serde(default)]
+    pub repositories_without_agent: Vec<String>,
+    /// Whether the viewer's plan lets them start tasks (Copilot Business and Enterprise); when
+    /// false, starting one is refused with 403.
+    #[serde(default = "plan_allows_tasks")]
+    pub can_start_tasks: bool,
+}
+
+fn plan_allows_tasks() -> bool {
+    true
 }
 
 /// A user account: the signed-in user the simulator answers `GET /user` and GraphQL `viewer`
@@ -145,6 +162,12 @@ pub struct TaskSpec {
     pub repeats: bool,
     #[serde(default)]
     pub pull_request: Option<PullRequestSpec>,
+    /// The branch the agent works on; named after the task when absent.
+    #[serde(default)]
+    pub head_ref: Option<String>,
+    /// The branch the work started from; `main` when absent.
+    #[serde(default)]
+    pub base_ref: Option<String>,
     pub sessions: Vec<SessionSpec>,
 }
 
@@ -645,6 +668,8 @@ impl Scenario {
             // left running for days stays the same size.
             keep_cycles: Some(10),
             tasks: tasks.into_iter().map(|b| b.spec).collect(),
+            repositories_without_agent: Vec::new(),
+            can_start_tasks: true,
         }
     }
 
@@ -712,6 +737,8 @@ impl Scenario {
             cycle_seconds: None,
             keep_cycles: None,
             tasks,
+            repositories_without_agent: Vec::new(),
+            can_start_tasks: true,
         }
     }
 }
@@ -735,6 +762,8 @@ fn task(repository: &str, name: &str) -> TaskBuilder {
             archived: false,
             repeats: false,
             pull_request: None,
+            head_ref: None,
+            base_ref: None,
             sessions: Vec::new(),
         },
     }

@@ -359,7 +359,10 @@ fn task_at(
         .as_deref()
         .or(spec.pull_request.as_ref().map(|p| p.title.as_str()))
         .unwrap_or_default();
-    let head_ref = branch_name(about, occurrence.cycle);
+    let head_ref = spec
+        .head_ref
+        .clone()
+        .unwrap_or_else(|| branch_name(about, occurrence.cycle));
     Some(TaskNow {
         name: spec
             .name
@@ -368,7 +371,7 @@ fn task_at(
         creator,
         custom_agent: spec.custom_agent.clone(),
         head_ref,
-        base_ref: "main".to_owned(),
+        base_ref: spec.base_ref.clone().unwrap_or_else(|| "main".to_owned()),
         branch_only: spec.branch_only,
         work_started: pull_exists,
         id,

@@ -11,6 +11,15 @@ pub fn actions(task: &Task) -> ActionSet {
     if task.is_active() {
         set.insert(TaskAction::Stop);
     }
+    // Anything not working right now can be put away (agentbar's archive, not GitHub's).
+    if task.bucket() != crate::model::Bucket::Running {
+        set.insert(TaskAction::Archive);
+    }
+    if crate::start::follow_up(task, "continue").is_ok()
+        && task.bucket() != crate::model::Bucket::Running
+    {
+        set.insert(TaskAction::Continue);
+    }
     set
 }
 

@@ -150,7 +150,11 @@ pub fn link_for(task: &Task, action: TaskAction) -> Option<&str> {
             .logs_url
             .as_deref()
             .or(task.workflow_run_url.as_deref()),
-        TaskAction::Stop | TaskAction::Refresh => None,
+        TaskAction::Stop
+        | TaskAction::Refresh
+        | TaskAction::Archive
+        | TaskAction::Unarchive
+        | TaskAction::Continue => None,
     }
     .filter(|url| !url.is_empty())
 }

@@ -147,6 +147,22 @@ impl SimServer {
         (status, headers, body)
     }
 
+    /// A GitHub REST POST with a JSON body, as a client sends it: status and the body as JSON.
+    pub async fn upstream_post(&self, path: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth("sim-token")
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2026-03-10")
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn stats(&self) -> Value {
         self.control(reqwest::Method::GET, "stats", None).await
     }

@@ -5,19 +5,45 @@
  */
 import {
   decodeApiError,
+  decodeChoices,
   decodeHealth,
   decodeLogPage,
   decodeStopReply,
+  decodeTask,
   decodeTaskDetail,
   decodeTaskList,
   DecodeError,
 } from "./decode";
 import { AgentbarError } from "./errors";
 import type { ResolvedEndpoint } from "./endpoint";
-import { SCHEMA_VERSION, type Health, type LogPage, type StopReply, type TaskDetail, type TaskList } from "./types";
+import {
+  SCHEMA_VERSION,
+  type Choice,
+  type CreateTaskRequest,
+  type Health,
+  type LogPage,
+  type StopReply,
+  type Task,
+  type TaskDetail,
+  type TaskList,
+} from "./types";
 
 /** agentbar answers from memory on loopback: anything slower than this is stuck. */
 export const DEFAULT_TIMEOUT_MS = 5_000;
+/**
+ * For requests agentbar forwards to GitHub (start, continue) or that read a whole log (export):
+ * they wait for the network, not for agentbar's memory.
+ */
+export const UPSTREAM_TIMEOUT_MS = 30_000;
+
+/** The log formats of `GET /v1/tasks/{id}/logs?format=…` (the whole log, not paged). */
+export type LogExportFormat = "markdown" | "jsonl";
+
+interface RequestOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  timeoutMs?: number;
+}
 
 export interface ClientOptions {
   /** Where agentbar is; called before every request. */
@@ -82,6 +108,14 @@ export function statusError(status: number, body: unknown, path: string): Agentb
   return new AgentbarError("http", message ?? `agentbar answered ${status}`, details);
 }
 
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function checkSchema(json: unknown): void {
   const version = (json as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === "number" && version > SCHEMA_VERSION) {
@@ -106,9 +140,44 @@ export class AgentbarClient {
     return this.request("GET", "/v1/health", decodeHealth);
   }
 
-  /** `GET /v1/tasks`: every task, with counts and health. */
-  tasks(): Promise<TaskList> {
-    return this.request("GET", "/v1/tasks", decodeTaskList);
+  /**
+   * `GET /v1/tasks`: the tasks, with counts and health. `query` carries the filters
+   * (`provider`, `bucket`, `period`, `archived`, …); none gives the whole active list.
+   */
+  tasks(query?: URLSearchParams): Promise<TaskList> {
+    const search = query?.toString() ?? "";
+    return this.request("GET", search ? `/v1/tasks?${search}` : "/v1/tasks", decodeTaskList);
+  }
+
+  /**
+   * `POST /v1/tasks/{id}/actions/{action}`: the one door for what a task allows (archive,
+   * unarchive, continue with `{"prompt"}`, …). The answer's body is not needed: the list is read again.
+   */
+  async act(id: string, action: string, body?: unknown): Promise<void> {
+    const path = `/v1/tasks/${encodeURIComponent(id)}/actions/${encodeURIComponent(action)}`;
+    await this.request("POST", path, () => undefined, { body, timeoutMs: UPSTREAM_TIMEOUT_MS });
+  }
+
+  /** `POST /v1/tasks`: starts a task (201 with the task). */
+  createTask(task: CreateTaskRequest): Promise<Task> {
+    return this.request("POST", "/v1/tasks", decodeTask, { body: task, timeoutMs: UPSTREAM_TIMEOUT_MS });
+  }
+
+  /** `GET /v1/tasks/{id}/logs?format=…`: the whole log as text, redacted by agentbar. */
+  exportLog(id: string, format: LogExportFormat): Promise<string> {
+    const path = `/v1/tasks/${encodeURIComponent(id)}/logs?format=${format}`;
+    return this.requestText(path, UPSTREAM_TIMEOUT_MS);
+  }
+
+  /** `GET /v1/models`: the models the Copilot API offers for new tasks. */
+  models(): Promise<Choice[]> {
+    return this.request("GET", "/v1/models", decodeChoices, { timeoutMs: UPSTREAM_TIMEOUT_MS });
+  }
+
+  /** `GET /v1/custom-agents?repo=owner/name`: the repository's custom agents. */
+  customAgents(repo: string): Promise<Choice[]> {
+    const path = `/v1/custom-agents?repo=${encodeURIComponent(repo)}`;
+    return this.request("GET", path, decodeChoices, { timeoutMs: UPSTREAM_TIMEOUT_MS });
   }
 
   /** `GET /v1/tasks/{id}`: one task with its sessions. */
@@ -132,21 +201,45 @@ export class AgentbarClient {
     return this.request("POST", `/v1/tasks/${encodeURIComponent(id)}/stop`, decodeStopReply);
   }
 
-  private async request<T>(method: "GET" | "POST", path: string, decode: (json: unknown) => T): Promise<T> {
+  /** A GET whose successful answer is text (an exported log), not JSON. */
+  private async requestText(path: string, timeoutMs: number): Promise<string> {
+    const { response, text } = await this.send("GET", path, { timeoutMs }, "*/*");
+    if (!response.ok) throw statusError(response.status, parseOrUndefined(text), path);
+    return text;
+  }
+
+  private async send(
+    method: "GET" | "POST",
+    path: string,
+    options: RequestOptions,
+    accept = "application/json",
+  ): Promise<{ response: Response; text: string }> {
     const endpoint = await this.options.endpoint();
     const url = `${endpoint.url}${path}`;
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { Accept: accept };
     if (endpoint.token) headers.Authorization = `Bearer ${endpoint.token}`;
-
-    let response: Response;
-    let text: string;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(options.body);
+    }
     try {
       // The signal also bounds reading the body.
-      response = await this.fetch(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await response.text();
+      const response = await this.fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      return { response, text: await response.text() };
     } catch (error) {
-      throw networkError(error, endpoint.url, this.timeoutMs);
+      throw networkError(error, endpoint.url, timeoutMs);
     }
+  }
+
+  private async request<T>(
+    method: "GET" | "POST",
+    path: string,
+    decode: (json: unknown) => T,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const { response, text } = await this.send(method, path, options);
 
     let json: unknown = undefined;
     if (text.trim() !== "") {

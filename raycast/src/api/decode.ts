@@ -28,6 +28,7 @@ import {
   USAGE_FIELDS,
   USER_MESSAGES,
   type Branch,
+  type Choice,
   type Counts,
   type Endpoint,
   type ErrorInfo,
@@ -247,14 +248,47 @@ function decodeTaskFields(f: Fields): Task {
       repository_id: f.optionalNumber("repository_id", true),
       key: f.has("key") ? f.string("key") : undefined,
       source: f.has("source") ? f.string("source") : undefined,
-      actions: f.has("actions") ? f.array("actions", decodeName) : undefined,
+      actions: f.has("actions") ? f.array("actions", decodeActionName) : undefined,
     },
   );
 }
 
-function decodeName(value: unknown, path: string): string {
+/** An action name; one this version does not know is kept (the panel shows only those it knows). */
+function decodeActionName(value: unknown, path: string): string {
   if (typeof value !== "string") throw new DecodeError(path, "a string");
   return value;
+}
+
+/** A model or custom agent from agentbar's lists: `{id, name?}` or a bare name. */
+export function decodeChoice(value: unknown, path = "", options: DecodeOptions = {}): Choice {
+  if (typeof value === "string") return { id: value, name: value };
+  const f = Fields.of(value, path, options);
+  const id = f.string("id");
+  const name = f.optionalString("name");
+  return { id, name: name || id };
+}
+
+/**
+ * A list of choices: a bare array, or an object holding one under the first array-valued key
+ * among `models`, `custom_agents`, `agents`, `items`. Bad items are dropped, not fatal: one odd
+ * entry never empties a picker.
+ */
+export function decodeChoices(value: unknown): Choice[] {
+  let items: unknown = value;
+  if (!Array.isArray(items) && typeof items === "object" && items !== null) {
+    const obj = items as Json;
+    items = ["models", "custom_agents", "agents", "items"].map((k) => obj[k]).find(Array.isArray);
+  }
+  if (!Array.isArray(items)) throw new DecodeError("", "a list");
+  const choices: Choice[] = [];
+  for (const [i, item] of items.entries()) {
+    try {
+      choices.push(decodeChoice(item, `[${i}]`));
+    } catch {
+      // Skipped: see above.
+    }
+  }
+  return choices;
 }
 
 export function decodeTask(value: unknown, path = "", options: DecodeOptions = {}): Task {

@@ -171,6 +171,22 @@ export interface StopReply {
   status: string;
 }
 
+/** The body of `POST /v1/tasks`: start a task. */
+export interface CreateTaskRequest {
+  repo: string;
+  prompt: string;
+  base_ref?: string;
+  model?: string;
+  custom_agent?: string;
+  create_pull_request?: boolean;
+}
+
+/** A model or custom agent the Copilot API offers, as agentbar lists it. */
+export interface Choice {
+  id: string;
+  name: string;
+}
+
 /** `Error`: the body of every error answer. */
 export interface ApiErrorBody {
   error: { code: string; message: string };

@@ -1,13 +1,19 @@
 /**
- * The actions of a task row: open the pull request first (Enter), then the logs (⌘L), the task
- * page, the workflow run when known, copy link, stop (for active tasks, after confirmation), and refresh last.
+ * The actions of a task row: open the pull request first (Enter), continue the task (⌘↵) when it
+ * allows it, the logs (⌘L), the task page, the workflow run when known, copy link; export the log
+ * (⌘⇧E), archive or unarchive; stop (after confirmation); the list's own actions; refresh last.
+ * Continue, archive, unarchive and stop are offered only when the task's `actions` allow them:
+ * agentbar decides, not a rule kept here.
  */
 import { Action, ActionPanel, Alert, confirmAlert, Icon, Keyboard, showToast, Toast } from "@raycast/api";
+import type { ReactNode } from "react";
 import type { AgentbarClient } from "../api/client";
 import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
-import { allows, primaryUrl } from "../helpers/tasks";
-import { SHOW_LOGS } from "./shortcuts";
+import { allows, primaryUrl, taskRef } from "../helpers/tasks";
+import { ContinueTaskAction, ExportLogAction } from "./TaskWorkActions";
+import { setArchived } from "./operations";
+import { ARCHIVE_TASK, SHOW_LOGS } from "./shortcuts";
 import { TaskLogs } from "./TaskLogs";
 
 /** Asks, then asks agentbar to stop the task; the API's own message is shown when it cannot. */
@@ -21,7 +27,7 @@ export async function stopTask(client: AgentbarClient, task: Task, onStopped: ()
   if (!confirmed) return;
   const toast = await showToast({ style: Toast.Style.Animated, title: "Stopping task…" });
   try {
-    await client.stop(task.id);
+    await client.stop(taskRef(task));
     toast.style = Toast.Style.Success;
     toast.title = "Stop requested";
     toast.message = task.title;
@@ -40,18 +46,25 @@ export async function refreshNow(client: AgentbarClient, revalidate: () => void)
   revalidate();
 }
 
-export function TaskActions(props: { task: Task; client: AgentbarClient; revalidate: () => void }) {
+export function TaskActions(props: {
+  task: Task;
+  client: AgentbarClient;
+  revalidate: () => void;
+  /** Actions on the whole list (filters, bulk archive, export), after the task's own. */
+  listActions?: ReactNode;
+}) {
   const { task, client, revalidate } = props;
   const pr = task.pull_request;
   return (
     <ActionPanel title={task.title}>
       <ActionPanel.Section>
         <Action.OpenInBrowser title={pr ? "Open Pull Request" : "Open Task Page"} url={primaryUrl(task)} />
+        <ContinueTaskAction task={task} client={client} onContinued={revalidate} />
         <Action.Push
           title="Show Logs"
           icon={Icon.Terminal}
           shortcut={SHOW_LOGS}
-          target={<TaskLogs task={task} client={client} />}
+          target={<TaskLogs task={task} client={client} onChanged={revalidate} />}
         />
         {pr && task.url !== pr.url && (
           <Action.OpenInBrowser title="Open Task Page" url={task.url} shortcut={Keyboard.Shortcut.Common.Open} />
@@ -60,6 +73,25 @@ export function TaskActions(props: { task: Task; client: AgentbarClient; revalid
           <Action.OpenInBrowser title="Open Workflow Run" icon={Icon.Gear} url={task.workflow_run_url} />
         )}
         <Action.CopyToClipboard title="Copy Link" content={primaryUrl(task)} shortcut={Keyboard.Shortcut.Common.Copy} />
+      </ActionPanel.Section>
+      <ActionPanel.Section>
+        <ExportLogAction task={task} client={client} />
+        {allows(task, "archive") && (
+          <Action
+            title="Archive Task"
+            icon={Icon.Tray}
+            shortcut={ARCHIVE_TASK}
+            onAction={() => setArchived(client, task, "archive", revalidate)}
+          />
+        )}
+        {allows(task, "unarchive") && (
+          <Action
+            title="Unarchive Task"
+            icon={Icon.ArrowCounterClockwise}
+            shortcut={ARCHIVE_TASK}
+            onAction={() => setArchived(client, task, "unarchive", revalidate)}
+          />
+        )}
       </ActionPanel.Section>
       {allows(task, "stop") && (
         <ActionPanel.Section>
@@ -72,6 +104,7 @@ export function TaskActions(props: { task: Task; client: AgentbarClient; revalid
           />
         </ActionPanel.Section>
       )}
+      {props.listActions}
       <ActionPanel.Section>
         <Action
           title="Refresh"

@@ -4,11 +4,12 @@
  * usage and age.
  */
 import { Color, Icon, List } from "@raycast/api";
+import type { ReactNode } from "react";
 import type { AgentbarClient } from "../api/client";
 import type { Task } from "../api/types";
 import { bucketAppearance } from "../helpers/appearance";
 import { ageText, branchText, exactTime, rowTime, usageText } from "../helpers/format";
-import { searchKeywords } from "../helpers/tasks";
+import { searchKeywords, taskRef } from "../helpers/tasks";
 import { TaskActions } from "./TaskActions";
 
 export function taskAccessories(task: Task, now: number): List.Item.Accessory[] {
@@ -35,18 +36,26 @@ export function taskAccessories(task: Task, now: number): List.Item.Accessory[] 
   return accessories;
 }
 
-export function TaskListItem(props: { task: Task; now: number; client: AgentbarClient; revalidate: () => void }) {
+export function TaskListItem(props: {
+  task: Task;
+  now: number;
+  client: AgentbarClient;
+  revalidate: () => void;
+  listActions?: ReactNode;
+}) {
   const { task, now } = props;
   const look = bucketAppearance(task.bucket);
   return (
     <List.Item
-      id={task.id}
+      id={taskRef(task)}
       icon={{ value: { source: Icon[look.icon], tintColor: Color[look.tint] }, tooltip: task.label }}
       title={task.title}
       subtitle={task.repository ?? undefined}
       keywords={searchKeywords(task)}
       accessories={taskAccessories(task, now)}
-      actions={<TaskActions task={task} client={props.client} revalidate={props.revalidate} />}
+      actions={
+        <TaskActions task={task} client={props.client} revalidate={props.revalidate} listActions={props.listActions} />
+      }
     />
   );
 }

@@ -2,7 +2,8 @@
  * The ⌘L view: the task's structured log events, oldest first with the newest at the bottom,
  * each with a markdown detail. A subagent's run is a section titled by the subagent; the user's
  * own messages (the prompt, follow-ups) are marked "You". While the task is active new events are fetched and appended;
- * the selection follows the newest event only when it was already on the newest one.
+ * the selection follows the newest event only when it was already on the newest one. A task
+ * that allows it can be continued from here (⌘↵), and its whole log exported (⌘⇧E).
  */
 import { Action, ActionPanel, Color, Icon, Keyboard, List } from "@raycast/api";
 import { useEffect, useRef, useState, type ReactNode } from "react";
@@ -10,10 +11,11 @@ import type { AgentbarClient } from "../api/client";
 import type { LogEvent, Task } from "../api/types";
 import { logKindAppearance } from "../helpers/appearance";
 import { agentLabel, eventId, eventMarkdown, followSelection, groupRuns, userLabel } from "../helpers/logs";
-import { isActive } from "../helpers/tasks";
+import { isActive, taskRef } from "../helpers/tasks";
 import { useTaskLogs } from "../hooks/useTaskLogs";
 import { ProblemEmptyView } from "./ProblemEmptyView";
 import { OPEN_LOGS_IN_BROWSER } from "./shortcuts";
+import { ContinueTaskAction, ExportLogAction } from "./TaskWorkActions";
 
 export const LOGS_NOT_AVAILABLE = "Logs are not available from this agentbar version";
 
@@ -27,10 +29,27 @@ function OpenLogsInBrowser(props: { task: Task }) {
   );
 }
 
-function EventActions(props: { task: Task; event: LogEvent }) {
+interface LogsContext {
+  task: Task;
+  client: AgentbarClient;
+  onChanged: () => void;
+}
+
+/** Continue and export: on every event and on the empty views alike. */
+function WorkActions(props: LogsContext) {
+  return (
+    <>
+      <ContinueTaskAction task={props.task} client={props.client} onContinued={props.onChanged} />
+      <ExportLogAction task={props.task} client={props.client} />
+    </>
+  );
+}
+
+function EventActions(props: LogsContext & { event: LogEvent }) {
   return (
     <ActionPanel>
       <OpenLogsInBrowser task={props.task} />
+      <WorkActions {...props} />
       <Action.CopyToClipboard
         title="Copy Event"
         content={eventMarkdown(props.event)}
@@ -40,8 +59,8 @@ function EventActions(props: { task: Task; event: LogEvent }) {
   );
 }
 
-function EventItem(props: { task: Task; event: LogEvent }) {
-  const { task, event } = props;
+function EventItem(props: LogsContext & { event: LogEvent }) {
+  const { event } = props;
   const look = logKindAppearance(event.kind);
   const you = userLabel(event);
   return (
@@ -61,15 +80,16 @@ function EventItem(props: { task: Task; event: LogEvent }) {
         ...(you ? ["you"] : []),
       ]}
       detail={<List.Item.Detail markdown={eventMarkdown(event)} />}
-      actions={<EventActions task={task} event={event} />}
+      actions={<EventActions {...props} />}
     />
   );
 }
 
-export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
+export function TaskLogs(props: { task: Task; client: AgentbarClient; onChanged?: () => void }) {
   const { task, client } = props;
+  const context: LogsContext = { task, client, onChanged: props.onChanged ?? (() => undefined) };
   const [attempt, setAttempt] = useState(0);
-  const logs = useTaskLogs(client, task.id, isActive(task), attempt);
+  const logs = useTaskLogs(client, taskRef(task), isActive(task), attempt);
 
   const last = logs.events.at(-1);
   const lastId = last ? eventId(last) : undefined;
@@ -95,6 +115,7 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
         actions={
           <ActionPanel>
             <OpenLogsInBrowser task={task} />
+            <WorkActions {...context} />
           </ActionPanel>
         }
       />
@@ -115,6 +136,7 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
         actions={
           <ActionPanel>
             <OpenLogsInBrowser task={task} />
+            <WorkActions {...context} />
           </ActionPanel>
         }
       />
@@ -140,7 +162,7 @@ export function TaskLogs(props: { task: Task; client: AgentbarClient }) {
           subtitle={run.agent ? `${run.events.length} events` : undefined}
         >
           {run.events.map((event) => (
-            <EventItem key={eventId(event)} task={task} event={event} />
+            <EventItem key={eventId(event)} {...context} event={event} />
           ))}
         </List.Section>
       ))}

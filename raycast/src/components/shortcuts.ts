@@ -14,3 +14,27 @@ export const OPEN_LOGS_IN_BROWSER: Keyboard.Shortcut = {
   macOS: { modifiers: ["cmd", "shift"], key: "o" },
   Windows: { modifiers: ["ctrl", "shift"], key: "o" },
 };
+
+/** ⌘↵ / Ctrl+Enter: continue the task with a follow-up prompt (the secondary action's keys). */
+export const CONTINUE_TASK: Keyboard.Shortcut = {
+  macOS: { modifiers: ["cmd"], key: "return" },
+  Windows: { modifiers: ["ctrl"], key: "return" },
+};
+
+/** ⌘⇧E / Ctrl+Shift+E: export the task's log as Markdown. */
+export const EXPORT_LOG: Keyboard.Shortcut = {
+  macOS: { modifiers: ["cmd", "shift"], key: "e" },
+  Windows: { modifiers: ["ctrl", "shift"], key: "e" },
+};
+
+/** ⌘⇧A / Ctrl+Shift+A: archive or unarchive the task. */
+export const ARCHIVE_TASK: Keyboard.Shortcut = {
+  macOS: { modifiers: ["cmd", "shift"], key: "a" },
+  Windows: { modifiers: ["ctrl", "shift"], key: "a" },
+};
+
+/** ⌘⇧H / Ctrl+Shift+H: show or hide the archived tasks. */
+export const TOGGLE_ARCHIVED: Keyboard.Shortcut = {
+  macOS: { modifiers: ["cmd", "shift"], key: "h" },
+  Windows: { modifiers: ["ctrl", "shift"], key: "h" },
+};

@@ -101,13 +101,18 @@ export function describeProblem(blocker: Blocker): ProblemText {
   }
 }
 
-/** Errors after which an older list is misleading rather than helpful. */
+/**
+ * Errors after which an older list is misleading rather than helpful. A refused request (`http`:
+ * a 400 for a filter this agentbar does not know, say) is no hiccup either: the older list would
+ * not match what was asked for.
+ */
 const BLOCKING_WITH_DATA = new Set<AgentbarErrorKind>([
   "not-running",
   "bad-endpoint",
   "unauthorized",
   "misdirected",
   "newer-schema",
+  "http",
 ]);
 
 export type ListState =

@@ -90,6 +90,27 @@ export function groupTasks(tasks: readonly Task[], now: number): TaskSection[] {
   return sections.filter((s) => s.tasks.length > 0);
 }
 
+/** What routes take for the task: its key (unique across sources), else its id (older agents). */
+export function taskRef(task: Pick<Task, "key" | "id">): string {
+  return task.key || task.id;
+}
+
+/** Finished: completed, failed or cancelled (what "Archive All Finished" takes). */
+export function isFinished(task: Pick<Task, "bucket">): boolean {
+  return task.bucket === "completed" || task.bucket === "failed" || task.bucket === "cancelled";
+}
+
+/** The repositories of the most recently updated tasks, newest first, each once. */
+export function recentRepositories(tasks: readonly Task[], limit = 10): string[] {
+  const byUpdate = [...tasks].sort((a, b) => millis(b.updated_at) - millis(a.updated_at) || 0);
+  const seen = new Set<string>();
+  for (const task of byUpdate) {
+    if (task.repository && !seen.has(task.repository)) seen.add(task.repository);
+    if (seen.size >= limit) break;
+  }
+  return [...seen];
+}
+
 /** What Enter opens: the pull request, else the task page. */
 export function primaryUrl(task: Task): string {
   return task.pull_request?.url || task.url;

@@ -1,7 +1,7 @@
 /**
  * A stand-in for `@raycast/api` in tests. Each component renders as a plain element named like
  * the Raycast component ("List.Item", "Action.Push", …) with every prop kept, and renders its
- * `actions` and `detail` props as children so tests can find them in the tree. Functions with
+ * `searchBarAccessory`, `actions` and `detail` props as children so tests can find them in the tree. Functions with
  * effects are `vi.fn()`s that tests inspect or re-program.
  */
 import { createElement, type ReactNode } from "react";
@@ -12,7 +12,14 @@ type Props = Record<string, unknown> & { children?: ReactNode };
 
 function host(name: string) {
   const Component = (props: Props) =>
-    createElement(name, props, props.actions as ReactNode, props.detail as ReactNode, props.children);
+    createElement(
+      name,
+      props,
+      props.searchBarAccessory as ReactNode,
+      props.actions as ReactNode,
+      props.detail as ReactNode,
+      props.children,
+    );
   Component.displayName = name;
   return Component;
 }
@@ -53,6 +60,27 @@ export const List = Object.assign(host("List"), {
   }),
   Section: host("List.Section"),
   EmptyView: host("List.EmptyView"),
+  Dropdown: Object.assign(host("List.Dropdown"), {
+    Item: host("List.Dropdown.Item"),
+    Section: host("List.Dropdown.Section"),
+  }),
+});
+
+export const Form = Object.assign(host("Form"), {
+  TextField: host("Form.TextField"),
+  TextArea: host("Form.TextArea"),
+  Checkbox: host("Form.Checkbox"),
+  Description: host("Form.Description"),
+  Dropdown: Object.assign(host("Form.Dropdown"), {
+    Item: host("Form.Dropdown.Item"),
+    Section: host("Form.Dropdown.Section"),
+  }),
+});
+
+export const MenuBarExtra = Object.assign(host("MenuBarExtra"), {
+  Item: host("MenuBarExtra.Item"),
+  Section: host("MenuBarExtra.Section"),
+  Submenu: host("MenuBarExtra.Submenu"),
 });
 
 export const Detail = host("Detail");
@@ -67,6 +95,7 @@ export const Action = Object.assign(host("Action"), {
   Push: host("Action.Push"),
   CopyToClipboard: host("Action.CopyToClipboard"),
   Open: host("Action.Open"),
+  SubmitForm: host("Action.SubmitForm"),
   Style: { Regular: "regular", Destructive: "destructive" },
 });
 
@@ -77,6 +106,7 @@ export interface MockToast {
   style: string;
   title: string;
   message?: string;
+  primaryAction?: { title: string; onAction: () => void };
   hide: () => Promise<void>;
 }
 
@@ -91,6 +121,22 @@ export const confirmAlert = vi.fn(async (options: unknown) => options !== undefi
 export const openExtensionPreferences = vi.fn(async () => undefined);
 export const open = vi.fn(async (target: string) => void target);
 export const Clipboard = { copy: vi.fn(async (content: unknown) => void content) };
+export const showInFinder = vi.fn(async (path: string) => void path);
+export const popToRoot = vi.fn(async () => undefined);
+
+/** Raycast's LocalStorage, in memory; `localStorageItems` is cleared by tests that need a fresh one. */
+export const localStorageItems = new Map<string, string>();
+export const LocalStorage = {
+  getItem: vi.fn(async <T,>(key: string) => localStorageItems.get(key) as T | undefined),
+  setItem: vi.fn(async (key: string, value: string | number | boolean) => {
+    localStorageItems.set(key, String(value));
+  }),
+  removeItem: vi.fn(async (key: string) => {
+    localStorageItems.delete(key);
+  }),
+  allItems: vi.fn(async () => Object.fromEntries(localStorageItems)),
+  clear: vi.fn(async () => localStorageItems.clear()),
+};
 
 let preferences: Record<string, unknown> = {};
 /** Sets what getPreferenceValues returns (tests point the extension at a fake agentbar). */
@@ -107,4 +153,6 @@ export const environment = {
   assetsPath: "/tmp/agentbar-raycast-test/assets",
 };
 
-export const useNavigation = () => ({ push: vi.fn(), pop: vi.fn() });
+/** The navigation of every rendered component: tests see what was pushed and popped. */
+export const navigation = { push: vi.fn(), pop: vi.fn() };
+export const useNavigation = () => navigation;

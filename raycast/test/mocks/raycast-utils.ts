@@ -1,6 +1,6 @@
 /**
- * A stand-in for `@raycast/utils`' `useCachedPromise`: runs the function on mount and on
- * `revalidate`, keeps the last data across an error (as the real hook does from its cache), and
+ * A stand-in for `@raycast/utils`' `useCachedPromise`: runs the function on mount, when its
+ * arguments change and on `revalidate`, keeps the last data across an error (as the real hook does from its cache), and
  * calls `onError` instead of toasting when one is given.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -45,10 +45,11 @@ export function useCachedPromise<T, A extends unknown[]>(
     }
   }, []);
 
+  // Runs on mount and whenever the arguments change or execution is switched on, like the real hook.
+  const key = JSON.stringify(args);
   useEffect(() => {
     if (options.execute !== false) void revalidate();
-    // Runs once, like the real hook with constant arguments.
-  }, []);
+  }, [key, options.execute]);
 
   return { ...state, revalidate, mutate: async () => undefined };
 }
