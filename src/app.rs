@@ -71,12 +71,7 @@ pub enum Upstream {
     },
 }
 
-/// A task GitHub started: its id, and the task as the list shows it once a poll has seen it.
-#[derive(Clone, Debug)]
-pub struct Started {
-    pub id: String,
-    pub task: Option<crate::model::Task>,
-}
+pub use crate::start::Started;
 
 /// How long a start waits for the refreshed list to show the new task.
 pub const STARTED_WAIT: Duration = Duration::from_secs(10);

@@ -221,7 +221,11 @@ impl TaskFilter {
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<TaskFilter, FilterError> {
         let providers = values(pairs, "provider")
             .map(|p| {
-                let p = p.to_ascii_lowercase();
+                // The wire name of the cloud agent is accepted for it too.
+                let p = match p.to_ascii_lowercase().as_str() {
+                    "github-copilot" => "copilot".to_owned(),
+                    other => other.to_owned(),
+                };
                 if PROVIDERS.contains(&p.as_str()) {
                     Ok(p)
                 } else {

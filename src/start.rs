@@ -11,6 +11,13 @@ use crate::model::{Provider, Task};
 /// The longest prompt sent, in characters (the API takes bodies up to 16 KiB).
 pub const MAX_PROMPT_CHARS: usize = 8_000;
 
+/// A task GitHub started: its id, and the task as the list shows it once a poll has seen it.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub id: String,
+    pub task: Option<Task>,
+}
+
 /// A task to start, as `POST /v1/tasks` takes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StartRequest {

@@ -570,7 +570,8 @@ fn state_is_private_and_the_api_refuses_unknown_parameters_in_json() {
     assert_eq!(error["error"]["code"], "unknown_parameter");
     let message = error["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("\"buckets\"") && message.contains("bucket, repo, q, limit"),
+        message.contains("\"buckets\"")
+            && message.contains("bucket, state, since, period, repo, q"),
         "{message}"
     );
     let (head, body) = get("/v1/health?verbose=1");

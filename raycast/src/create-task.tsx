@@ -61,14 +61,16 @@ export function createRequest(values: CreateTaskValues): { request?: CreateTaskR
 export async function startTask(client: AgentbarClient, request: CreateTaskRequest): Promise<boolean> {
   const toast = await showToast({ style: Toast.Style.Animated, title: "Starting task…" });
   try {
-    const task = await client.createTask(request);
+    const { task, message } = await client.createTask(request);
     toast.style = Toast.Style.Success;
     toast.title = "Task started";
-    toast.message = `${task.title} — ${request.repo}`;
-    toast.primaryAction = {
-      title: "Open Task Page",
-      onAction: () => void openWebPage(task.url).catch(() => undefined),
-    };
+    toast.message = task ? `${task.title} — ${request.repo}` : (message ?? request.repo);
+    if (task) {
+      toast.primaryAction = {
+        title: "Open Task Page",
+        onAction: () => void openWebPage(task.url).catch(() => undefined),
+      };
+    }
     return true;
   } catch (error) {
     toast.style = Toast.Style.Failure;

@@ -264,7 +264,7 @@ describe("AgentbarClient: managing tasks", () => {
       base_ref: "main",
       create_pull_request: false,
     });
-    expect(created.id).toBe(task.id);
+    expect(created.task!.id).toBe(task.id);
     expect(JSON.parse(fake.requests[0].body)).toEqual({
       repo: "octo-org/api-server",
       prompt: "Add rate limiting",
@@ -273,17 +273,38 @@ describe("AgentbarClient: managing tasks", () => {
     });
   });
 
+  it("reads a 202 from POST /v1/tasks (started, not listed yet) as agentbar's message", async () => {
+    const message = "GitHub started the task; it is not in the list yet";
+    fake = await startFakeAgentbar({ "POST /v1/tasks": { status: 202, body: { id: "t9", message } } });
+    expect(await clientFor(fake.url).createTask({ repo: "o/r", prompt: "p" })).toEqual({ task: null, message });
+  });
+
+  it("returns an action's message and link, and archives all finished in one request", async () => {
+    fake = await startFakeAgentbar({
+      "POST /v1/tasks/k1/actions/continue": {
+        body: { task: "k1", action: "continue", message: "Follow-up started", url: "https://github.com/o/r/pull/2" },
+      },
+      "POST /v1/archive/finished": { body: { schema_version: 1, archived: ["a", "b"], count: 2 } },
+    });
+    const client = clientFor(fake.url);
+    expect(await client.act("k1", "continue", { prompt: "go" })).toEqual({
+      message: "Follow-up started",
+      url: "https://github.com/o/r/pull/2",
+    });
+    expect(await client.archiveFinished()).toEqual({ archived: ["a", "b"], count: 2 });
+  });
+
   it("exports a log as text, and an error answer as a typed error", async () => {
     const markdown = "# Add rate limiting\n\n**Prompt:** add it\n";
     fake = await startFakeAgentbar({
       "GET /v1/tasks/t1/logs": ({ query }) =>
         query.get("format") === "markdown"
-          ? { text: markdown }
+          ? { text: markdown, headers: { "content-disposition": 'attachment; filename="agentbar-t1.md"' } }
           : { status: 400, body: { error: { code: "bad", message: "format?" } } },
       "GET /v1/tasks/t2/logs": { status: 501, body: { error: { code: "not_implemented", message: "no logs here" } } },
     });
     const client = clientFor(fake.url);
-    expect(await client.exportLog("t1", "markdown")).toBe(markdown);
+    expect(await client.exportLog("t1", "markdown")).toEqual({ text: markdown, filename: "agentbar-t1.md" });
     expect(fake.requests[0].path).toBe("/v1/tasks/t1/logs?format=markdown");
     const error = await failure(client.exportLog("t2", "markdown"));
     expect(error).toMatchObject({ kind: "not-implemented", message: "no logs here" });

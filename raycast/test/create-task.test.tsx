@@ -118,6 +118,15 @@ describe("Create Task", () => {
     expect(posted()[1]).toEqual({ repo: "octocat/hello-world", prompt: "Fix the typo", create_pull_request: true });
   });
 
+  it("says what agentbar said when GitHub took the task but the list does not show it yet (202)", async () => {
+    const message = "GitHub started the task; it shows in the list at the next poll";
+    const f = await openWith({ ...LISTS, "POST /v1/tasks": { status: 202, body: { id: "t9", message } } });
+    await submit(f, { prompt: "Add rate limiting" });
+    expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Task started", message });
+    expect(toasts.at(-1)!.primaryAction).toBeUndefined();
+    expect(popToRoot).toHaveBeenCalledTimes(1);
+  });
+
   it("checks the fields before sending anything", async () => {
     const f = await openWith(LISTS);
     await act(async () => field(f, "repoChoice")!.props.onChange(OTHER_REPOSITORY));

@@ -15,6 +15,8 @@ export interface FakeAnswer {
   text?: string;
   /** Never answer (for timeouts). */
   hang?: boolean;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
 }
 
 export type Route =
@@ -77,13 +79,13 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
     }
     const status = answer.status ?? 200;
     if (answer.text !== undefined) {
-      res.writeHead(status, { "content-type": "text/plain" });
+      res.writeHead(status, { "content-type": "text/plain", ...answer.headers });
       res.end(answer.text);
     } else if (answer.body === undefined) {
       res.writeHead(status);
       res.end();
     } else {
-      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...answer.headers });
       res.end(JSON.stringify(answer.body));
     }
   });

@@ -3,7 +3,7 @@
 // the server allows (archive, unarchive, continue, stop), Archive All Finished with confirmation,
 // Export Log and the list export written into a temporary Downloads folder, and the Continue form
 // from the list and from the logs view.
-import { confirmAlert, showInFinder } from "@raycast/api";
+import { confirmAlert, open, showInFinder } from "@raycast/api";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -51,6 +51,7 @@ beforeEach(() => {
   localStorageItems.clear();
   vi.mocked(confirmAlert).mockClear();
   vi.mocked(showInFinder).mockClear();
+  vi.mocked(open).mockClear();
   navigation.pop.mockClear();
   vi.spyOn(Date, "now").mockReturnValue(Date.parse(tasksExample.generated_at));
   // Exports go to ~/Downloads: a temporary home, removed after each test. Setting HOME is not
@@ -130,7 +131,9 @@ describe("the Agent / Status / Time dropdown", () => {
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     await pick(v, "agent:gemini-cli");
-    const empty = await waitFor(() => one(v, "List.EmptyView"));
+    // The empty view is always in the tree; Raycast shows it once no row is left.
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(0));
+    const empty = one(v, "List.EmptyView");
     expect(empty.props.title).toBe("No task matches the filter");
     await press(actionTitled(empty, "Clear Filter"));
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
@@ -236,16 +239,13 @@ describe("actions the server allows", () => {
     });
   });
 
-  it("archives all finished tasks only after confirmation, and counts what failed", async () => {
-    const failing = finishedTasks[1];
-    const routes: Record<string, Route> = { "GET /v1/tasks": { body: active } };
-    for (const t of finishedTasks) {
-      routes[`POST /v1/tasks/${t.key}/actions/archive`] =
-        t === failing
-          ? { status: 404, body: { error: { code: "no_task", message: "gone upstream" } } }
-          : { status: 202 };
-    }
-    const v = await openWith(routes);
+  it("archives all finished tasks after confirmation, in one request to agentbar when nothing is filtered", async () => {
+    const v = await openWith({
+      "GET /v1/tasks": { body: active },
+      "POST /v1/archive/finished": {
+        body: { schema_version: 1, archived: finishedTasks.map((t) => t.id), count: finishedTasks.length },
+      },
+    });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     const archiveAll = actionTitled(item(v, "a001"), "Archive All Finished");
 
@@ -254,12 +254,38 @@ describe("actions the server allows", () => {
     expect(posts()).toEqual([]);
 
     await press(archiveAll);
-    const asked = vi.mocked(confirmAlert).mock.calls.at(-1)![0] as { title: string };
+    const asked = vi.mocked(confirmAlert).mock.calls.at(-1)![0] as { title: string; message: string };
     expect(asked.title).toBe(`Archive ${finishedTasks.length} finished tasks?`);
-    expect(posts().sort()).toEqual(finishedTasks.map((t) => `/v1/tasks/${t.key}/actions/archive `).sort());
+    expect(asked.message).not.toMatch(/filter/);
+    expect(posts()).toEqual(["/v1/archive/finished "]);
+    expect(toasts.at(-1)).toMatchObject({ style: "success", title: `Archived ${finishedTasks.length} tasks` });
+    await waitFor(() => expect(gets()).toEqual(["/v1/tasks", "/v1/tasks"]));
+  });
+
+  it("archives only the finished tasks a filter shows, one by one, and counts what failed", async () => {
+    const shown = { ...active, tasks: finishedTasks.filter((t) => t.bucket === "completed") };
+    const failing = shown.tasks[1];
+    const routes: Record<string, Route> = {
+      "GET /v1/tasks": ({ query }) => ({ body: query.has("bucket") ? shown : active }),
+    };
+    for (const t of shown.tasks) {
+      routes[`POST /v1/tasks/${t.key}/actions/archive`] =
+        t === failing ? { status: 404, body: { error: { code: "no_task", message: "gone upstream" } } } : {};
+    }
+    const v = await openWith(routes);
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
+    await pick(v, "status:finished");
+    await waitFor(() => expect(all(v, "List.Item")).toHaveLength(shown.tasks.length));
+    expect(shown.tasks.length).toBeGreaterThan(2);
+
+    await press(actionTitled(all(v, "List.Item")[0], "Archive All Finished"));
+    const asked = vi.mocked(confirmAlert).mock.calls.at(-1)![0] as { title: string; message: string };
+    expect(asked.title).toBe(`Archive ${shown.tasks.length} finished tasks?`);
+    expect(asked.message).toMatch(/^Only the finished tasks the filter shows/);
+    expect(posts().sort()).toEqual(shown.tasks.map((t) => `/v1/tasks/${t.key}/actions/archive `).sort());
     expect(toasts.at(-1)).toMatchObject({
       style: "failure",
-      title: `Archived ${finishedTasks.length - 1} of ${finishedTasks.length}; 1 failed`,
+      title: `Archived ${shown.tasks.length - 1} of ${shown.tasks.length}; 1 failed`,
       message: `${failing.title}: gone upstream`,
     });
   });
@@ -273,8 +299,13 @@ describe("exports into Downloads", () => {
       "GET /v1/tasks": { body: active },
       [`GET /v1/tasks/${task.key}/logs`]: ({ query }) =>
         query.get("format") === "markdown"
-          ? { text: markdown }
+          ? { text: markdown, headers: { "content-disposition": `attachment; filename="agentbar-${task.id}.md"` } }
           : { status: 400, body: { error: { code: "x", message: "x" } } },
+      // A suggested name that is not a plain Markdown file name is not used.
+      [`GET /v1/tasks/${byEnd("b001").key}/logs`]: {
+        text: "# b001\n",
+        headers: { "content-disposition": 'attachment; filename="../../.bashrc"' },
+      },
       [`GET /v1/tasks/${byEnd("a003").key}/logs`]: {
         status: 501,
         body: { error: { code: "not_implemented", message: "export is not available" } },
@@ -282,7 +313,8 @@ describe("exports into Downloads", () => {
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     await press(actionTitled(item(v, "a002"), "Export Log"));
-    const name = `agentbar-${task.repository!.split("/")[1]}-${task.id.slice(0, 8)}`;
+    // The name agentbar suggests.
+    const name = `agentbar-${task.id}`;
     const first = path.join(home, "Downloads", `${name}.md`);
     expect(fs.readFileSync(first, "utf8")).toBe(markdown);
     expect(showInFinder).toHaveBeenLastCalledWith(first);
@@ -292,13 +324,20 @@ describe("exports into Downloads", () => {
     expect(showInFinder).toHaveBeenLastCalledWith(path.join(home, "Downloads", `${name} (2).md`));
     expect(fs.readFileSync(first, "utf8")).toBe(markdown);
 
+    // A suggested name that could point elsewhere: ours instead, in Downloads.
+    const b001 = byEnd("b001");
+    await press(actionTitled(item(v, "b001"), "Export Log"));
+    const ours = `agentbar-${b001.repository!.split("/")[1]}-${b001.id.slice(0, 8)}.md`;
+    expect(showInFinder).toHaveBeenLastCalledWith(path.join(home, "Downloads", ours));
+    expect(fs.existsSync(path.join(home, ".bashrc"))).toBe(false);
+
     await press(actionTitled(item(v, "a003"), "Export Log"));
     expect(toasts.at(-1)).toMatchObject({
       style: "failure",
       title: "Could not export the log",
       message: "export is not available",
     });
-    expect(fs.readdirSync(path.join(home, "Downloads"))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(home, "Downloads"))).toHaveLength(3);
   });
 
   it("exports the filtered list as CSV and as JSON", async () => {
@@ -343,7 +382,14 @@ describe("Continue Task", () => {
     const task = byEnd("a003");
     const v = await openWith({
       "GET /v1/tasks": { body: active },
-      [`POST /v1/tasks/${task.key}/actions/continue`]: { status: 202 },
+      [`POST /v1/tasks/${task.key}/actions/continue`]: {
+        body: {
+          task: task.key,
+          action: "continue",
+          message: "Follow-up started",
+          url: "https://github.com/octo-org/api-server/pull/58",
+        },
+      },
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(active.tasks.length));
     const push = actionTitled(item(v, "a003"), "Continue Task");
@@ -358,7 +404,10 @@ describe("Continue Task", () => {
     expect(posts()).toEqual([
       `/v1/tasks/${task.key}/actions/continue {"prompt":"Also cover the retry path with a test"}`,
     ]);
-    expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Follow-up sent" });
+    expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Follow-up sent", message: "Follow-up started" });
+    // The new task's page, one click away.
+    await act(async () => toasts.at(-1)!.primaryAction!.onAction());
+    expect(open).toHaveBeenCalledWith("https://github.com/octo-org/api-server/pull/58");
     expect(navigation.pop).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(gets()).toEqual(["/v1/tasks", "/v1/tasks"]));
     await unmount(form);

@@ -35,11 +35,11 @@ pub enum Command {
         older_than: chrono::Duration,
         reply: oneshot::Sender<Result<Vec<String>, crate::archive::ArchiveError>>,
     },
-    /// Start a Copilot task; replies once the poll it triggers lists the new task, or after
-    /// `app::STARTED_WAIT` without it.
+    /// Start a Copilot task; replies once the poll it triggers lists the new task, or after a
+    /// bounded wait without it.
     StartTask {
         request: crate::start::StartRequest,
-        reply: oneshot::Sender<Result<crate::app::Started, crate::start::StartError>>,
+        reply: oneshot::Sender<Result<crate::start::Started, crate::start::StartError>>,
     },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {

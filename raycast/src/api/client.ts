@@ -4,12 +4,14 @@
  * bounds the wait, and turns every failure into an `AgentbarError` of a known kind.
  */
 import {
+  decodeActionReply,
   decodeApiError,
+  decodeArchiveFinishedReply,
   decodeChoices,
+  decodeStartReply,
   decodeHealth,
   decodeLogPage,
   decodeStopReply,
-  decodeTask,
   decodeTaskDetail,
   decodeTaskList,
   DecodeError,
@@ -18,12 +20,15 @@ import { AgentbarError } from "./errors";
 import type { ResolvedEndpoint } from "./endpoint";
 import {
   SCHEMA_VERSION,
+  type ActionReply,
+  type ArchiveFinishedReply,
   type Choice,
   type CreateTaskRequest,
   type Health,
+  type LogExport,
   type LogPage,
+  type StartReply,
   type StopReply,
-  type Task,
   type TaskDetail,
   type TaskList,
 } from "./types";
@@ -108,6 +113,12 @@ export function statusError(status: number, body: unknown, path: string): Agentb
   return new AgentbarError("http", message ?? `agentbar answered ${status}`, details);
 }
 
+/** The `filename="…"` of a Content-Disposition header, as sent (the caller makes it safe). */
+export function dispositionFilename(header: string | null): string | null {
+  const match = header ? /filename="([^"]*)"/i.exec(header) : null;
+  return match ? match[1] : null;
+}
+
 function parseOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -150,23 +161,30 @@ export class AgentbarClient {
   }
 
   /**
-   * `POST /v1/tasks/{id}/actions/{action}`: the one door for what a task allows (archive,
-   * unarchive, continue with `{"prompt"}`, …). The answer's body is not needed: the list is read again.
+   * `POST /v1/tasks/{key}/actions/{action}`: the one door for what a task allows (archive,
+   * unarchive, continue with `{"prompt"}`, …); agentbar's message and link come back.
    */
-  async act(id: string, action: string, body?: unknown): Promise<void> {
-    const path = `/v1/tasks/${encodeURIComponent(id)}/actions/${encodeURIComponent(action)}`;
-    await this.request("POST", path, () => undefined, { body, timeoutMs: UPSTREAM_TIMEOUT_MS });
+  act(key: string, action: string, body?: unknown): Promise<ActionReply> {
+    const path = `/v1/tasks/${encodeURIComponent(key)}/actions/${encodeURIComponent(action)}`;
+    return this.request("POST", path, decodeActionReply, { body, timeoutMs: UPSTREAM_TIMEOUT_MS });
   }
 
-  /** `POST /v1/tasks`: starts a task (201 with the task). */
-  createTask(task: CreateTaskRequest): Promise<Task> {
-    return this.request("POST", "/v1/tasks", decodeTask, { body: task, timeoutMs: UPSTREAM_TIMEOUT_MS });
+  /** `POST /v1/archive/finished`: archives every finished task agentbar lists. */
+  archiveFinished(): Promise<ArchiveFinishedReply> {
+    return this.request("POST", "/v1/archive/finished", decodeArchiveFinishedReply);
   }
 
-  /** `GET /v1/tasks/{id}/logs?format=…`: the whole log as text, redacted by agentbar. */
-  exportLog(id: string, format: LogExportFormat): Promise<string> {
-    const path = `/v1/tasks/${encodeURIComponent(id)}/logs?format=${format}`;
-    return this.requestText(path, UPSTREAM_TIMEOUT_MS);
+  /** `POST /v1/tasks`: starts a task (201 with the task; 202 when GitHub took it but the list does not show it yet). */
+  createTask(task: CreateTaskRequest): Promise<StartReply> {
+    return this.request("POST", "/v1/tasks", decodeStartReply, { body: task, timeoutMs: UPSTREAM_TIMEOUT_MS });
+  }
+
+  /** `GET /v1/tasks/{key}/logs?format=…`: the whole log as text, redacted by agentbar. */
+  async exportLog(key: string, format: LogExportFormat): Promise<LogExport> {
+    const path = `/v1/tasks/${encodeURIComponent(key)}/logs?format=${format}`;
+    const { response, text } = await this.send("GET", path, { timeoutMs: UPSTREAM_TIMEOUT_MS }, "*/*");
+    if (!response.ok) throw statusError(response.status, parseOrUndefined(text), path);
+    return { text, filename: dispositionFilename(response.headers.get("content-disposition")) };
   }
 
   /** `GET /v1/models`: the models the Copilot API offers for new tasks. */
@@ -199,13 +217,6 @@ export class AgentbarClient {
   /** `POST /v1/tasks/{id}/stop`: cancels the task's current run (202), or says why not. */
   stop(id: string): Promise<StopReply> {
     return this.request("POST", `/v1/tasks/${encodeURIComponent(id)}/stop`, decodeStopReply);
-  }
-
-  /** A GET whose successful answer is text (an exported log), not JSON. */
-  private async requestText(path: string, timeoutMs: number): Promise<string> {
-    const { response, text } = await this.send("GET", path, { timeoutMs }, "*/*");
-    if (!response.ok) throw statusError(response.status, parseOrUndefined(text), path);
-    return text;
   }
 
   private async send(

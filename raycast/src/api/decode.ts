@@ -27,8 +27,11 @@ import {
   TASK_LIST_FIELDS,
   USAGE_FIELDS,
   USER_MESSAGES,
+  type ActionReply,
+  type ArchiveFinishedReply,
   type Branch,
   type Choice,
+  type StartReply,
   type Counts,
   type Endpoint,
   type ErrorInfo,
@@ -253,10 +256,39 @@ function decodeTaskFields(f: Fields): Task {
   );
 }
 
-/** An action name; one this version does not know is kept (the panel shows only those it knows). */
+/** A name (an action, an id); one this version does not know is kept. */
 function decodeActionName(value: unknown, path: string): string {
   if (typeof value !== "string") throw new DecodeError(path, "a string");
   return value;
+}
+
+/** An action's answer; every field optional, since only the message and link are shown. */
+export function decodeActionReply(value: unknown): ActionReply {
+  const obj = typeof value === "object" && value !== null ? (value as Json) : {};
+  return {
+    message: typeof obj.message === "string" ? obj.message : null,
+    url: typeof obj.url === "string" ? obj.url : null,
+  };
+}
+
+/** `POST /v1/tasks`: a task (201), else a started-but-not-listed-yet message (202). */
+export function decodeStartReply(value: unknown): StartReply {
+  try {
+    return { task: decodeTask(value), message: null };
+  } catch (error) {
+    const message = (value as { message?: unknown } | null)?.message;
+    if (typeof message === "string") return { task: null, message };
+    throw error;
+  }
+}
+
+export function decodeArchiveFinishedReply(
+  value: unknown,
+  path = "",
+  options: DecodeOptions = {},
+): ArchiveFinishedReply {
+  const f = Fields.of(value, path, options);
+  return { archived: f.array("archived", (v, p) => decodeActionName(v, p)), count: f.integer("count") };
 }
 
 /** A model or custom agent from agentbar's lists: `{id, name?}` or a bare name. */

@@ -181,6 +181,36 @@ export interface CreateTaskRequest {
   create_pull_request?: boolean;
 }
 
+/** The answer of `POST /v1/tasks/{key}/actions/{action}`. */
+export interface ActionReply {
+  /** For people, shown as is. */
+  message: string | null;
+  /** The link the action names (for `continue`: the new task's page). */
+  url: string | null;
+}
+
+/**
+ * The answer of `POST /v1/tasks`: the task (201), or, when GitHub started it but agentbar's list
+ * did not show it yet (202), only agentbar's message.
+ */
+export interface StartReply {
+  task: Task | null;
+  message: string | null;
+}
+
+/** The answer of `POST /v1/archive/finished`: the ids archived. */
+export interface ArchiveFinishedReply {
+  archived: string[];
+  count: number;
+}
+
+/** A task's whole log as exported, with the file name agentbar suggests. */
+export interface LogExport {
+  text: string;
+  /** From `Content-Disposition`, unchecked: only a safe part of it may name a file. */
+  filename: string | null;
+}
+
 /** A model or custom agent the Copilot API offers, as agentbar lists it. */
 export interface Choice {
   id: string;

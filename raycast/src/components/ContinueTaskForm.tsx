@@ -9,6 +9,7 @@ import type { AgentbarClient } from "../api/client";
 import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
 import { MAX_PROMPT_CHARS, promptProblem } from "../helpers/prompts";
+import { openWebPage } from "../helpers/open-url";
 import { taskRef } from "../helpers/tasks";
 
 export interface ContinueValues {
@@ -19,10 +20,13 @@ export interface ContinueValues {
 export async function continueTask(client: AgentbarClient, task: Task, prompt: string): Promise<boolean> {
   const toast = await showToast({ style: Toast.Style.Animated, title: "Sending follow-up…" });
   try {
-    await client.act(taskRef(task), "continue", { prompt: prompt.trim() });
+    const reply = await client.act(taskRef(task), "continue", { prompt: prompt.trim() });
     toast.style = Toast.Style.Success;
     toast.title = "Follow-up sent";
-    toast.message = task.title;
+    toast.message = reply.message ?? task.title;
+    const url = reply.url;
+    if (url)
+      toast.primaryAction = { title: "Open Task Page", onAction: () => void openWebPage(url).catch(() => undefined) };
     return true;
   } catch (error) {
     toast.style = Toast.Style.Failure;

@@ -38,7 +38,7 @@ export function ListActions(props: ListActionsProps) {
           title="Archive All Finished"
           icon={Icon.Tray}
           style={Action.Style.Destructive}
-          onAction={() => archiveAllFinished(props.client, tasks, props.revalidate)}
+          onAction={() => archiveAllFinished(props.client, tasks, isFiltered(filter), props.revalidate)}
         />
       )}
       {tasks.length > 0 && (

@@ -10,6 +10,7 @@ import { toAgentbarError } from "../api/errors";
 import type { Task } from "../api/types";
 import {
   downloadsDirectory,
+  exportFileName,
   listExportName,
   logExportName,
   tasksCsv,
@@ -33,10 +34,10 @@ export async function setArchived(
   const verb = action === "archive" ? "Archiv" : "Unarchiv";
   const toast = await showToast({ style: Toast.Style.Animated, title: `${verb}ing task…` });
   try {
-    await client.act(taskRef(task), action);
+    const reply = await client.act(taskRef(task), action);
     toast.style = Toast.Style.Success;
     toast.title = `${verb}ed`;
-    toast.message = task.title;
+    toast.message = reply.message ?? task.title;
     revalidate();
   } catch (error) {
     toast.style = Toast.Style.Failure;
@@ -51,12 +52,15 @@ export function archivableFinished(tasks: readonly Task[]): Task[] {
 }
 
 /**
- * Asks, then archives every finished task of the shown list, one request each through the same
- * door as a single archive. A task that fails is counted and named, the others are archived.
+ * Asks, then archives the finished tasks. Unfiltered, agentbar's own "archive all finished"
+ * (`POST /v1/archive/finished`, what the tray and `agentbar archive --finished` do) in one
+ * request. Filtered, only the finished tasks shown, one archive each through the action door, so
+ * the filter is respected; one that fails is named and the others are archived.
  */
 export async function archiveAllFinished(
   client: AgentbarClient,
   tasks: readonly Task[],
+  filtered: boolean,
   revalidate: () => void,
 ): Promise<void> {
   const finished = archivableFinished(tasks);
@@ -64,15 +68,30 @@ export async function archiveAllFinished(
     await showToast({ style: Toast.Style.Success, title: "Nothing finished to archive" });
     return;
   }
+  const plural = (n: number) => `${n} task${n === 1 ? "" : "s"}`;
   const confirmed = await confirmAlert({
     title: `Archive ${finished.length} finished task${finished.length === 1 ? "" : "s"}?`,
     message:
+      (filtered ? "Only the finished tasks the filter shows. " : "") +
       "They leave the list and the counts, stay under Show Archived, and come back when they change state again. Nothing is deleted on GitHub.",
     icon: Icon.Tray,
     primaryAction: { title: "Archive All Finished", style: Alert.ActionStyle.Destructive },
   });
   if (!confirmed) return;
-  const toast = await showToast({ style: Toast.Style.Animated, title: `Archiving ${finished.length} tasks…` });
+  const toast = await showToast({ style: Toast.Style.Animated, title: `Archiving ${plural(finished.length)}…` });
+  if (!filtered) {
+    try {
+      const reply = await client.archiveFinished();
+      toast.style = Toast.Style.Success;
+      toast.title = `Archived ${plural(reply.count)}`;
+    } catch (error) {
+      toast.style = Toast.Style.Failure;
+      toast.title = "Could not archive the finished tasks";
+      toast.message = failureMessage(error);
+    }
+    revalidate();
+    return;
+  }
   const failures: string[] = [];
   for (const task of finished) {
     try {
@@ -84,7 +103,7 @@ export async function archiveAllFinished(
   const done = finished.length - failures.length;
   if (failures.length === 0) {
     toast.style = Toast.Style.Success;
-    toast.title = `Archived ${done} task${done === 1 ? "" : "s"}`;
+    toast.title = `Archived ${plural(done)}`;
   } else {
     toast.style = Toast.Style.Failure;
     toast.title = `Archived ${done} of ${finished.length}; ${failures.length} failed`;
@@ -104,8 +123,8 @@ async function saveToDownloads(name: string, content: string): Promise<string> {
 export async function exportLog(client: AgentbarClient, task: Task): Promise<void> {
   const toast = await showToast({ style: Toast.Style.Animated, title: "Exporting log…" });
   try {
-    const markdown = await client.exportLog(taskRef(task), "markdown");
-    const file = await saveToDownloads(logExportName(task, "md"), markdown);
+    const log = await client.exportLog(taskRef(task), "markdown");
+    const file = await saveToDownloads(exportFileName(log.filename, "md") ?? logExportName(task, "md"), log.text);
     toast.style = Toast.Style.Success;
     toast.title = "Log exported";
     toast.message = file;

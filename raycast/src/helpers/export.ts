@@ -30,6 +30,19 @@ export function logExportName(task: Pick<Task, "id" | "repository">, extension: 
   return ["agentbar", repo, id].filter((p) => p !== "").join("-") + `.${extension}`;
 }
 
+/**
+ * The file name agentbar suggests (`Content-Disposition`), when it is a plain name with the
+ * expected extension once made safe; null otherwise, so no answer can name a path.
+ */
+export function exportFileName(suggested: string | null, extension: string): string | null {
+  if (!suggested) return null;
+  const base = suggested.split(/[\\/]/).pop() ?? "";
+  const dot = base.lastIndexOf(".");
+  if (dot <= 0 || base.slice(dot + 1) !== extension) return null;
+  const stem = safeNamePart(base.slice(0, dot));
+  return stem ? `${stem}.${extension}` : null;
+}
+
 /** `agentbar-tasks-2026-11-30.csv`, in the user's local date. */
 export function listExportName(now: Date, extension: string): string {
   const day = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, "0"));

@@ -32,14 +32,20 @@ export function useCachedPromise<T, A extends unknown[]>(
   const latest = useRef({ fn, args, options });
   latest.current = { fn, args, options };
 
+  // Like the real hook, only the latest call's answer counts: an older one that arrives later
+  // (a list asked for before the filter changed) is dropped.
+  const calls = useRef(0);
   const revalidate = useCallback(async () => {
     const { fn, args, options } = latest.current;
+    const call = ++calls.current;
     setState((s) => ({ ...s, isLoading: true }));
     try {
       const data = await fn(...args);
+      if (call !== calls.current) return;
       setState({ data, error: undefined, isLoading: false });
       options.onData?.(data);
     } catch (error) {
+      if (call !== calls.current) return;
       setState((s) => ({ data: s.data, error: error as Error, isLoading: false }));
       options.onError?.(error as Error);
     }
