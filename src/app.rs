@@ -173,6 +173,7 @@ impl Core {
         let tracker = TaskTracker::new();
         // One hook channel: `POST /v1/local/hook` sends, the local sources receive.
         let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
+        let mut demo_speed = None;
         let (endpoints, token, source_name, credential_store) = match upstream {
             Upstream::GitHub => {
                 let store = config.credentials();
@@ -207,6 +208,7 @@ impl Core {
                 signed_out,
             } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
+                demo_speed = Some(speed);
                 if signed_out {
                     // The demo's tokens are fake and live in a plain file of their own; each
                     // signed-out demo starts from none.
@@ -239,6 +241,18 @@ impl Core {
                 files = swept,
                 "removed temporary files a killed run left behind"
             );
+        }
+        // The demo's local agents beside its cloud tasks, in a home of the demo's own (after
+        // the sweep: a start killed early must still have swept).
+        let mut local_home = None;
+        if let Some(speed) = demo_speed {
+            match crate::hooks::player::LocalPlayer::new(&config.state_dir) {
+                Ok(player) => {
+                    local_home = Some(player.home().to_owned());
+                    tracker.spawn(player.run(local_hooks.clone(), speed, cancel.clone()));
+                }
+                Err(e) => tracing::warn!(error = %e, "the demo runs without local agents"),
+            }
         }
         let store = SnapshotStore::new(&config.state_dir);
         let loaded = store.load_for(&source_name);
@@ -320,14 +334,19 @@ impl Core {
             clients_rx.clone(),
         ));
         tracker.spawn(account.clone().run(state_tx, cancel.clone()));
-        let local = crate::local::start::start(
-            &config.local,
-            &crate::local::settings::RootEnv::from_process(),
-            hook_inbox,
-            &cancel,
-            &tracker,
-        );
-        let sources = SourceSet::new([vec![account], local.sources].concat());
+        // The demo reads its player's home (none if the player could not start), never the
+        // user's sessions.
+        let local_env = if demo_speed.is_some() {
+            crate::local::settings::RootEnv {
+                home: local_home.clone(),
+                ..crate::local::settings::RootEnv::default()
+            }
+        } else {
+            crate::local::settings::RootEnv::from_process()
+        };
+        let local =
+            crate::local::start::start(&config.local, &local_env, hook_inbox, &cancel, &tracker);
+        let sources = SourceSet::new([vec![account], local.sources.clone()].concat());
         let github_input = (info, state_rx.clone());
         tracker.spawn(crate::merge::run(
             vec![github_input.clone()],
@@ -397,6 +416,8 @@ impl Core {
         ));
 
         Ok(Core {
+            local_home,
+            hook_inbox: Arc::new(std::sync::Mutex::new(local.unrouted)),
             overview: overview_rx,
             archive,
             transitions: transitions_tx,

@@ -147,6 +147,13 @@ pub enum Command {
     /// Sign-in state
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Relay a coding agent's hook event to the running agentbar (what `hooks install` puts in
+    /// the agent's settings; reads the event on standard input, prints nothing, exits 0)
+    Hook(HookArgs),
+    /// Add agentbar's hooks to Claude Code, Codex, Copilot CLI and Gemini CLI, take them out,
+    /// or show where each stands
+    #[command(subcommand)]
+    Hooks(HooksCommand),
 }
 
 impl Command {
@@ -166,8 +173,40 @@ impl Command {
                 | Command::Logout(_)
                 | Command::Accounts(_)
                 | Command::Auth(_)
+                | Command::Hook(_)
+                | Command::Hooks(_)
         )
     }
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// claude, codex, copilot or gemini, then optionally the event's name (Copilot's payloads
+    /// do not carry it). Read leniently: nothing here can make the hook fail.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "TOOL [EVENT]"
+    )]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Add agentbar's hook to each installed tool's settings (or to TOOL's); idempotent, backs
+    /// the file up before its first change
+    Install(HooksTarget),
+    /// Take agentbar's hooks out again, and nothing else
+    Uninstall(HooksTarget),
+    /// Per tool: not installed, hooks missing, installed or needs approval, and what to do
+    Status(HooksTarget),
+}
+
+#[derive(Debug, Args)]
+pub struct HooksTarget {
+    /// claude, codex, copilot or gemini [default: every one]
+    #[arg(value_parser = ["claude", "codex", "copilot", "gemini"])]
+    pub tool: Option<String>,
 }
 
 /// How a command names a task.

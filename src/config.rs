@@ -604,7 +604,7 @@ fn default_dirs() -> Option<directories::ProjectDirs> {
 }
 
 /// `$XDG_STATE_HOME/agentbar` on Linux; the application-support directory elsewhere.
-fn default_state_dir() -> Option<PathBuf> {
+pub fn default_state_dir() -> Option<PathBuf> {
     let dirs = default_dirs()?;
     Some(
         dirs.state_dir()

@@ -8,6 +8,7 @@
 //! - [`archive`]: agentbar's own archive of tasks put away (state dir), and the view without them;
 //! - [`filter`]: the one task filter (agent, source, status, time, repository, text, archived);
 //! - [`github`]: upstream DTOs, the HTTP client, normalisation, incremental sync;
+//! - [`hooks`]: the local agents' hook relay, its whitelisted event and the settings installer;
 //! - [`logs`]: session logs → structured events (titles, redaction, incremental follow);
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
@@ -30,6 +31,7 @@ pub mod core;
 pub mod diff;
 pub mod filter;
 pub mod github;
+pub mod hooks;
 pub mod instance;
 pub mod local;
 pub mod logs;

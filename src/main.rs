@@ -9,8 +9,8 @@ use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
 use agentbar::auth::{Account, AccountsFile, LoginWanted, StoredAccount};
 use agentbar::cli::{
-    AccountsArgs, ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs,
-    LogoutArgs, LogsArgs, NewArgs, StatusFormat, TasksArgs, exit,
+    AccountsArgs, ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, HooksCommand, ListFormat,
+    LoginArgs, LogoutArgs, LogsArgs, NewArgs, StatusFormat, TasksArgs, exit,
 };
 use agentbar::config::{Config, Overrides};
 use agentbar::filter::{Candidate, TaskFilter};
@@ -26,8 +26,24 @@ use agentbar::wire::WireTaskList;
 /// 2 bad usage or configuration; 3 nothing current to show (no snapshot yet, the agent not
 /// running, signed out).
 fn main() -> ExitCode {
+    // A coding agent's hook: before anything that could print, fail or take time.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(("hook", rest)) = args
+        .split_first()
+        .map(|(first, rest)| (first.as_str(), rest))
+    {
+        relay_hook(rest, None);
+        return ExitCode::SUCCESS;
+    }
     agentbar::allocator::tune();
     let cli = Cli::parse();
+    if let Some(Command::Hook(hook)) = &cli.command {
+        relay_hook(&hook.args, cli.global.state_dir.clone());
+        return ExitCode::SUCCESS;
+    }
     if cli.command.as_ref().is_some_and(Command::prints_and_exits) {
         agentbar::terminal::die_quietly_on_closed_pipe();
     }
@@ -75,6 +91,20 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code_of(&e))
         }
     }
+}
+
+/// `agentbar hook …`: the state directory from `--state-dir`, `AGENTBAR_STATE_DIR` or the
+/// platform's default (config.toml cannot move it, and is not read: a hook must not depend on
+/// a file the user may be editing).
+fn relay_hook(args: &[String], state_dir: Option<std::path::PathBuf>) {
+    let state_dir = state_dir
+        .or_else(|| {
+            std::env::var_os("AGENTBAR_STATE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(Into::into)
+        })
+        .or_else(agentbar::config::default_state_dir);
+    agentbar::hooks::relay::run(args, state_dir.as_deref());
 }
 
 /// A usage or configuration problem found while running a command (exit 2).
@@ -252,6 +282,11 @@ fn dispatch(
         }
         Some(Command::Tasks(args)) => list_tasks(&config, &args),
         Some(Command::Stop(args)) => stop(&config, &args.task),
+        Some(Command::Hook(hook)) => {
+            relay_hook(&hook.args, Some(config.state_dir.clone()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Hooks(command)) => hooks(command),
         Some(Command::Archive(args)) => archive(&config, &args),
         Some(Command::Unarchive(args)) => act(&config, &args.task, "unarchive", None),
         Some(Command::New(args)) => new_task(&config, &args),
@@ -262,6 +297,99 @@ fn dispatch(
             Some(serde_json::json!({ "prompt": args.prompt })),
         ),
     }
+}
+
+/// `agentbar hooks install|uninstall|status [TOOL]`.
+fn hooks(command: HooksCommand) -> anyhow::Result<ExitCode> {
+    use agentbar::hooks::HookTool;
+    use agentbar::hooks::install::{self, Change, Homes, State};
+    let homes = Homes::from_env().context("cannot find the home directory")?;
+    let exe = std::env::current_exe().context("cannot find agentbar's own path")?;
+    // The path the hooks run: the binary itself, not a symlink that may move.
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let (HooksCommand::Install(target)
+    | HooksCommand::Uninstall(target)
+    | HooksCommand::Status(target)) = &command;
+    let named = target.tool.as_deref().and_then(HookTool::parse);
+    let tools: Vec<HookTool> = match named {
+        Some(tool) => vec![tool],
+        None => HookTool::ALL.to_vec(),
+    };
+    let mut failed = false;
+    for tool in tools {
+        let product = tool.product();
+        match &command {
+            HooksCommand::Status(_) => {
+                let report = install::status(tool, &homes, &exe);
+                let state = match &report.state {
+                    State::NotInstalled => "not installed".to_owned(),
+                    State::HooksMissing { events } => {
+                        format!("hooks missing ({})", events.join(", "))
+                    }
+                    State::Installed => "installed".to_owned(),
+                    State::NeedsApproval => "needs approval".to_owned(),
+                    State::Unreadable(why) => {
+                        failed = true;
+                        format!("cannot tell: {why}")
+                    }
+                };
+                println!("{product}: {state}  ({})", report.file.display());
+                for note in &report.notes {
+                    println!("  - {note}");
+                }
+            }
+            HooksCommand::Install(_) => {
+                if named.is_none() && !homes.tool_found(tool) {
+                    println!("{product}: not installed here; skipped");
+                    continue;
+                }
+                match install::install(tool, &homes, &exe) {
+                    Ok(change) => {
+                        let file = homes.settings_file(tool);
+                        match change {
+                            Change::Unchanged => {
+                                println!("{product}: already installed ({})", file.display())
+                            }
+                            Change::Written { backup } | Change::Removed { backup } => {
+                                println!("{product}: installed in {}", file.display());
+                                if let Some(backup) = backup {
+                                    println!(
+                                        "  - your previous file is kept as {}",
+                                        backup.display()
+                                    );
+                                }
+                            }
+                        }
+                        println!("  - next: {}", install::after_install(tool));
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("agentbar: {product}: {e}");
+                    }
+                }
+            }
+            HooksCommand::Uninstall(_) => match install::uninstall(tool, &homes) {
+                Ok(Change::Unchanged) => println!("{product}: no agentbar hooks to remove"),
+                Ok(Change::Written { .. }) => println!(
+                    "{product}: agentbar's hooks removed from {}",
+                    homes.settings_file(tool).display()
+                ),
+                Ok(Change::Removed { .. }) => println!(
+                    "{product}: agentbar's hooks removed ({} deleted: it held nothing else)",
+                    homes.settings_file(tool).display()
+                ),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("agentbar: {product}: {e}");
+                }
+            },
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `tasks`: the list through the one task filter (the API's query parameters, as flags), as

@@ -1,6 +1,7 @@
 //! The real binary with `HOME` at a temporary home holding Claude Code and Codex sessions (the
-//! fixtures): the local sessions are in `GET /v1/tasks` beside the demo's cloud tasks, as sources
-//! of their own, with their states and the actions they allow.
+//! fixtures): the local sessions are in `GET /v1/tasks` beside the simulator's cloud tasks, as sources
+//! of their own, with their states and the actions they allow; their logs are served; the saved
+//! snapshot never holds them.
 
 mod common;
 
@@ -34,16 +35,16 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn local_sessions_are_listed_beside_the_cloud_tasks() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_sessions_are_listed_beside_the_cloud_tasks() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/local-agents");
     let home = tempfile::tempdir().unwrap();
     copy_tree(&fixtures.join("claude-code"), &home.path().join(".claude"));
     copy_tree(&fixtures.join("codex"), &home.path().join(".codex"));
     let empty = std::ffi::OsStr::new("");
-    let demo = Demo::start_with_env(
-        &[],
-        "",
+    let sim = common::start_sim(agentbar::sim::Scenario::builtin()).await;
+    let demo = Demo::run_with_env(
+        &sim.base,
         &[
             ("HOME", home.path().as_os_str()),
             ("CLAUDE_CONFIG_DIR", empty),
@@ -107,4 +108,67 @@ fn local_sessions_are_listed_beside_the_cloud_tasks() {
         actions.contains(&"resume") && !actions.contains(&"stop"),
         "{actions:?}"
     );
+
+    // A local session's log comes from its own source (`Source::log`), parsed from its
+    // transcript into the same events as the cloud logs.
+    let (status, body) =
+        demo.get("/v1/tasks/claude-code:c9e47a10-8d2b-4f6e-a1c3-5b9d0e7f2a18/logs");
+    assert_eq!(status, 200, "{body}");
+    let page: Value = serde_json::from_str(&body).unwrap();
+    let events = page["events"].as_array().cloned().unwrap_or_default();
+    assert!(
+        events.iter().any(|e| e["kind"] == "message"),
+        "the transcript's messages are events: {page:#}"
+    );
+    // The saved snapshot holds the cloud account's tasks alone: local titles never reach it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let saved = loop {
+        let saved = fs::read_to_string(demo.state.path().join("snapshot.json")).unwrap_or_default();
+        if saved.contains("\"tasks\"") {
+            break saved;
+        }
+        assert!(Instant::now() < deadline, "no snapshot saved");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        !saved.contains("claude-code") && !saved.contains("acme-api"),
+        "local sessions in the saved snapshot: {saved}"
+    );
+}
+
+/// `agentbar demo` reads the local sessions its player acts out in its own home (never the
+/// user's): they are listed beside the simulator's cloud tasks.
+#[test]
+fn the_demo_lists_its_players_local_sessions_beside_the_cloud_tasks() {
+    let home = tempfile::tempdir().unwrap();
+    // A session in the user's home that the demo must not show.
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/local-agents/claude-code"),
+        &home.path().join(".claude"),
+    );
+    let demo = Demo::start_with_env(&[], "", &[("HOME", home.path().as_os_str())]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = demo.get("/v1/tasks");
+        assert_eq!(status, 200, "{body}");
+        let json: Value = serde_json::from_str(&body).unwrap();
+        let tasks = json["tasks"].as_array().cloned().unwrap_or_default();
+        assert!(
+            !body.contains("c9e47a10-8d2b-4f6e-a1c3-5b9d0e7f2a18"),
+            "the demo showed a session of the user's home: {body}"
+        );
+        let local = tasks.iter().any(|t| t["source"] == "claude-code");
+        let cloud = tasks
+            .iter()
+            .any(|t| t["source"].as_str().is_some_and(|s| s.starts_with("gh:")));
+        if local && cloud {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no local session beside the cloud tasks in the demo: {body}; log:\n{}",
+            demo.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

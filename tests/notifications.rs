@@ -630,3 +630,203 @@ async fn a_kill_while_the_desktop_is_slow_to_answer_never_shows_a_notice_twice()
         shown_in.len()
     );
 }
+
+/// A local Claude Code session end to end: the real `run --headless` binary with `HOME` at a
+/// temporary home, lines appended to the session's transcript, hook events relayed by the real
+/// `agentbar hook claude`; `GET /v1/tasks` shows the task running, then needing the user, then
+/// the user's turn, and the fake notification server is told it needs the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_session_runs_needs_you_then_waits_for_your_turn_with_a_notice() {
+    const SESSION: &str = "3f1c9a2e-5b7d-4e21-9c0a-6d2f8b1e4a70";
+    let _one_server = SERVER.lock().await;
+    let server_log = Arc::new(Mutex::new(Vec::new()));
+    let Some(_bus) = fake_server(&server_log, Duration::ZERO).await else {
+        return;
+    };
+    let bus_address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap();
+    // Frozen: the cloud tasks stay as they are, so every notice is the local session's.
+    let sim = common::start_sim(agentbar::sim::Scenario::builtin()).await;
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(
+        dir.join("config/config.toml"),
+        "[poll]\nfast_seconds = 0.2\nslow_seconds = 0.5\n\n[notifications]\nburst_window_seconds = 0.05\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join(".claude");
+    let project = root.join("projects/-home-dev-src-acme-api");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(root.join("sessions")).unwrap();
+    // The session's process is this test's (alive for as long as the test runs).
+    let me = std::process::id();
+    std::fs::write(
+        root.join("sessions").join(format!("{me}.json")),
+        format!(r#"{{"pid":{me},"sessionId":"{SESSION}","cwd":"/home/dev/src/acme-api","kind":"interactive"}}"#),
+    )
+    .unwrap();
+    let transcript = project.join(format!("{SESSION}.jsonl"));
+    let append = |kind: &str, body: &str| {
+        use std::io::Write;
+        let line = format!(
+            r#"{{"type":"{kind}","sessionId":"{SESSION}","cwd":"/home/dev/src/acme-api","gitBranch":"main","isSidechain":false,"timestamp":"{}",{body}}}"#,
+            chrono::Utc::now().to_rfc3339()
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&transcript)
+            .unwrap();
+        writeln!(file, "{line}").unwrap();
+    };
+    let empty = std::ffi::OsStr::new("");
+    let with_home = |command: &mut Command| {
+        command
+            .env("HOME", home.path())
+            .env("CLAUDE_CONFIG_DIR", empty)
+            .env("CODEX_HOME", empty)
+            .env("COPILOT_HOME", empty)
+            .env("GEMINI_CLI_HOME", empty);
+    };
+    let hook = |payload: serde_json::Value| {
+        use std::io::Write;
+        let mut command = common::agentbar(dir, &["hook", "claude"]);
+        with_home(&mut command);
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(payload.to_string().as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+    };
+    let event = |name: &str, extra: serde_json::Value| {
+        let mut payload = serde_json::json!({
+            "session_id": SESSION,
+            "transcript_path": transcript.to_string_lossy(),
+            "cwd": "/home/dev/src/acme-api",
+            "hook_event_name": name,
+        });
+        if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+            payload.extend(extra.clone());
+        }
+        payload
+    };
+
+    append(
+        "user",
+        r#""message":{"role":"user","content":"Fix the retry helper."}"#,
+    );
+    let log_path = dir.join("run.log");
+    let mut command = sim.run_headless(dir);
+    with_home(&mut command);
+    let mut child = command
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+        .env("RUST_LOG", "agentbar=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let key = format!("claude-code:{SESSION}");
+    let task_state = || -> Option<(String, String)> {
+        let endpoint = agentbar::server::Endpoint::read(dir)?;
+        let address = endpoint.url.trim_start_matches("http://").to_owned();
+        let request = format!(
+            "GET /v1/tasks HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            endpoint.token
+        );
+        let answer =
+            String::from_utf8_lossy(&common::exchange(&address, request.as_bytes())).into_owned();
+        let (_, body) = answer.split_once("\r\n\r\n")?;
+        let list: serde_json::Value = serde_json::from_str(body).ok()?;
+        let task = list["tasks"].as_array()?.iter().find(|t| t["key"] == key)?;
+        Some((
+            task["state"].as_str()?.to_owned(),
+            task["bucket"].as_str()?.to_owned(),
+        ))
+    };
+    let wait_for_state = |want: &'static str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = None;
+        loop {
+            last = task_state().or(last);
+            if last.as_ref().is_some_and(|(state, _)| state == want) {
+                return last.unwrap_or_default();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{key} never {want} in GET /v1/tasks (last {last:?}); log:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    hook(event(
+        "UserPromptSubmit",
+        serde_json::json!({"prompt": "Fix the retry helper."}),
+    ));
+    let (_, bucket) = wait_for_state("in_progress");
+    assert_eq!(bucket, "running");
+    let before = recorded(&server_log).len();
+
+    append(
+        "assistant",
+        r#""message":{"id":"msg_1","model":"claude-opus-4-7","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"cargo test"}}]}"#,
+    );
+    hook(event(
+        "PermissionRequest",
+        serde_json::json!({"tool_name": "Bash", "tool_input": {"command": "cargo test"}}),
+    ));
+    let (_, bucket) = wait_for_state("waiting_for_user");
+    assert_eq!(bucket, "waiting");
+    wait_until(
+        "a notice that the session needs the user",
+        Duration::from_secs(15),
+        || {
+            recorded(&server_log)[before..]
+                .iter()
+                .any(|notice| notice.tasks.iter().any(|t| *t == SESSION))
+        },
+    )
+    .await;
+    let notice = recorded(&server_log)[before..]
+        .iter()
+        .find(|notice| notice.tasks.iter().any(|t| *t == SESSION))
+        .cloned()
+        .unwrap();
+    assert_eq!(notice.app, "agentbar");
+    assert_eq!(notice.kind, "needs_you", "{notice:?}");
+    assert!(
+        !notice.body.contains("cargo test"),
+        "the tool's input never leaves the relay: {notice:?}"
+    );
+
+    append(
+        "user",
+        r#""message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}"#,
+    );
+    append(
+        "assistant",
+        r#""message":{"id":"msg_2","content":[{"type":"text","text":"Done."}],"stop_reason":"end_turn"}"#,
+    );
+    append("system", r#""subtype":"turn_duration","durationMs":1000"#);
+    hook(event(
+        "Stop",
+        serde_json::json!({"stop_hook_active": false}),
+    ));
+    let (_, bucket) = wait_for_state("your_turn");
+    assert_eq!(bucket, "waiting");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

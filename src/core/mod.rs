@@ -47,6 +47,12 @@ pub struct Core {
     pub sources: SourceSet,
     /// Where `POST /v1/local/hook` hands hook events to the local sources.
     pub local_hooks: crate::local::event::HookSink,
+    /// The hook channel's receiving end while no local source holds it (local agents are off):
+    /// events beyond the queue's bound are dropped meanwhile.
+    pub hook_inbox: Arc<std::sync::Mutex<Option<crate::local::event::HookInbox>>>,
+    /// The home the local sources read in place of the user's: the demo's private one, where
+    /// its player acts out local agents' sessions (removed when the core stops).
+    pub local_home: Option<PathBuf>,
     /// Touched when a client reads a session log; the poller polls fast while it is recent.
     pub follow: FollowSignal,
     /// The code to enter while a sign-in started here is pending (the tray shows it).

@@ -22,10 +22,13 @@ use crate::sources::{Source, SourceState};
 pub struct LocalSources {
     pub sources: Vec<Arc<dyn Source>>,
     pub inputs: Vec<(SourceInfo, watch::Receiver<Arc<SourceState>>)>,
+    /// The hook inbox, given back when no source runs to take its events.
+    pub unrouted: Option<HookInbox>,
 }
 
 /// Starts one source per enabled tool (a tool that is not installed costs a `stat` per rescan)
-/// and routes `hooks` (the one hook channel's receiving end) to them.
+/// and routes `hooks` (the one hook channel's receiving end) to them; with none running, the
+/// inbox comes back in [`LocalSources::unrouted`].
 pub fn start(
     settings: &LocalSettings,
     env: &RootEnv,
@@ -37,6 +40,7 @@ pub fn start(
     let mut started = LocalSources {
         sources: Vec::new(),
         inputs: Vec::new(),
+        unrouted: None,
     };
     for &tool in settings.active_tools() {
         let Some(source) = LocalSource::new(tool, env, settings.clone()) else {
@@ -56,7 +60,11 @@ pub fn start(
         started.sources.push(source.clone());
         local.push(source);
     }
-    route_hooks(hooks, local);
+    if local.is_empty() {
+        started.unrouted = Some(hooks);
+    } else {
+        route_hooks(hooks, local);
+    }
     started
 }
 

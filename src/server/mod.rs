@@ -161,6 +161,8 @@ pub struct ApiState {
     pub logs: logs::LogFollowers,
     /// The code of a sign-in started here, while it is pending.
     pub sign_in: watch::Receiver<Option<crate::auth::SignInPrompt>>,
+    /// Where `POST /v1/local/hook` hands local agents' hook events (to the local sources).
+    pub local_hooks: crate::local::event::HookSink,
 }
 
 /// Renders each overview the poller publishes, until the overview channel closes. Rendering and
@@ -249,6 +251,7 @@ pub fn start(
         sources: core.sources.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
         sign_in: core.sign_in.clone(),
+        local_hooks: core.local_hooks.clone(),
     };
     let guard = guard::Guard {
         port,

@@ -79,6 +79,10 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
         .route("/v1/events", get(events).route_layer(takes(&[])))
+        .route(
+            "/v1/local/hook",
+            post(crate::hooks::route::local_hook).route_layer(takes(&[])),
+        )
         .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

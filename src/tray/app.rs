@@ -38,6 +38,8 @@ pub struct Effects<'a> {
     pub commands: Option<&'a mpsc::Sender<Command>>,
     /// The worker's stop signal (works before the core has started).
     pub quit: &'a CancellationToken,
+    /// Where the local agents keep their settings (`None`: no home directory).
+    pub homes: Option<&'a crate::hooks::install::Homes>,
 }
 
 impl Effects<'_> {
@@ -114,6 +116,22 @@ pub fn perform(
             }
             None => view.notice = Some(("Open at login is not available here".into(), utc)),
         },
+        Action::SetUpLocalAgents => match (fx.homes, std::env::current_exe()) {
+            (Some(homes), Ok(exe)) => {
+                // The binary itself, not a link that may move.
+                let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+                let (said, missing) =
+                    crate::hooks::install::set_up(&view.hooks_missing, homes, &exe);
+                view.hooks_missing = missing;
+                view.notice = Some((said, utc));
+            }
+            _ => {
+                view.notice = Some((
+                    "Cannot find the home directory; run `agentbar hooks install`".into(),
+                    utc,
+                ))
+            }
+        },
         Action::SignIn => {
             fx.send(Command::SignIn, view, utc);
         }
@@ -152,6 +170,8 @@ pub struct TrayApp {
     proxy: EventLoopProxy<UiEvent>,
     desktop: SystemDesktop,
     autostart: Option<Box<dyn Autostart>>,
+    /// The local agents' settings, for "Set up local agents…".
+    homes: Option<crate::hooks::install::Homes>,
     tray: Option<TrayIcon>,
     native: Option<NativeMenu>,
     shown: Option<TrayModel>,
@@ -179,6 +199,15 @@ impl TrayApp {
         let open_at_login = autostart
             .as_ref()
             .is_some_and(|a| a.is_enabled().unwrap_or(false));
+        // Read once at start (a few small files); a click on the item updates it.
+        let homes = crate::hooks::install::Homes::from_env();
+        let hooks_missing = match (&homes, std::env::current_exe()) {
+            (Some(homes), Ok(exe)) => crate::hooks::install::tools_without_hooks(
+                homes,
+                &std::fs::canonicalize(&exe).unwrap_or(exe),
+            ),
+            _ => Vec::new(),
+        };
         TrayApp {
             overview: Arc::new(Overview {
                 snapshot: Snapshot::default(),
@@ -187,6 +216,7 @@ impl TrayApp {
             }),
             view: ViewState {
                 open_at_login,
+                hooks_missing,
                 ..ViewState::default()
             },
             link: None,
@@ -196,6 +226,7 @@ impl TrayApp {
             proxy,
             desktop: SystemDesktop,
             autostart,
+            homes,
             tray: None,
             native: None,
             shown: None,
@@ -303,6 +334,7 @@ impl TrayApp {
             autostart: self.autostart.as_deref(),
             commands: self.link.as_ref().map(|l| &l.commands),
             quit: &self.quit,
+            homes: self.homes.as_ref(),
         };
         let followup = perform(&action, &mut self.view, &fx, Local::now());
         if action == Action::ToggleOpenAtLogin
@@ -429,11 +461,15 @@ mod tests {
         received: mpsc::Receiver<Command>,
         quit: CancellationToken,
         view: ViewState,
+        home: tempfile::TempDir,
+        homes: crate::hooks::install::Homes,
     }
 
     impl Rig {
         fn new() -> Rig {
             let (commands, received) = mpsc::channel(4);
+            let home = tempfile::tempdir().unwrap();
+            let homes = crate::hooks::install::Homes::under(home.path());
             Rig {
                 desktop: RecordingDesktop::default(),
                 autostart: FakeAutostart::default(),
@@ -441,6 +477,8 @@ mod tests {
                 received,
                 quit: CancellationToken::new(),
                 view: ViewState::default(),
+                home,
+                homes,
             }
         }
 
@@ -450,9 +488,64 @@ mod tests {
                 autostart: Some(&self.autostart),
                 commands: Some(&self.commands),
                 quit: &self.quit,
+                homes: Some(&self.homes),
             };
             perform(&action, &mut self.view, &fx, Local::now())
         }
+    }
+
+    #[test]
+    fn set_up_local_agents_installs_the_missing_hooks_and_says_what_is_left() {
+        use crate::hooks::HookTool;
+        use crate::hooks::install::tools_without_hooks;
+        let mut rig = Rig::new();
+        for dir in [".claude", ".codex"] {
+            std::fs::create_dir_all(rig.home.path().join(dir)).unwrap();
+        }
+        std::fs::write(
+            rig.home.path().join(".claude/settings.json"),
+            "{\"model\": \"opus\"}\n",
+        )
+        .unwrap();
+        let exe = std::fs::canonicalize(std::env::current_exe().unwrap()).unwrap();
+        rig.view.hooks_missing = tools_without_hooks(&rig.homes, &exe);
+        assert_eq!(
+            rig.view.hooks_missing,
+            vec![HookTool::Claude, HookTool::Codex]
+        );
+        let menu = |view: &ViewState| {
+            let overview = Overview {
+                snapshot: Snapshot::default(),
+                health: Health::starting(),
+                sources: Vec::new(),
+            };
+            menu::build(&overview, view, "https://example.test", Utc::now()).entries
+        };
+        let item = menu(&rig.view)
+            .into_iter()
+            .find(|e| e.key == "local-setup")
+            .expect("offered while a tool lacks hooks");
+        assert_eq!(item.label, "Set up local agents…");
+
+        assert_eq!(rig.click(Action::SetUpLocalAgents), Followup::Nothing);
+        let (notice, _) = rig.view.notice.clone().unwrap();
+        assert!(notice.contains("Claude Code, Codex"), "{notice}");
+        assert!(notice.contains("approve them in Codex"), "{notice}");
+        assert!(
+            rig.view.hooks_missing.is_empty(),
+            "{:?} {notice}",
+            rig.view.hooks_missing
+        );
+        assert!(
+            std::fs::read_to_string(rig.home.path().join(".claude/settings.json"))
+                .unwrap()
+                .contains("hook claude")
+        );
+        assert!(rig.home.path().join(".codex/hooks.json").exists());
+        assert!(
+            menu(&rig.view).iter().all(|e| e.key != "local-setup"),
+            "gone once set up"
+        );
     }
 
     #[test]
@@ -548,6 +641,7 @@ mod tests {
             autostart: None,
             commands: None,
             quit: &quit,
+            homes: None,
         };
         let mut view = ViewState::default();
         perform(&Action::Refresh, &mut view, &fx, Local::now());

@@ -34,6 +34,8 @@ pub struct ViewState {
     pub notice: Option<(String, DateTime<Utc>)>,
     /// A pending sign-in: the code to enter and where.
     pub sign_in: Option<crate::auth::SignInPrompt>,
+    /// Local coding agents installed without agentbar's hooks ("Set up local agents…").
+    pub hooks_missing: Vec<crate::hooks::HookTool>,
 }
 
 /// How long to pause notifications.
@@ -74,6 +76,8 @@ pub enum Action {
     Refresh,
     PauseNotifications(Pause),
     ToggleOpenAtLogin,
+    /// Add agentbar's hooks to the local agents that lack them.
+    SetUpLocalAgents,
     SignIn,
     SignOut,
     Quit,
@@ -303,6 +307,13 @@ pub fn build(
 
     entries.push(Entry::separator("sep-actions"));
     entries.push(Entry::action("refresh", "Refresh now", Action::Refresh));
+    if !view.hooks_missing.is_empty() {
+        entries.push(Entry::action(
+            "local-setup",
+            "Set up local agents…",
+            Action::SetUpLocalAgents,
+        ));
+    }
     let paused = view.paused_until.filter(|until| *until > now);
     let pause_label = match paused {
         Some(until) => format!(

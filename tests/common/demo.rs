@@ -64,6 +64,31 @@ impl Demo {
             .stderr(log)
             .spawn()
             .unwrap();
+        Demo::wait_healthy(state, child)
+    }
+
+    /// `run --headless` against the simulator at `sim_base` (its own token, no keychain), with
+    /// `env` added: unlike the demo, it reads the local agents of the `HOME` it is given.
+    pub fn run_with_env(sim_base: &str, env: &[(&str, &std::ffi::OsStr)]) -> Demo {
+        let state = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(state.path().join("config")).unwrap();
+        let log = std::fs::File::create(state.path().join("demo.log")).unwrap();
+        let child = agentbar(state.path(), &["run", "--headless"])
+            .env("AGENTBAR_GITHUB_API_URL", sim_base)
+            .env("AGENTBAR_GITHUB_WEB_URL", format!("{sim_base}/web"))
+            .env("AGENTBAR_TOKEN", "gho_test0000000000000000000000000000000")
+            .env("AGENTBAR_NO_KEYCHAIN", "1")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Demo::wait_healthy(state, child)
+    }
+
+    /// Waits for the started binary's endpoint file and a healthy `GET /v1/health`.
+    fn wait_healthy(state: tempfile::TempDir, child: std::process::Child) -> Demo {
         let deadline = Instant::now() + Duration::from_secs(60);
         let endpoint = loop {
             if let Some(endpoint) = Endpoint::read(state.path()) {

@@ -44,6 +44,8 @@ impl Harness {
             api_url: Some(sim.base.clone()),
             web_url: Some(format!("{}/web", sim.base)),
             port: Some(0),
+            // The core's own sources only: never the local agents of whoever runs the tests.
+            local: Some(false),
             ..Overrides::default()
         };
         let config = Config::load(&overrides, Token::new("test-token")).unwrap();
