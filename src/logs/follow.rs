@@ -365,6 +365,42 @@ mod tests {
     use super::*;
     use crate::logs::{EventKind, parse_log};
 
+    fn said(text: &str) -> Event {
+        Event {
+            seq: 99,
+            kind: EventKind::Message,
+            title: text.to_owned(),
+            body: text.to_owned(),
+            at: None,
+            tool: None,
+            agent: None,
+            user: None,
+        }
+    }
+
+    #[test]
+    fn a_replaced_log_keeps_cursors_while_it_grows_and_starts_a_generation_when_it_does_not() {
+        let mut follower = LogFollower::new();
+        follower.replace(vec![said("a"), said("b")], false);
+        let cursor = follower.cursor();
+        follower.replace(vec![said("a"), said("b"), said("c")], false);
+        let page = follower.events_after(Some(cursor));
+        assert!(!page.reset);
+        assert_eq!(page.events.len(), 1);
+        assert_eq!(
+            (page.events[0].title.as_str(), page.events[0].seq),
+            ("c", 3)
+        );
+        assert!(!page.done);
+        // The window moved: the old first event is gone, so the list is new.
+        let last = follower.cursor();
+        follower.replace(vec![said("b"), said("c"), said("d")], true);
+        let page = follower.events_after(Some(last));
+        assert!(page.reset && page.done);
+        let seqs: Vec<u64> = page.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [4, 5, 6], "seqs are never reused");
+    }
+
     fn say(text: &str) -> String {
         format!(
             "data: {{\"choices\":[{{\"delta\":{{\"role\":\"assistant\",\"content\":\"{text}\"}}}}]}}\n\n"
