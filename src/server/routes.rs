@@ -23,14 +23,15 @@ use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::{ArchivedError, Command, Started, StopError};
+use crate::choices::ChoicesError;
 use crate::core::{ActionError, ActionInput, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
 use crate::start::{StartError, StartRequest};
 use crate::wire::{
-    SCHEMA_VERSION, WireCounts, WireHealthReply, WireSnapshotEvent, WireStopReply, WireTask,
-    WireTaskDetail, WireTaskList, WireTransition,
+    SCHEMA_VERSION, WireCounts, WireCustomAgentList, WireHealthReply, WireModelList,
+    WireSnapshotEvent, WireStopReply, WireTask, WireTaskDetail, WireTaskList, WireTransition,
 };
 use chrono::{DateTime, Utc};
 
@@ -74,6 +75,11 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         .route(
             "/v1/archive/finished",
             post(archive_finished).route_layer(takes(&["older_than"])),
+        )
+        .route("/v1/models", get(list_models).route_layer(takes(&[])))
+        .route(
+            "/v1/custom-agents",
+            get(list_custom_agents).route_layer(takes(&["repo"])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
@@ -706,6 +712,70 @@ async fn start_task(State(state): Shared, body: axum::body::Bytes) -> Result<Res
     let request = StartRequest::from_json(&json_body(&body)?).map_err(start_error)?;
     let (reply, answer) = oneshot::channel();
     started(&state, Command::StartTask { request, reply }, answer).await
+}
+
+/// How long a model or custom-agent list may take (the client's own timeout comes first).
+const CHOICES_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits for a list the core asks the Copilot API for, and says a failure in words: 400 for a
+/// bad repository, 503 signed out, 502 when the Copilot API failed or answered nonsense.
+async fn choices<T>(
+    answer: oneshot::Receiver<Result<T, ChoicesError>>,
+    what: &str,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(CHOICES_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!("GitHub's Copilot API did not list the {what} in time"),
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(|e| {
+            let message = e.to_string();
+            match e {
+                ChoicesError::BadRepository(_) => ApiError::bad_request(message),
+                ChoicesError::SignedOut => {
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "signed_out", message)
+                }
+                ChoicesError::Upstream { .. } => {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", message)
+                }
+                ChoicesError::ShuttingDown => shutting_down(),
+            }
+        })
+}
+
+/// `GET /v1/models`: the models a new Copilot task can run (`model` of `POST /v1/tasks`).
+async fn list_models(State(state): Shared) -> Result<Response, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    send(&state, Command::ListModels { reply }).await?;
+    let models = choices(answer, "models").await?;
+    Ok(axum::Json(WireModelList::from_models(models)).into_response())
+}
+
+/// `GET /v1/custom-agents?repo=owner/name`: the custom agents a new task in that repository
+/// can run (`custom_agent` of `POST /v1/tasks`).
+async fn list_custom_agents(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
+    let Some(repo) = params.get("repo").map(|r| r.trim().to_owned()) else {
+        return Err(ApiError::bad_request(
+            "repo is required: the repository as owner/name",
+        ));
+    };
+    let (reply, answer) = oneshot::channel();
+    let command = Command::ListCustomAgents {
+        repo: repo.clone(),
+        reply,
+    };
+    send(&state, command).await?;
+    let agents = choices(answer, "custom agents").await?;
+    Ok(axum::Json(WireCustomAgentList::from_agents(repo, agents)).into_response())
 }
 
 /// `POST /v1/archive/finished[?older_than=1d]`: archives every finished task (completed,
