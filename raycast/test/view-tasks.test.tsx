@@ -151,7 +151,7 @@ describe("the task list", () => {
     expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
   });
 
-  it("orders the actions: open, logs, task page, workflow run, copy link, export, stop, the list's, refresh last; no shortcut twice", async () => {
+  it("orders the actions: open, logs, task page, workflow run, copy link, export, stop, the list's (archive all finished: the example's tasks offer archive), refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
@@ -164,6 +164,7 @@ describe("the task list", () => {
       "Export Log",
       "Stop Task",
       "Show Archived",
+      "Archive All Finished",
       "As JSON",
       "As CSV",
       "Refresh",
