@@ -83,7 +83,12 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
-        .route("/v1/events", get(events).route_layer(takes(&[])))
+        .route(
+            "/v1/events",
+            get(events).route_layer(takes(&[
+                "provider", "source", "bucket", "state", "since", "period", "repo", "q",
+            ])),
+        )
         .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -819,11 +824,37 @@ async fn cc_xml(State(state): Shared, request: Request) -> Response {
     current(&state).cc_xml.respond(request.headers()).await
 }
 
-fn snapshot_event(rendered: &Rendered) -> Event {
+/// The counts a stream's snapshot event carries: the whole list's, or those of the tasks its
+/// filter keeps (the filter `GET /v1/tasks` takes, the same meaning).
+fn stream_counts(rendered: &Rendered, filter: Option<&TaskFilter>) -> WireCounts {
+    let Some(filter) = filter else {
+        return rendered.counts;
+    };
+    let snapshot = &rendered.overview.snapshot;
+    let cutoff = filter.cutoff(&rendered.generated_at.with_timezone(&chrono::Local));
+    let kept: Vec<Task> = snapshot
+        .tasks
+        .iter()
+        .filter(|t| filter.keeps(&Candidate::of(t, source_of(t), false), cutoff))
+        .cloned()
+        .collect();
+    crate::model::Counts::of(&kept, snapshot.fetched_at).into()
+}
+
+/// Whether a stream with `filter` shows this transition.
+fn stream_keeps(filter: Option<&TaskFilter>, numbered: &Numbered) -> bool {
+    filter.is_none_or(|filter| {
+        let task = &numbered.transition.task;
+        let cutoff = filter.cutoff(&chrono::Local::now());
+        filter.keeps(&Candidate::of(task, source_of(task), false), cutoff)
+    })
+}
+
+fn snapshot_event(rendered: &Rendered, counts: WireCounts) -> Event {
     let body = WireSnapshotEvent {
         schema_version: SCHEMA_VERSION,
         generated_at: rendered.generated_at,
-        counts: rendered.counts,
+        counts,
         health: rendered.health.clone(),
     };
     json_event("snapshot", &body)
@@ -847,6 +878,8 @@ struct EventCursor {
     replay: std::collections::VecDeque<Numbered>,
     /// The newest transition sent, so the live feed does not repeat the replayed ones.
     sent_seq: u64,
+    /// The tasks the stream is about (`None`: all of the active list).
+    filter: Option<TaskFilter>,
 }
 
 fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
@@ -854,10 +887,18 @@ fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
     json_event("transition", &body).id(log.id(numbered.seq))
 }
 
+/// `GET /v1/events[?filters]`: a snapshot event (counts and health), then each transition; with
+/// the filters of `GET /v1/tasks` (but `archived` and `limit`), the snapshot counts the tasks
+/// they keep and only their transitions are sent.
 async fn events(
     State(state): Shared,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
     request: Request,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let params = query_params(params)?;
+    let filter =
+        TaskFilter::from_pairs(&params).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let filter = (!filter.keeps_all_active()).then_some(filter);
     // Subscribed before the kept ones are read, so none falls between the two.
     let transitions = state.transitions.subscribe();
     let last_event_id = request
@@ -865,7 +906,10 @@ async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok());
     let replay = match last_event_id.map(|id| state.transitions.since(id.trim())) {
-        Some(Since::Missed(missed)) => missed.into(),
+        Some(Since::Missed(missed)) => missed
+            .into_iter()
+            .filter(|m| stream_keeps(filter.as_ref(), m))
+            .collect(),
         // Unknown or absent: the snapshot event that opens every stream is the truth.
         Some(Since::Unknown) | None => Default::default(),
     };
@@ -877,12 +921,14 @@ async fn events(
         last_counts: None,
         replay,
         sent_seq: 0,
+        filter,
     };
     let stream = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.last_counts.is_none() {
             let rendered = c.rendered.borrow_and_update().clone();
-            c.last_counts = Some(rendered.counts);
-            return Some((Ok(snapshot_event(&rendered)), c));
+            let counts = stream_counts(&rendered, c.filter.as_ref());
+            c.last_counts = Some(counts);
+            return Some((Ok(snapshot_event(&rendered, counts)), c));
         }
         if let Some(missed) = c.replay.pop_front() {
             c.sent_seq = missed.seq;
@@ -897,13 +943,17 @@ async fn events(
                         return None;
                     }
                     let rendered = c.rendered.borrow_and_update().clone();
-                    if c.last_counts != Some(rendered.counts) {
-                        c.last_counts = Some(rendered.counts);
-                        return Some((Ok(snapshot_event(&rendered)), c));
+                    let counts = stream_counts(&rendered, c.filter.as_ref());
+                    if c.last_counts != Some(counts) {
+                        c.last_counts = Some(counts);
+                        return Some((Ok(snapshot_event(&rendered, counts)), c));
                     }
                 }
                 received = c.transitions.recv() => match received {
                     Ok(numbered) if numbered.seq <= c.sent_seq => {}
+                    Ok(numbered) if !stream_keeps(c.filter.as_ref(), &numbered) => {
+                        c.sent_seq = numbered.seq;
+                    }
                     Ok(numbered) => {
                         c.sent_seq = numbered.seq;
                         return Some((Ok(transition_event(&c.log, &numbered)), c));
@@ -917,7 +967,7 @@ async fn events(
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 async fn not_found() -> ApiError {
