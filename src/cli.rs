@@ -126,10 +126,15 @@ pub enum Command {
     New(NewArgs),
     /// Continue a Copilot task with a follow-up prompt on its own branch or pull request
     Continue(ContinueArgs),
-    /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input
+    /// Sign in to GitHub (device flow), or store a token from the GitHub CLI or standard input;
+    /// with --name or --host, sign in another account (added when it is new)
+    #[command(after_help = LOGIN_HELP)]
     Login(LoginArgs),
-    /// Forget the stored token (keychain and file)
-    Logout,
+    /// Forget an account's stored token (keychain and file); the default account without
+    /// --account
+    Logout(LogoutArgs),
+    /// List the GitHub accounts and whether each is signed in (asks GitHub whose each token is)
+    Accounts(AccountsArgs),
     /// Sign-in state
     #[command(subcommand)]
     Auth(AuthCommand),
@@ -149,7 +154,8 @@ impl Command {
             Command::Status(_)
                 | Command::Tasks(_)
                 | Command::Endpoint(_)
-                | Command::Logout
+                | Command::Logout(_)
+                | Command::Accounts(_)
                 | Command::Auth(_)
         )
     }
@@ -263,8 +269,19 @@ pub struct EndpointArgs {
     pub feed: bool,
 }
 
+const LOGIN_HELP: &str = "Accounts: without --name or --host, `login` signs in the default \
+account (config.toml's [github]). `login --host acme.ghe.com` signs in the account on that host, \
+adding it when there is none; `login --name work` signs in the account called work, adding it \
+when there is none (on --host, else github.com). A second account on the same host needs a \
+--name. Added accounts are kept in accounts.json beside config.toml; --api-url and --web-url \
+given while adding one are kept with it. A running agentbar watches an added account from its \
+next start.";
+
 #[derive(Debug, Args)]
 pub struct LoginArgs {
+    /// The account to sign in, by name; a new name adds an account (letters, digits, - and _)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Store the token the GitHub CLI holds (`gh auth token --hostname HOST`)
     #[arg(long, conflicts_with = "with_token")]
     pub from_gh: bool,
@@ -274,6 +291,21 @@ pub struct LoginArgs {
     /// Do not open the verification page in a browser
     #[arg(long)]
     pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The account to sign out, by name or id (see `agentbar accounts`); an account `login`
+    /// added is removed from the list too
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Print the accounts as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -498,5 +530,22 @@ mod tests {
         assert!(Cli::try_parse_from(["agentbar", "demo", "--speed", "-1"]).is_err());
         let cli = Cli::try_parse_from(["agentbar", "--no-keychain", "logout"]).unwrap();
         assert_eq!(cli.overrides().use_keychain, Some(false));
+        let cli = Cli::try_parse_from(["agentbar", "logout", "--account", "work"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Logout(LogoutArgs { account: Some(ref a) })) if a == "work")
+        );
+        let cli = Cli::try_parse_from([
+            "agentbar",
+            "login",
+            "--name",
+            "home",
+            "--host",
+            "acme.ghe.com",
+        ])
+        .unwrap();
+        assert_eq!(cli.overrides().host.as_deref(), Some("acme.ghe.com"));
+        assert!(
+            matches!(cli.command, Some(Command::Login(LoginArgs { name: Some(ref n), .. })) if n == "home")
+        );
     }
 }

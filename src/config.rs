@@ -5,6 +5,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::auth::account::{self, Account, AccountError, AccountId, AccountOrigin};
 use crate::github::{ClientOptions, Endpoints, SyncOptions, Token};
 use crate::notify::NotificationSettings;
 use crate::poller::PollPolicy;
@@ -31,6 +32,20 @@ pub enum ConfigError {
         "no directory for {0}: set AGENTBAR_CONFIG_DIR and AGENTBAR_STATE_DIR (no home directory was found)"
     )]
     NoHome(&'static str),
+    #[error("no GitHub account is configured")]
+    NoAccount,
+    #[error("{path}: {what}: {source}")]
+    Account {
+        path: PathBuf,
+        what: String,
+        source: AccountError,
+    },
+    #[error("{path}: {what}: {source}")]
+    AccountUrl {
+        path: PathBuf,
+        what: String,
+        source: Box<ConfigError>,
+    },
 }
 
 /// What the command line and environment say; `None` leaves the decision to the file or the
@@ -73,6 +88,22 @@ struct GithubSection {
     copilot_integration_id: Option<String>,
     /// The OAuth App used for `agentbar login` (device flow enabled).
     client_id: Option<String>,
+    /// More accounts (`[[github.accounts]]`), each on its own host or as another user.
+    accounts: Vec<AccountSection>,
+}
+
+/// One `[[github.accounts]]` entry; the URLs default to the ones its host implies.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct AccountSection {
+    /// Names the account in commands, the API and the keychain; required for a second account
+    /// on the same host.
+    name: Option<String>,
+    host: Option<String>,
+    api_url: Option<String>,
+    web_url: Option<String>,
+    copilot_api_url: Option<String>,
+    client_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,6 +143,9 @@ struct NotificationsSection {
 
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The GitHub accounts, the default first (never empty). `host`, `endpoints` and
+    /// `client_id` below are the default account's.
+    pub accounts: Vec<Account>,
     /// `github.com` or a `*.ghe.com` tenant.
     pub host: String,
     pub endpoints: Endpoints,
@@ -174,42 +208,19 @@ impl Config {
             FileConfig::default()
         };
 
-        let host = overrides
-            .host
+        let config_path = config_dir.join(CONFIG_FILE);
+        let client_id = overrides
+            .client_id
             .clone()
-            .or(file.github.host)
-            .unwrap_or_else(|| "github.com".into());
-        let derived = Endpoints::for_host(&host);
-        let url = |what, flag: &Option<String>, file: Option<String>, default: Option<String>| {
-            flag.clone()
-                .or(file)
-                .map(|u| validate_url(what, &u))
-                .transpose()
-                .map(|u| u.or(default))
-        };
-        let endpoints = Endpoints {
-            api: url(
-                "the GitHub API URL",
-                &overrides.api_url,
-                file.github.api_url,
-                Some(derived.api),
-            )?
-            .unwrap_or_default(),
-            web: url(
-                "the GitHub web URL",
-                &overrides.web_url,
-                file.github.web_url,
-                Some(derived.web),
-            )?
-            .unwrap_or_default(),
-            copilot_api: url(
-                "the Copilot API URL",
-                &overrides.copilot_api_url,
-                file.github.copilot_api_url,
-                None,
-            )?,
-        };
-
+            .or(file.github.client_id.clone());
+        let accounts = accounts(
+            overrides,
+            &file.github,
+            client_id.as_deref(),
+            &config_dir,
+            &config_path,
+        )?;
+        let default = accounts.first().cloned().ok_or(ConfigError::NoAccount)?;
         let defaults = PollPolicy::default();
         let seconds = |what, value: Option<f64>, default: Duration| match value {
             None => Ok(default),
@@ -295,10 +306,11 @@ impl Config {
         };
         let feed_token_file = file.api.feed_token_file.map(|f| config_dir.join(f));
         Ok(Config {
-            client_id: overrides.client_id.clone().or(file.github.client_id),
+            client_id: default.client_id.clone(),
             use_keychain: overrides.use_keychain.unwrap_or(true),
-            host,
-            endpoints,
+            host: default.host.clone(),
+            endpoints: default.endpoints.clone(),
+            accounts,
             token,
             config_dir,
             state_dir,
@@ -314,15 +326,165 @@ impl Config {
 }
 
 impl Config {
-    /// Where this host's token is kept.
+    /// Where the default account's token is kept.
     pub fn credentials(&self) -> crate::auth::CredentialStore {
-        crate::auth::CredentialStore::new(
-            &self.host,
+        self.credentials_for(self.default_account())
+    }
+
+    /// The account `[github]` (or the first `[[github.accounts]]`) describes.
+    pub fn default_account(&self) -> &Account {
+        // `load` never builds a config without one (`ConfigError::NoAccount`).
+        &self.accounts[0]
+    }
+
+    /// Where this account's token is kept; `AGENTBAR_TOKEN` counts for the default one only.
+    pub fn credentials_for(&self, account: &Account) -> crate::auth::CredentialStore {
+        let environment = (account.id == self.default_account().id)
+            .then(|| self.token.clone())
+            .flatten();
+        crate::auth::CredentialStore::for_account(
+            account,
             &self.config_dir,
             self.use_keychain,
-            self.token.clone(),
+            environment,
         )
     }
+
+    /// The account a name or id names.
+    pub fn account(&self, wanted: &str) -> Result<&Account, AccountError> {
+        account::find(&self.accounts, wanted)
+    }
+}
+
+/// The accounts, the default first: `[github]` with the command line's overrides (unless only
+/// `[[github.accounts]]` are given), then each `[[github.accounts]]`, then those `login` added
+/// (`accounts.json`; one whose id the file already uses is skipped with a warning).
+fn accounts(
+    overrides: &Overrides,
+    github: &GithubSection,
+    client_id: Option<&str>,
+    config_dir: &Path,
+    config_path: &Path,
+) -> Result<Vec<Account>, ConfigError> {
+    let account_error = |what: String, source: AccountError| ConfigError::Account {
+        path: config_path.to_owned(),
+        what,
+        source,
+    };
+    let names_default = overrides.host.is_some()
+        || overrides.api_url.is_some()
+        || overrides.web_url.is_some()
+        || overrides.copilot_api_url.is_some()
+        || github.host.is_some()
+        || github.api_url.is_some()
+        || github.web_url.is_some()
+        || github.copilot_api_url.is_some();
+    let mut list = Vec::new();
+    if names_default || github.accounts.is_empty() {
+        let host = overrides
+            .host
+            .clone()
+            .or_else(|| github.host.clone())
+            .unwrap_or_else(|| "github.com".into());
+        let host =
+            account::validate_host(&host).map_err(|e| account_error("[github] host".into(), e))?;
+        let endpoints = endpoints(
+            &host,
+            [
+                overrides.api_url.as_ref().or(github.api_url.as_ref()),
+                overrides.web_url.as_ref().or(github.web_url.as_ref()),
+                overrides
+                    .copilot_api_url
+                    .as_ref()
+                    .or(github.copilot_api_url.as_ref()),
+            ],
+        )?;
+        list.push(Account {
+            id: AccountId::for_host(&host),
+            name: None,
+            host,
+            endpoints,
+            client_id: client_id.map(str::to_owned),
+            origin: AccountOrigin::Default,
+            first_on_host: true,
+        });
+    }
+    for (n, section) in github.accounts.iter().enumerate() {
+        let what = || format!("[[github.accounts]] number {}", n + 1);
+        let host = account::validate_host(section.host.as_deref().unwrap_or("github.com"))
+            .map_err(|e| account_error(what(), e))?;
+        let id = match &section.name {
+            Some(name) => AccountId::from_name(name).map_err(|e| account_error(what(), e))?,
+            None => AccountId::for_host(&host),
+        };
+        let endpoints = endpoints(
+            &host,
+            [
+                section.api_url.as_ref(),
+                section.web_url.as_ref(),
+                section.copilot_api_url.as_ref(),
+            ],
+        )
+        .map_err(|e| ConfigError::AccountUrl {
+            path: config_path.to_owned(),
+            what: what(),
+            source: Box::new(e),
+        })?;
+        list.push(Account {
+            id,
+            name: section.name.as_ref().map(|n| n.trim().to_owned()),
+            host,
+            endpoints,
+            client_id: section
+                .client_id
+                .clone()
+                .or_else(|| client_id.map(str::to_owned)),
+            origin: AccountOrigin::ConfigFile,
+            first_on_host: false,
+        });
+    }
+    let list =
+        account::finish_list(list).map_err(|e| account_error("[[github.accounts]]".into(), e))?;
+    let added = match account::AccountsFile::new(config_dir).load() {
+        Ok(added) => added,
+        Err(error) => {
+            tracing::warn!(%error, "ignoring the accounts added by `agentbar login`");
+            Vec::new()
+        }
+    };
+    let mut all = list;
+    for mut extra in added {
+        if let Some(declared) = all.iter().find(|a| a.id == extra.id) {
+            // The same host is the same account (`login --host H` beside `AGENTBAR_HOST=H`).
+            if declared.host != extra.host {
+                tracing::warn!(
+                    id = %extra.id,
+                    "accounts.json repeats an account config.toml declares; using config.toml's"
+                );
+            }
+            continue;
+        }
+        if extra.client_id.is_none() {
+            extra.client_id = client_id.map(str::to_owned);
+        }
+        all.push(extra);
+    }
+    // Ids are unique by now; this only sets which account is first on its host.
+    account::finish_list(all).map_err(|e| account_error("accounts.json".into(), e))
+}
+
+/// An account's base URLs: the ones given (API, web, Copilot API; each validated), else what
+/// the host implies.
+fn endpoints(host: &str, given: [Option<&String>; 3]) -> Result<Endpoints, ConfigError> {
+    let derived = Endpoints::for_host(host);
+    let [api, web, copilot_api] = given;
+    let check =
+        |what: &'static str, url: Option<&String>| url.map(|u| validate_url(what, u)).transpose();
+    Ok(Endpoints {
+        api: check("the GitHub API URL", api)?.unwrap_or(derived.api),
+        web: check("the GitHub web URL", web)?.unwrap_or(derived.web),
+        copilot_api: check("the Copilot API URL", copilot_api)?,
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -410,7 +572,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
+/// An `http://` or `https://` base URL without its trailing slash.
+pub fn validate_url(what: &'static str, raw: &str) -> Result<String, ConfigError> {
     let trimmed = raw.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -630,5 +793,174 @@ burst_window_seconds = 0.5
         overrides.copilot_api_url = Some("ftp://nope".into());
         let e = Config::load(&overrides, None).unwrap_err().to_string();
         assert!(e.contains("Copilot API URL"), "{e}");
+    }
+
+    fn ids(config: &Config) -> Vec<&str> {
+        config.accounts.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    #[test]
+    fn todays_single_github_section_is_the_one_default_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["github.com"]);
+        assert_eq!(config.default_account().origin, AccountOrigin::Default);
+        assert!(config.default_account().first_on_host);
+
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[github]\nhost = \"ACME.ghe.com\"\nclient_id = \"Iv1.x\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["acme.ghe.com"]);
+        assert_eq!(config.host, "acme.ghe.com");
+        assert_eq!(config.endpoints, config.default_account().endpoints);
+        assert_eq!(config.default_account().client_id.as_deref(), Some("Iv1.x"));
+    }
+
+    #[test]
+    fn listed_accounts_follow_the_default_and_share_its_client_id() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            r#"
+[github]
+host = "github.com"
+client_id = "Iv1.shared"
+[[github.accounts]]
+host = "acme.ghe.com"
+[[github.accounts]]
+name = "Personal"
+api_url = "http://127.0.0.1:9000"
+web_url = "http://127.0.0.1:9000/"
+client_id = "Iv1.own"
+"#,
+        )
+        .unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["github.com", "acme.ghe.com", "personal"]);
+        let personal = config.account("personal").unwrap();
+        assert_eq!(personal.host, "github.com");
+        assert!(
+            !personal.first_on_host,
+            "the default is first on github.com"
+        );
+        assert_eq!(personal.endpoints.api, "http://127.0.0.1:9000");
+        assert_eq!(personal.endpoints.web, "http://127.0.0.1:9000");
+        assert_eq!(personal.client_id.as_deref(), Some("Iv1.own"));
+        assert_eq!(personal.display_name(), "github.com — Personal");
+        let acme = config.account("acme.ghe.com").unwrap();
+        assert_eq!(acme.endpoints, Endpoints::for_host("acme.ghe.com"));
+        assert_eq!(acme.client_id.as_deref(), Some("Iv1.shared"));
+        assert!(acme.first_on_host);
+
+        // AGENTBAR_TOKEN is the default account's alone.
+        let env = Token::new("from-env").unwrap();
+        let config = Config::load(&dirs(dir.path()), Some(env)).unwrap();
+        assert!(config.credentials().has_environment_token());
+        assert!(!config.credentials_for(personal).has_environment_token());
+    }
+
+    #[test]
+    fn without_a_github_host_the_first_listed_account_is_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[github]\nclient_id = \"Iv1.x\"\n[[github.accounts]]\nname = \"work\"\nhost = \"acme.ghe.com\"\n[[github.accounts]]\nname = \"home\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["work", "home"]);
+        assert_eq!(config.host, "acme.ghe.com");
+        // A host on the command line names the default account again, as before.
+        let mut overrides = dirs(dir.path());
+        overrides.host = Some("github.com".into());
+        let config = Config::load(&overrides, None).unwrap();
+        assert_eq!(ids(&config), ["github.com", "work", "home"]);
+        assert!(!config.account("home").unwrap().first_on_host);
+    }
+
+    #[test]
+    fn bad_or_duplicate_accounts_get_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        for (text, words) in [
+            (
+                "[[github.accounts]]\nhost = \"acme.ghe.com\"\n[[github.accounts]]\nhost = \"acme.ghe.com\"\n",
+                "two accounts are called \"acme.ghe.com\" on the same host: give each a different `name`",
+            ),
+            (
+                "[[github.accounts]]\nname = \"w\"\n[[github.accounts]]\nname = \"W\"\nhost = \"x.ghe.com\"\n",
+                "two accounts are called \"w\": give each",
+            ),
+            (
+                "[github]\nhost = \"github.com\"\n[[github.accounts]]\n",
+                "two accounts are called \"github.com\" on the same host",
+            ),
+            (
+                "[[github.accounts]]\nhost = \"https://acme.ghe.com\"\n",
+                "[[github.accounts]] number 1: \"https://acme.ghe.com\" is not a GitHub host",
+            ),
+            (
+                "[github]\nhost = \"acme ghe\"\n",
+                "[github] host: \"acme ghe\" is not a GitHub host",
+            ),
+            (
+                "[[github.accounts]]\nname = \"my work\"\n",
+                "\"my work\" is not an account name",
+            ),
+            (
+                "[[github.accounts]]\nname = \"w\"\napi_url = \"ftp://x\"\n",
+                "[[github.accounts]] number 1: the GitHub API URL must be",
+            ),
+            (
+                "[[github.accounts]]\nnmae = \"w\"\n",
+                "did you mean `name`?",
+            ),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = Config::load(&dirs(dir.path()), None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(words), "{text}: {e}");
+            assert!(e.contains("config.toml"), "{e}");
+        }
+    }
+
+    #[test]
+    fn accounts_added_by_login_come_last_and_never_shadow_the_files_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[[github.accounts]]\nname = \"work\"\nhost = \"acme.ghe.com\"\n",
+        )
+        .unwrap();
+        let added = crate::auth::AccountsFile::new(dir.path());
+        let mut stored = crate::auth::StoredAccount {
+            id: "work".into(),
+            name: Some("work".into()),
+            host: "elsewhere.ghe.com".into(),
+            api_url: "https://api.elsewhere.ghe.com".into(),
+            web_url: "https://elsewhere.ghe.com".into(),
+            copilot_api_url: None,
+            client_id: None,
+        };
+        added.add(stored.clone()).unwrap();
+        stored.id = "mona@github.com".into();
+        stored.name = None;
+        stored.host = "github.com".into();
+        added.add(stored).unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["work", "mona@github.com"]);
+        assert_eq!(config.account("work").unwrap().host, "acme.ghe.com");
+        let mona = config.account("mona@github.com").unwrap();
+        assert_eq!(mona.origin, AccountOrigin::AddedByLogin);
+        assert!(mona.first_on_host, "nothing else is on github.com here");
+
+        // A broken accounts.json costs only its accounts.
+        std::fs::write(added.path(), b"[").unwrap();
+        let config = Config::load(&dirs(dir.path()), None).unwrap();
+        assert_eq!(ids(&config), ["work"]);
     }
 }

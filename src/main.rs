@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use agentbar::app::{self, Upstream};
 use agentbar::auth::DeviceFlow;
+use agentbar::auth::{Account, AccountsFile, LoginWanted, StoredAccount};
 use agentbar::cli::{
-    ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs, LogsArgs, NewArgs,
-    StatusFormat, TasksArgs, exit,
+    AccountsArgs, ArchiveArgs, AuthCommand, Cli, Command, EndpointArgs, ListFormat, LoginArgs,
+    LogoutArgs, LogsArgs, NewArgs, StatusFormat, TasksArgs, exit,
 };
-use agentbar::config::Config;
+use agentbar::config::{Config, Overrides};
 use agentbar::filter::{Candidate, TaskFilter};
 use agentbar::github::GitHubClient;
 use agentbar::github::Token;
@@ -31,7 +32,19 @@ fn main() -> ExitCode {
         agentbar::terminal::die_quietly_on_closed_pipe();
     }
     init_logging(cli.global.verbose);
-    let config = match Config::load(&cli.overrides(), token_from_env()) {
+    // `login --name`/`--host` picks an account: the host and URLs on the command line then
+    // describe that account, not the default one, so the list is read without them.
+    let (overrides, login_wanted) = match &cli.command {
+        Some(Command::Login(args)) => match login_wanted(&cli.overrides(), args) {
+            Ok(split) => split,
+            Err(e) => {
+                eprintln!("agentbar: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        _ => (cli.overrides(), None),
+    };
+    let config = match Config::load(&overrides, token_from_env()) {
         Ok(config) => config,
         // What reads state or forgets a token must work while the file is being fixed.
         Err(e)
@@ -42,7 +55,7 @@ fn main() -> ExitCode {
                     .is_some_and(Command::works_without_config_file) =>
         {
             eprintln!("agentbar: warning: ignoring the configuration file: {e}");
-            match Config::load_ignoring_file(&cli.overrides(), token_from_env()) {
+            match Config::load_ignoring_file(&overrides, token_from_env()) {
                 Ok(config) => config,
                 Err(e) => {
                     eprintln!("agentbar: {e}");
@@ -55,7 +68,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    match dispatch(cli.command, config) {
+    match dispatch(cli.command, config, login_wanted) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("agentbar: {e:#}");
@@ -92,7 +105,43 @@ fn exit_code_of(error: &anyhow::Error) -> u8 {
     if usage { exit::USAGE } else { exit::FAILURE }
 }
 
-fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode> {
+/// For `login --name`/`--host`: the overrides without the host and URLs, and what they ask of
+/// the account (the URLs checked here); `None` when `login` signs in the default account.
+fn login_wanted(
+    overrides: &Overrides,
+    args: &LoginArgs,
+) -> Result<(Overrides, Option<LoginWanted>), agentbar::config::ConfigError> {
+    if args.name.is_none() && overrides.host.is_none() {
+        return Ok((overrides.clone(), None));
+    }
+    let url = |what, raw: &Option<String>| {
+        raw.as_deref()
+            .map(|u| agentbar::config::validate_url(what, u))
+            .transpose()
+    };
+    let wanted = LoginWanted {
+        name: args.name.clone(),
+        host: overrides.host.clone(),
+        api_url: url("the GitHub API URL", &overrides.api_url)?,
+        web_url: url("the GitHub web URL", &overrides.web_url)?,
+        copilot_api_url: url("the Copilot API URL", &overrides.copilot_api_url)?,
+        client_id: overrides.client_id.clone(),
+    };
+    let rest = Overrides {
+        host: None,
+        api_url: None,
+        web_url: None,
+        copilot_api_url: None,
+        ..overrides.clone()
+    };
+    Ok((rest, Some(wanted)))
+}
+
+fn dispatch(
+    command: Option<Command>,
+    config: Config,
+    login_wanted: Option<LoginWanted>,
+) -> anyhow::Result<ExitCode> {
     match command {
         None => run_app(config, Upstream::GitHub, false),
         Some(Command::Run(args)) => run_app(config, Upstream::GitHub, args.headless),
@@ -132,24 +181,10 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 Ok(ExitCode::SUCCESS)
             })
         }
-        Some(Command::Login(args)) => login(&config, &args),
+        Some(Command::Login(args)) => login(&config, &args, login_wanted),
+        Some(Command::Accounts(args)) => accounts(&config, &args),
         Some(Command::Logs(args)) => logs(&config, &args),
-        Some(Command::Logout) => {
-            let store = config.credentials();
-            let removed = store.forget()?;
-            if removed.is_empty() {
-                println!("No token was stored for {}.", config.host);
-            }
-            for place in removed {
-                println!("Forgot the token for {} in {place}.", config.host);
-            }
-            if store.has_environment_token() {
-                eprintln!(
-                    "agentbar: AGENTBAR_TOKEN is still set in this environment; unset it too"
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Logout(args)) => logout(&config, &args),
         Some(Command::Auth(AuthCommand::Status)) => {
             let Some((token, source)) = config.credentials().load() else {
                 println!("Not signed in to {}. Run `agentbar login`.", config.host);
@@ -200,7 +235,12 @@ fn dispatch(command: Option<Command>, config: Config) -> anyhow::Result<ExitCode
                 return Ok(ExitCode::from(exit::NOT_CURRENT));
             };
             match format {
-                StatusFormat::Text => println!("{}", reading.status_text(now)),
+                StatusFormat::Text => {
+                    println!("{}", reading.status_text(now));
+                    for line in live_source_lines(&config, &reading) {
+                        println!("{line}");
+                    }
+                }
                 StatusFormat::Json => println!("{}", report::status_json(&reading, now)),
                 StatusFormat::Waybar => {
                     println!("{}", report::status_waybar(&reading, now));
@@ -668,30 +708,40 @@ async fn api_answer<T: serde::de::DeserializeOwned>(
 /// `agentbar login`: the device flow, the GitHub CLI's token, or a token on standard input;
 /// a token is stored only once GitHub has said whose it is. Against a running signed-out demo,
 /// the demo's own sign-in (its simulator, its token store).
-fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
-    if !args.from_gh
+fn login(
+    config: &Config,
+    args: &LoginArgs,
+    wanted: Option<LoginWanted>,
+) -> anyhow::Result<ExitCode> {
+    let (account, new) = match &wanted {
+        Some(wanted) => agentbar::auth::login_target(&config.accounts, wanted)
+            .map_err(|e| Usage(e.to_string()))?,
+        None => (config.default_account().clone(), false),
+    };
+    if wanted.is_none()
+        && !args.from_gh
         && !args.with_token
         && let Some(endpoint) = Endpoint::read(&config.state_dir)
             .filter(|e| e.demo && agentbar::instance::process_alive(e.pid))
     {
         return login_through_agent(&endpoint, args);
     }
-    let store = config.credentials();
+    let store = config.credentials_for(&account);
     let (token, checked) = if args.from_gh {
-        (agentbar::auth::token_from_gh(&config.host)?, true)
+        (agentbar::auth::token_from_gh(&account.host)?, true)
     } else if args.with_token {
         (token_from_stdin()?, true)
     } else {
-        if config.client_id.is_none() {
+        if account.client_id.is_none() {
             let mut message = agentbar::auth::SignInError::NoClientId.to_string();
-            if agentbar::auth::token_from_gh(&config.host).is_ok() {
+            if agentbar::auth::token_from_gh(&account.host).is_ok() {
                 message.push_str(
                     ".\nThe GitHub CLI is signed in on this machine: `agentbar login --from-gh` uses its token.",
                 );
             }
             return Err(Usage(message).into());
         }
-        let flow = DeviceFlow::new(&config.endpoints.web, config.client_id.as_deref())?;
+        let flow = DeviceFlow::new(&account.endpoints.web, account.client_id.as_deref())?;
         let token = runtime()?.block_on(async {
             let code = flow.start().await?;
             println!("First copy your one-time code: {}", code.user_code);
@@ -709,7 +759,7 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     // GitHub says whose token it is; one it refuses is never stored. A token GitHub just
     // issued through the device flow is stored even when this check cannot be made.
     let client = GitHubClient::new(
-        config.endpoints.clone(),
+        account.endpoints.clone(),
         token.clone(),
         config.client.clone(),
     )?;
@@ -735,6 +785,14 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     } else {
         store.save(&token)?
     };
+    if new {
+        // Listed only once its token is stored; without the list entry the token is useless,
+        // so it goes again.
+        if let Err(e) = AccountsFile::new(&config.config_dir).add(StoredAccount::of(&account)) {
+            let _ = store.forget();
+            return Err(e.into());
+        }
+    }
     let name = who
         .as_ref()
         .and_then(|w| w.login.as_deref())
@@ -747,14 +805,191 @@ fn login(config: &Config, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     };
     println!(
         "Signed in to {}{name}{scopes}; the token is kept in {source}.",
-        config.host
+        account.display_name()
     );
+    if new {
+        println!(
+            "Added the account {} (see `agentbar accounts`).",
+            account.id
+        );
+        if Endpoint::read(&config.state_dir)
+            .is_some_and(|e| agentbar::instance::process_alive(e.pid))
+        {
+            println!("The running agentbar watches it from its next start.");
+        }
+    }
     if store.has_environment_token() {
         eprintln!(
             "agentbar: note: AGENTBAR_TOKEN is set and takes precedence over the stored token"
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `agentbar logout [--account NAME]`: forgets that account's token (the default account's
+/// without a name); an account `login` added leaves the list too.
+fn logout(config: &Config, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
+    let account = match &args.account {
+        Some(wanted) => config.account(wanted).map_err(|e| Usage(e.to_string()))?,
+        None => config.default_account(),
+    };
+    let store = config.credentials_for(account);
+    let removed = store.forget()?;
+    let shown = account.display_name();
+    if removed.is_empty() {
+        println!("No token was stored for {shown}.");
+    }
+    for place in removed {
+        println!("Forgot the token for {shown} in {place}.");
+    }
+    match account.origin {
+        agentbar::auth::AccountOrigin::AddedByLogin => {
+            if AccountsFile::new(&config.config_dir).remove(&account.id)? {
+                println!("Removed the account {} from the list.", account.id);
+            }
+        }
+        agentbar::auth::AccountOrigin::ConfigFile => println!(
+            "The account {} stays listed (signed out) while config.toml names it under [[github.accounts]].",
+            account.id
+        ),
+        agentbar::auth::AccountOrigin::Default => {}
+    }
+    if store.has_environment_token() {
+        eprintln!("agentbar: AGENTBAR_TOKEN is still set in this environment; unset it too");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `agentbar accounts` says of one account.
+enum AccountStatus {
+    SignedOut,
+    SignedIn { login: Option<String> },
+    Refused { message: String },
+    Unchecked { error: String },
+}
+
+/// `agentbar accounts [--json]`: each account, where its token is kept, and what GitHub says of
+/// it (asked for all accounts at once).
+fn accounts(config: &Config, args: &AccountsArgs) -> anyhow::Result<ExitCode> {
+    let loaded: Vec<(&Account, Option<(Token, agentbar::auth::TokenSource)>)> = config
+        .accounts
+        .iter()
+        .map(|account| (account, config.credentials_for(account).load()))
+        .collect();
+    let statuses: Vec<AccountStatus> = runtime()?.block_on(async {
+        let checks = loaded.iter().map(|(account, token)| async move {
+            let Some((token, _)) = token else {
+                return AccountStatus::SignedOut;
+            };
+            let client = match GitHubClient::new(
+                account.endpoints.clone(),
+                token.clone(),
+                config.client.clone(),
+            ) {
+                Ok(client) => client,
+                Err(e) => {
+                    return AccountStatus::Unchecked {
+                        error: e.to_string(),
+                    };
+                }
+            };
+            match client.token_owner().await {
+                Ok(who) => AccountStatus::SignedIn { login: who.login },
+                Err(agentbar::github::ClientError::Unauthorized { message, .. }) => {
+                    AccountStatus::Refused { message }
+                }
+                Err(e) => AccountStatus::Unchecked {
+                    error: e.to_string(),
+                },
+            }
+        });
+        futures_util::future::join_all(checks).await
+    });
+    if args.json {
+        let list: Vec<serde_json::Value> = loaded
+            .iter()
+            .zip(&statuses)
+            .map(|((account, token), status)| {
+                let (status, login, detail) = match status {
+                    AccountStatus::SignedOut => ("signed_out", None, None),
+                    AccountStatus::SignedIn { login } => ("signed_in", login.clone(), None),
+                    AccountStatus::Refused { message } => {
+                        ("token_refused", None, Some(message.clone()))
+                    }
+                    AccountStatus::Unchecked { error } => ("unchecked", None, Some(error.clone())),
+                };
+                serde_json::json!({
+                    "id": account.id.as_str(),
+                    "source": account.source_id().as_str(),
+                    "name": account.name,
+                    "display_name": account.display_name(),
+                    "host": account.host,
+                    "api_url": account.endpoints.api,
+                    "default": account.id == config.default_account().id,
+                    "token_from": token.as_ref().map(|(_, from)| token_from_code(*from)),
+                    "status": status,
+                    "login": login,
+                    "detail": detail,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for ((account, token), status) in loaded.iter().zip(&statuses) {
+        let default = if account.id == config.default_account().id {
+            " (default)"
+        } else {
+            ""
+        };
+        let said = match status {
+            AccountStatus::SignedOut => format!(
+                "signed out — `agentbar login{}`",
+                login_flags(config, account)
+            ),
+            AccountStatus::SignedIn { login } => format!(
+                "signed in as {}",
+                login.as_deref().unwrap_or("(GitHub did not say)")
+            ),
+            AccountStatus::Refused { message } => format!(
+                "token refused ({message}) — `agentbar login{}`",
+                login_flags(config, account)
+            ),
+            AccountStatus::Unchecked { error } => {
+                format!("a token is stored; GitHub could not be asked ({error})")
+            }
+        };
+        let place = token
+            .as_ref()
+            .map(|(_, from)| format!("; token in {from}"))
+            .unwrap_or_default();
+        println!(
+            "{}{default}: {} — {said}{place}",
+            account.id,
+            account.display_name()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `login` flags that sign this account in again.
+fn login_flags(config: &Config, account: &Account) -> String {
+    if account.id == config.default_account().id {
+        String::new()
+    } else if let Some(name) = &account.name {
+        format!(" --name {name}")
+    } else {
+        format!(" --host {}", account.host)
+    }
+}
+
+/// Where a token came from, as a stable word for JSON.
+fn token_from_code(from: agentbar::auth::TokenSource) -> &'static str {
+    match from {
+        agentbar::auth::TokenSource::Environment => "environment",
+        agentbar::auth::TokenSource::Keychain => "keychain",
+        agentbar::auth::TokenSource::File => "file",
+    }
 }
 
 /// The token for `login --with-token`: one line typed at a prompt on a terminal, else all of
@@ -889,6 +1124,27 @@ fn read_state(config: &Config) -> Option<report::Reading> {
     }
 }
 
+/// The running agent's sources that need something, one line each (`GET /v1/sources`); none
+/// when the agent is not running, lists one source, or has no such route.
+fn live_source_lines(config: &Config, reading: &report::Reading) -> Vec<String> {
+    if !matches!(reading.agent, report::Agent::Running(_)) {
+        return Vec::new();
+    }
+    let Some(endpoint) = Endpoint::read(&config.state_dir) else {
+        return Vec::new();
+    };
+    let Some(sources) = live_json::<report::SourceReports>(&endpoint, "/v1/sources", 2) else {
+        return Vec::new();
+    };
+    report::source_lines(&sources.sources, |id| {
+        let account = config
+            .accounts
+            .iter()
+            .find(|a| a.source_id().as_str() == id)?;
+        Some(login_flags(config, account))
+    })
+}
+
 /// `GET /v1/tasks` from the agent named in endpoint.json, when it answers within two seconds.
 fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
     live_list_at(endpoint, "/v1/tasks", 2)
@@ -896,6 +1152,15 @@ fn live_list(endpoint: &Endpoint) -> Option<WireTaskList> {
 
 /// A list from the running agent's API at `path`, if it answers within `timeout_seconds`.
 fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option<WireTaskList> {
+    live_json(endpoint, path, timeout_seconds)
+}
+
+/// A JSON answer of the running agent's API at `path`, if it answers within `timeout_seconds`.
+fn live_json<T: serde::de::DeserializeOwned>(
+    endpoint: &Endpoint,
+    path: &str,
+    timeout_seconds: u64,
+) -> Option<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -913,7 +1178,7 @@ fn live_list_at(endpoint: &Endpoint, path: &str, timeout_seconds: u64) -> Option
         if !response.status().is_success() {
             return None;
         }
-        response.json::<WireTaskList>().await.ok()
+        response.json::<T>().await.ok()
     })
 }
 

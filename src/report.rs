@@ -622,6 +622,69 @@ pub fn session_table<Tz: TimeZone<Offset: std::fmt::Display>>(
     out.join("\n")
 }
 
+/// One source as the running agent's `GET /v1/sources` lists it; read leniently (what is
+/// missing counts as fine), so `status` works against an agent that says less.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SourceReport {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub signed_out: bool,
+    #[serde(default)]
+    pub health: SourceReportHealth,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SourceReportHealth {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// `GET /v1/sources`' body.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SourceReports {
+    #[serde(default)]
+    pub sources: Vec<SourceReport>,
+}
+
+/// The lines `status` adds under its summary when several sources run: one per source that
+/// needs something (signed out, stale, offline…), each saying what to do; `login_hint` gives
+/// the `login` flags that sign a source in again (`None`: not an account of this config).
+pub fn source_lines(
+    sources: &[SourceReport],
+    login_hint: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    if sources.len() < 2 {
+        // One source: the summary line already says it all.
+        return Vec::new();
+    }
+    sources
+        .iter()
+        .filter_map(|source| {
+            let name = source.name.as_deref().unwrap_or(&source.id);
+            let what = if source.signed_out || source.health.status.as_deref() == Some("signed_out")
+            {
+                match login_hint(&source.id) {
+                    Some(flags) => format!("signed out — run `agentbar login{flags}`"),
+                    None => "signed out".to_owned(),
+                }
+            } else if source.health.stale {
+                "stale — showing its last tasks".to_owned()
+            } else {
+                match source.health.status.as_deref() {
+                    None | Some("ok" | "starting") => return None,
+                    Some(other) => format!("{} — showing its last tasks", other.replace('_', " ")),
+                }
+            };
+            Some(format!("  {name} ({}): {what}", source.id))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -946,5 +1009,29 @@ mod tests {
         let narrow = task_table(&snapshot, now(), Some(64));
         assert!(narrow.lines().all(|l| l.chars().count() <= 64), "{narrow}");
         assert!(narrow.contains("Task w"), "{narrow}");
+    }
+
+    #[test]
+    fn status_names_each_source_that_needs_something_when_there_are_several() {
+        let sources: SourceReports = serde_json::from_value(json!({"sources": [
+            {"id": "gh:github.com", "name": "github.com", "signed_out": false,
+             "health": {"status": "ok", "stale": false}},
+            {"id": "gh:work", "name": "acme.ghe.com — work", "signed_out": true,
+             "health": {"status": "signed_out", "stale": true}},
+            {"id": "gh:home", "health": {"status": "offline", "stale": false}},
+            {"id": "claude-code", "health": {"status": "ok", "stale": true}},
+            {"id": "codex"}
+        ]}))
+        .unwrap();
+        let hint = |id: &str| (id == "gh:work").then(|| " --name work".to_owned());
+        assert_eq!(
+            source_lines(&sources.sources, hint),
+            [
+                "  acme.ghe.com — work (gh:work): signed out — run `agentbar login --name work`",
+                "  gh:home (gh:home): offline — showing its last tasks",
+                "  claude-code (claude-code): stale — showing its last tasks",
+            ]
+        );
+        assert!(source_lines(&sources.sources[1..2], hint).is_empty());
     }
 }

@@ -88,7 +88,10 @@ fn stored_token(state: &Path) -> String {
     let file: Value =
         serde_json::from_slice(&std::fs::read(state.join("config/credentials.json")).unwrap())
             .unwrap();
-    file["tokens"]["github.com"].as_str().unwrap().to_owned()
+    file["tokens"]["account/github.com"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Logs in with gh's token (`OLD`), then lets gh hold `gh_now` while GitHub accepts only `NEW`.

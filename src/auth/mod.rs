@@ -1,9 +1,14 @@
-//! Signing in: the OAuth device flow, importing the GitHub CLI's token, and where tokens are
+//! Signing in: the GitHub accounts (`account`), the OAuth device flow, importing the GitHub CLI's token, and where tokens are
 //! kept (environment, OS keychain, a 0600 file where there is no keychain).
 
+pub mod account;
 pub mod device;
 pub mod store;
 
+pub use account::{
+    Account, AccountError, AccountId, AccountOrigin, AccountsFile, LoginWanted, StoredAccount,
+    login_target, validate_host,
+};
 pub use device::{DeviceCode, DeviceFlow, SignInError, SignInPrompt, SignedIn};
 pub use store::{CredentialError, CredentialStore, TokenSource};
 

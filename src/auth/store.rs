@@ -1,17 +1,22 @@
-//! Where the token lives: `AGENTBAR_TOKEN`, else the OS keychain, else (where no keychain is
-//! available) a 0600 file written atomically, with a warning that says so. The token is never
-//! written anywhere else.
+//! Where each account's token lives: `AGENTBAR_TOKEN` (the default account only), else the OS
+//! keychain, else (where no keychain is available) a 0600 file written atomically, with a warning
+//! that says so. The token is never written anywhere else. Each account has its own entry,
+//! `account/<id>`, in both places; the first account on a host also reads the entry named by
+//! the host alone, where agentbar kept its one token before it knew several accounts.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::auth::account::{Account, AccountId};
 use crate::github::Token;
 use crate::store::write_atomically;
 
-/// The keychain service name; the account is the GitHub host.
+/// The keychain service name; the keychain's "account" is the entry key below.
 const KEYCHAIN_SERVICE: &str = "agentbar";
+/// Prefix of an account's own entry key, so no account id can ever name a legacy host entry.
+const ACCOUNT_KEY_PREFIX: &str = "account/";
 /// The fallback file, in the config directory.
 pub const CREDENTIALS_FILE: &str = "credentials.json";
 /// Which hosts' stored token was taken from the GitHub CLI (no secret in it), so a refused
@@ -49,24 +54,29 @@ pub enum CredentialError {
     Keychain(String),
 }
 
-/// The on-disk fallback: host → token.
+/// The on-disk fallback: entry key (`account/<id>`, or a host for a legacy entry) → token.
 #[derive(Default, Serialize, Deserialize)]
 struct CredentialsFile {
     #[serde(default)]
     tokens: BTreeMap<String, String>,
 }
 
-/// The origin file: the hosts whose token came from `gh auth token`.
+/// The origin file: the entry keys whose token came from `gh auth token`.
 #[derive(Default, Serialize, Deserialize)]
 struct OriginFile {
     #[serde(default)]
     from_gh: Vec<String>,
 }
 
-/// Reads and writes the token for one GitHub host.
+/// Reads and writes the token of one GitHub account.
 #[derive(Clone, Debug)]
 pub struct CredentialStore {
     host: String,
+    /// The account's own entry, in the keychain and the file.
+    key: String,
+    /// The entry named by the host alone (a token stored before accounts existed), read and
+    /// forgotten by the first account on that host only.
+    legacy_key: Option<String>,
     config_dir: PathBuf,
     /// False when the keychain must not be touched (`AGENTBAR_NO_KEYCHAIN`, tests).
     use_keychain: bool,
@@ -75,6 +85,8 @@ pub struct CredentialStore {
 }
 
 impl CredentialStore {
+    /// The store of the first (unnamed) account on `host`: the one account agentbar had before
+    /// it knew several, so its token stored then is read too.
     pub fn new(
         host: &str,
         config_dir: &Path,
@@ -83,6 +95,26 @@ impl CredentialStore {
     ) -> CredentialStore {
         CredentialStore {
             host: host.to_owned(),
+            key: account_key(&AccountId::for_host(host)),
+            legacy_key: Some(host.to_owned()),
+            config_dir: config_dir.to_owned(),
+            use_keychain,
+            environment,
+        }
+    }
+
+    /// The store of one account. `environment` (`AGENTBAR_TOKEN`) is given for the default
+    /// account only.
+    pub fn for_account(
+        account: &Account,
+        config_dir: &Path,
+        use_keychain: bool,
+        environment: Option<Token>,
+    ) -> CredentialStore {
+        CredentialStore {
+            host: account.host.clone(),
+            key: account_key(&account.id),
+            legacy_key: account.first_on_host.then(|| account.host.clone()),
             config_dir: config_dir.to_owned(),
             use_keychain,
             environment,
@@ -91,6 +123,11 @@ impl CredentialStore {
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// The entries this store reads, its own first.
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str()).chain(self.legacy_key.as_deref())
     }
 
     fn file_path(&self) -> PathBuf {
@@ -103,22 +140,23 @@ impl CredentialStore {
         if let Some(token) = &self.environment {
             return Some((token.clone(), TokenSource::Environment));
         }
-        if self.use_keychain
-            && let Some(token) = self.keychain_get()
-        {
-            return Some((token, TokenSource::Keychain));
-        }
-        match self.read_file() {
-            Ok(file) => file
-                .tokens
-                .get(&self.host)
-                .and_then(|t| Token::new(t.clone()))
-                .map(|t| (t, TokenSource::File)),
-            Err(e) => {
-                tracing::warn!(error = %e, "ignoring the credentials file");
-                None
+        let file = self
+            .read_file()
+            .map_err(|e| tracing::warn!(error = %e, "ignoring the credentials file"))
+            .ok();
+        // The account's own entry wins over the legacy one wherever each is kept.
+        self.keys().find_map(|key| {
+            if self.use_keychain
+                && let Some(token) = keychain_get(key)
+            {
+                return Some((token, TokenSource::Keychain));
             }
-        }
+            file.as_ref()?
+                .tokens
+                .get(key)
+                .and_then(|t| Token::new(t.clone()))
+                .map(|t| (t, TokenSource::File))
+        })
     }
 
     /// Stores a token taken from the GitHub CLI, remembering where it came from.
@@ -140,7 +178,10 @@ impl CredentialStore {
         std::fs::read(self.config_dir.join(ORIGIN_FILE))
             .ok()
             .and_then(|bytes| serde_json::from_slice::<OriginFile>(&bytes).ok())
-            .is_some_and(|origin| origin.from_gh.contains(&self.host))
+            .is_some_and(|origin| {
+                self.keys()
+                    .any(|key| origin.from_gh.iter().any(|listed| listed == key))
+            })
     }
 
     /// Records (or clears) that this host's token came from `gh`. Best effort: without the
@@ -151,14 +192,16 @@ impl CredentialStore {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<OriginFile>(&bytes).ok())
             .unwrap_or_default();
-        let listed = origin.from_gh.contains(&self.host);
-        if listed == from_gh {
-            return;
-        }
+        let before = origin.from_gh.clone();
+        // The legacy entry's mark goes with any new token: it describes a token now replaced.
+        origin
+            .from_gh
+            .retain(|listed| !self.keys().any(|key| key == listed));
         if from_gh {
-            origin.from_gh.push(self.host.clone());
-        } else {
-            origin.from_gh.retain(|h| h != &self.host);
+            origin.from_gh.push(self.key.clone());
+        }
+        if origin.from_gh == before {
+            return;
         }
         let written = serde_json::to_vec_pretty(&origin)
             .map_err(|e| e.to_string())
@@ -177,8 +220,10 @@ impl CredentialStore {
                 .map(|e| e.set_password(token.expose()))
             {
                 Some(Ok(())) => {
-                    // A stale copy in the file would be read if the keychain ever went away.
-                    self.remove_from_file()?;
+                    // A stale copy in the file would be read if the keychain ever went away,
+                    // and a legacy entry is replaced by this one.
+                    self.remove_from_file(self.keys())?;
+                    self.forget_legacy_keychain_entry();
                     return Ok(TokenSource::Keychain);
                 }
                 Some(Err(e)) => tracing::warn!(
@@ -191,9 +236,13 @@ impl CredentialStore {
             }
         }
         let mut file = self.read_file().unwrap_or_default();
+        if let Some(legacy) = &self.legacy_key {
+            file.tokens.remove(legacy);
+        }
         file.tokens
-            .insert(self.host.clone(), token.expose().to_owned());
+            .insert(self.key.clone(), token.expose().to_owned());
         self.write_file(&file)?;
+        self.forget_legacy_keychain_entry();
         tracing::warn!(path = %self.file_path().display(), "the token is stored in a plain file (mode 0600)");
         Ok(TokenSource::File)
     }
@@ -202,21 +251,31 @@ impl CredentialStore {
     /// `AGENTBAR_TOKEN` cannot be unset from here, which the caller reports.
     pub fn forget(&self) -> Result<Vec<TokenSource>, CredentialError> {
         let mut removed = Vec::new();
-        if self.use_keychain
-            && let Some(entry) = self.keychain_entry()
-        {
-            match entry.delete_credential() {
-                Ok(()) => removed.push(TokenSource::Keychain),
-                Err(keyring::Error::NoEntry) => {}
-                Err(keyring::Error::NoStorageAccess(_)) | Err(keyring::Error::NoDefaultStore) => {}
-                Err(e) => return Err(CredentialError::Keychain(e.to_string())),
+        if self.use_keychain {
+            let mut any = false;
+            for key in self.keys() {
+                any |= keychain_delete(key)?;
+            }
+            if any {
+                removed.push(TokenSource::Keychain);
             }
         }
-        if self.remove_from_file()? {
+        if self.remove_from_file(self.keys())? {
             removed.push(TokenSource::File);
         }
         self.set_from_gh(false);
         Ok(removed)
+    }
+
+    /// Removes the legacy keychain entry once this account's own entry holds its token. Best
+    /// effort: the own entry is read first anyway, so a leftover only lingers.
+    fn forget_legacy_keychain_entry(&self) {
+        if let Some(legacy) = &self.legacy_key
+            && self.use_keychain
+            && let Err(error) = keychain_delete(legacy)
+        {
+            tracing::warn!(%error, "could not remove the token stored before accounts existed");
+        }
     }
 
     pub fn has_environment_token(&self) -> bool {
@@ -224,20 +283,7 @@ impl CredentialStore {
     }
 
     fn keychain_entry(&self) -> Option<keyring::Entry> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &self.host)
-            .map_err(|e| tracing::debug!(error = %e, "no OS keychain"))
-            .ok()
-    }
-
-    fn keychain_get(&self) -> Option<Token> {
-        match self.keychain_entry()?.get_password() {
-            Ok(secret) => Token::new(secret),
-            Err(keyring::Error::NoEntry) => None,
-            Err(e) => {
-                tracing::debug!(error = %e, "the OS keychain could not be read");
-                None
-            }
-        }
+        keychain_entry(&self.key)
     }
 
     fn read_file(&self) -> Result<CredentialsFile, CredentialError> {
@@ -265,12 +311,19 @@ impl CredentialStore {
             .map_err(|source| CredentialError::File { path, source })
     }
 
-    /// Removes this host's token from the file; true when there was one.
-    fn remove_from_file(&self) -> Result<bool, CredentialError> {
+    /// Removes these entries from the file; true when there was one.
+    fn remove_from_file<'k>(
+        &self,
+        keys: impl Iterator<Item = &'k str>,
+    ) -> Result<bool, CredentialError> {
         let Ok(mut file) = self.read_file() else {
             return Ok(false);
         };
-        if file.tokens.remove(&self.host).is_none() {
+        let mut any = false;
+        for key in keys {
+            any |= file.tokens.remove(key).is_some();
+        }
+        if !any {
             return Ok(false);
         }
         if file.tokens.is_empty() {
@@ -285,6 +338,42 @@ impl CredentialStore {
             self.write_file(&file)?;
         }
         Ok(true)
+    }
+}
+
+/// An account's own entry key.
+fn account_key(id: &AccountId) -> String {
+    format!("{ACCOUNT_KEY_PREFIX}{id}")
+}
+
+fn keychain_entry(key: &str) -> Option<keyring::Entry> {
+    keyring::Entry::new(KEYCHAIN_SERVICE, key)
+        .map_err(|e| tracing::debug!(error = %e, "no OS keychain"))
+        .ok()
+}
+
+fn keychain_get(key: &str) -> Option<Token> {
+    match keychain_entry(key)?.get_password() {
+        Ok(secret) => Token::new(secret),
+        Err(keyring::Error::NoEntry) => None,
+        Err(e) => {
+            tracing::debug!(error = %e, "the OS keychain could not be read");
+            None
+        }
+    }
+}
+
+/// Deletes one keychain entry; true when there was one. No keychain here is not an error.
+fn keychain_delete(key: &str) -> Result<bool, CredentialError> {
+    let Some(entry) = keychain_entry(key) else {
+        return Ok(false);
+    };
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry)
+        | Err(keyring::Error::NoStorageAccess(_))
+        | Err(keyring::Error::NoDefaultStore) => Ok(false),
+        Err(e) => Err(CredentialError::Keychain(e.to_string())),
     }
 }
 
@@ -321,7 +410,7 @@ mod tests {
         let path = dir.path().join(CREDENTIALS_FILE);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains("\"github.com\": \"gho_fileStoredToken123\""),
+            text.contains("\"account/github.com\": \"gho_fileStoredToken123\""),
             "{text}"
         );
         #[cfg(unix)]
@@ -350,5 +439,80 @@ mod tests {
         let env = Token::new("from-env").unwrap();
         let store = CredentialStore::new("github.com", dir.path(), false, Some(env.clone()));
         assert_eq!(store.load(), Some((env, TokenSource::Environment)));
+    }
+
+    fn account(id: &str, host: &str, first_on_host: bool) -> Account {
+        Account {
+            id: AccountId::from_name(id).unwrap_or_else(|_| AccountId::for_host(host)),
+            name: None,
+            host: host.into(),
+            endpoints: crate::github::Endpoints::for_host(host),
+            client_id: None,
+            origin: crate::auth::AccountOrigin::ConfigFile,
+            first_on_host,
+        }
+    }
+
+    #[test]
+    fn a_token_stored_before_accounts_is_the_first_accounts_on_its_host_and_nobody_elses() {
+        let dir = tempfile::tempdir().unwrap();
+        // What the previous release wrote: one token, keyed by the host alone, from gh.
+        std::fs::write(
+            dir.path().join(CREDENTIALS_FILE),
+            r#"{"tokens": {"github.com": "gho_legacy", "acme.ghe.com": "gho_acme"}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(ORIGIN_FILE),
+            r#"{"from_gh": ["github.com"]}"#,
+        )
+        .unwrap();
+        let default = CredentialStore::new("github.com", dir.path(), false, None);
+        let first = account("work", "github.com", true);
+        let first = CredentialStore::for_account(&first, dir.path(), false, None);
+        let second = account("home", "github.com", false);
+        let second = CredentialStore::for_account(&second, dir.path(), false, None);
+        let legacy = Token::new("gho_legacy").unwrap();
+        assert_eq!(default.load(), Some((legacy.clone(), TokenSource::File)));
+        assert_eq!(first.load(), Some((legacy.clone(), TokenSource::File)));
+        assert!(default.came_from_gh() && first.came_from_gh());
+        assert_eq!(second.load(), None, "another user's account never reads it");
+        assert!(!second.came_from_gh());
+
+        // The second account signs in beside it; neither sees the other's token.
+        let home = Token::new("gho_home").unwrap();
+        second.save(&home).unwrap();
+        assert_eq!(second.load(), Some((home.clone(), TokenSource::File)));
+        assert_eq!(first.load(), Some((legacy, TokenSource::File)));
+
+        // A new sign-in of the first account replaces the legacy entry; the tenant's stays.
+        let fresh = Token::new("gho_fresh").unwrap();
+        first.save(&fresh).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(CREDENTIALS_FILE)).unwrap();
+        assert!(!text.contains("gho_legacy"), "{text}");
+        assert!(text.contains("gho_acme"), "{text}");
+        assert!(
+            !first.came_from_gh(),
+            "the mark went with the replaced token"
+        );
+
+        // Logging one account out leaves the other signed in.
+        assert_eq!(first.forget().unwrap(), vec![TokenSource::File]);
+        assert_eq!(first.load(), None);
+        assert_eq!(second.load(), Some((home, TokenSource::File)));
+    }
+
+    #[test]
+    fn forgetting_the_first_account_also_forgets_its_legacy_token() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CREDENTIALS_FILE),
+            r#"{"tokens": {"github.com": "gho_legacy"}}"#,
+        )
+        .unwrap();
+        let store = CredentialStore::new("github.com", dir.path(), false, None);
+        assert_eq!(store.forget().unwrap(), vec![TokenSource::File]);
+        assert_eq!(store.load(), None);
+        assert!(!dir.path().join(CREDENTIALS_FILE).exists());
     }
 }
