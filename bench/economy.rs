@@ -37,8 +37,6 @@ struct Sim {
 
 impl Sim {
     async fn start(scenario: Scenario) -> Sim {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let epoch = Utc::now();
         let simulator = Simulator::new(
             scenario,
@@ -50,17 +48,16 @@ impl Sim {
         );
         let stop = CancellationToken::new();
         let shutdown = stop.clone();
-        tokio::spawn(async move {
-            agentbar::sim::serve(
-                listener,
+        let served =
+            agentbar::sim::spawn_on_loopback(
                 simulator,
+                0,
                 async move { shutdown.cancelled().await },
             )
             .await
             .unwrap();
-        });
         Sim {
-            base,
+            base: served.base,
             epoch,
             http: reqwest::Client::new(),
             stop,

@@ -9,7 +9,6 @@
 //! the simulator (demo) finishes its graceful shutdown → the tracker has waited for every task,
 //! and the runtime is dropped.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,15 +21,17 @@ use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
 use crate::config::Config;
 use crate::core::FollowSignal;
 use crate::core::{ActionError, ActionInput, ActionOutcome, TaskAction};
-pub use crate::core::{ArchivedError, Command, StopError, StopOutcome};
-use crate::diff::Transition;
+pub use crate::core::{ArchivedError, Command, Core, StopError, StopOutcome};
 use crate::github::sync::Directory;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
+use crate::merge::SourceInfo;
 use crate::model::{HealthStatus, Lookup, Overview, SourceId, Task};
 use crate::notify::{Announcer, DesktopNotifier, NotificationControl, control_channel};
 use crate::open::{DesktopOpener, UrlOpener};
-use crate::poller::{GhRefresh, GitHubSource, Poller, RefreshHandle, initial_overview};
+use crate::poller::{GhRefresh, GitHubSource, Poller, RefreshHandle, initial_state};
 use crate::sim::{Scenario, SimOptions, Simulator};
+use crate::sources::github::GitHubAccount;
+use crate::sources::{Source, SourceSet, SourceState};
 use crate::store::{SnapshotStore, run_writer};
 
 /// The OAuth client id the signed-out demo signs in with (the simulator takes any).
@@ -155,37 +156,6 @@ pub async fn archived_tasks(
     Ok(tasks)
 }
 
-/// A running core: the handles surfaces use. Dropping it does not stop anything; call
-/// [`Core::shutdown`].
-pub struct Core {
-    /// The poller's published state without the archived tasks; clone freely.
-    pub overview: watch::Receiver<Arc<Overview>>,
-    /// agentbar's own archive: archive, unarchive, archive what is finished.
-    pub archive: ArchiveHandle,
-    /// State changes as the poller sees them; subscribe for notifications or server-sent events.
-    pub transitions: broadcast::Sender<Transition>,
-    /// Into the command loop.
-    pub commands: mpsc::Sender<Command>,
-    /// The web base (task pages, the list page).
-    pub web_url: String,
-    /// Where the snapshot and the discovery file live.
-    pub state_dir: PathBuf,
-    /// Whether this core plays the simulator's world (its data is labelled as demo data).
-    pub demo: bool,
-    /// The GitHub client in use, `None` while signed out (the poller's source sends it).
-    pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
-    /// Touched when a client reads a session log; the poller polls fast while it is recent.
-    pub follow: FollowSignal,
-    /// The code to enter while a sign-in started here is pending (the tray shows it).
-    pub sign_in: watch::Receiver<Option<SignInPrompt>>,
-    /// Kept so `sign_in` stays open (and quiet) for the core's lifetime even where nothing signs
-    /// in (the signed-in demo); a closed channel would read as the core going away.
-    _sign_in_sender: Arc<watch::Sender<Option<SignInPrompt>>>,
-    /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
-    pub cancel: CancellationToken,
-    tracker: TaskTracker,
-}
-
 impl Core {
     /// Starts the simulator (demo), the poller, the snapshot writer and the command loop.
     pub async fn start(config: &Config, upstream: Upstream) -> Result<Core, AppError> {
@@ -274,19 +244,36 @@ impl Core {
             tracing::warn!("{note}");
         }
         let source_id = github_source_id(config, demo_source(&source_name));
-        let overview = initial_overview(
-            loaded
-                .stored
-                .map(|s| stamp_loaded(s.snapshot, &source_id, crate::sources::github::actions)),
-        );
-        if let Some(fetched_at) = overview.snapshot.fetched_at {
+        let initial = initial_state(loaded.stored.map(|stored| {
+            // The one account is also the default one a version-1 file belongs to.
+            let tasks = stored.tasks_of(&source_id, &source_id);
+            stamp_loaded(
+                crate::model::Snapshot {
+                    tasks: tasks.into(),
+                    fetched_at: stored.snapshot.fetched_at,
+                },
+                &source_id,
+                crate::sources::github::actions,
+            )
+        }));
+        if let Some(fetched_at) = initial.snapshot.fetched_at {
             tracing::info!(
-                tasks = overview.snapshot.tasks.len(),
+                tasks = initial.snapshot.tasks.len(),
                 fetched_at = %fetched_at,
                 "showing the saved snapshot until the first poll"
             );
         }
-        let (overview_tx, overview_rx) = watch::channel(Arc::new(overview.clone()));
+        let demo = demo_source(&source_name);
+        let info = SourceInfo {
+            id: source_id.clone(),
+            kind: "github".to_owned(),
+            name: github_display_name(config, demo),
+        };
+        let (state_tx, state_rx) = watch::channel(Arc::new(initial));
+        let (overview_tx, overview_rx) = watch::channel(Arc::new(crate::merge::initial(&[(
+            info.clone(),
+            state_rx.borrow().clone(),
+        )])));
         let (transitions_tx, _) = broadcast::channel(256);
         tracker.spawn(run_writer(
             store,
@@ -300,7 +287,6 @@ impl Core {
         let credentials_tx = Arc::new(credentials_tx);
         let (clients_tx, clients_rx) = watch::channel(None);
         let follow = FollowSignal::default();
-        let demo = source_name == DEMO_SOURCE;
         let mut source = GitHubSource::new(
             endpoints,
             config.client.clone(),
@@ -308,8 +294,8 @@ impl Core {
             credentials_rx,
             clients_tx,
         )
-        .with_source_id(source_id.clone())
-        .with_directory(Directory::from_tasks(&overview.snapshot.tasks));
+        .with_stamp(source_id.clone(), crate::sources::github::actions)
+        .with_directory(Directory::from_tasks(&state_rx.borrow().snapshot.tasks));
         if let (Some(store), false) = (&credential_store, demo) {
             source = source.with_gh_refresh(GhRefresh {
                 program: PathBuf::from("gh"),
@@ -317,15 +303,23 @@ impl Core {
                 credentials: credentials_tx.clone(),
             });
         }
-        let poller = Poller::new(
-            source,
-            config.poll.clone(),
-            overview_tx,
-            transitions_tx.clone(),
-        )
-        .with_follow_signal(follow.clone());
+        let poller = Poller::new(source, config.poll.clone(), transitions_tx.clone())
+            .with_follow_signal(follow.clone());
+        // Starting and continuing tasks refresh this account once GitHub has answered.
         let refresh = poller.refresh_handle();
-        tracker.spawn(poller.run(cancel.clone()));
+        let account: Arc<dyn Source> = Arc::new(GitHubAccount::new(
+            source_id.clone(),
+            info.name.clone(),
+            poller,
+            clients_rx.clone(),
+        ));
+        tracker.spawn(account.clone().run(state_tx, cancel.clone()));
+        let sources = SourceSet::new(vec![account]);
+        tracker.spawn(crate::merge::run(
+            vec![(info, state_rx.clone())],
+            overview_tx,
+            cancel.clone(),
+        ));
         // The surfaces see the list without the tasks the user archived; the snapshot file and
         // the command loop keep them all.
         let all_rx = overview_rx.clone();
@@ -352,7 +346,7 @@ impl Core {
             tracker.spawn(watch_credentials(
                 auth.store.clone(),
                 credentials_tx.clone(),
-                overview_rx.clone(),
+                state_rx.clone(),
                 cancel.clone(),
             ));
         }
@@ -364,6 +358,7 @@ impl Core {
             config.notifications.clone(),
             &config.state_dir,
             &source_name,
+            &source_id,
             format!("{web_url}/copilot/agents"),
         );
         tracker.spawn(announcer.run(overview_rx.clone(), control_rx, cancel.clone()));
@@ -371,9 +366,12 @@ impl Core {
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
-            clients_rx.clone(),
+            DefaultAccount {
+                clients: clients_rx.clone(),
+                refresh,
+            },
             auth,
-            refresh,
+            sources.clone(),
             notifications,
             archive.clone(),
             cancel.clone(),
@@ -389,28 +387,21 @@ impl Core {
             demo,
             clients: clients_rx,
             follow,
+            sources,
             sign_in: prompt_rx,
             _sign_in_sender: prompt_tx,
             cancel,
             tracker,
         })
     }
+}
 
-    /// Spawns a task that is part of the shutdown sequence (it must end once `cancel` fires).
-    pub fn spawn<F>(&self, task: F)
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
-        self.tracker.spawn(task);
-    }
-
-    /// Fires the cancellation token and waits for every task of the core to finish.
-    pub async fn shutdown(self) {
-        tracing::info!("shutting down");
-        self.cancel.cancel();
-        self.tracker.close();
-        self.tracker.wait().await;
-        tracing::info!("stopped cleanly");
+/// For people: which GitHub this account is.
+fn github_display_name(config: &Config, demo: bool) -> String {
+    if demo {
+        "demo — the built-in simulator".to_owned()
+    } else {
+        config.host.clone()
     }
 }
 
@@ -462,21 +453,20 @@ async fn spawn_simulator(
         Some(path) => Scenario::from_file(&path).map_err(|e| AppError::Scenario(e.to_string()))?,
         None => Scenario::builtin(),
     };
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .map_err(AppError::SimulatorBind)?;
-    let address = listener.local_addr().map_err(AppError::SimulatorBind)?;
     // The speed compresses the scenario; the clock keeps wall time, so no date is in the future.
     let simulator = Simulator::new(scenario.compressed(speed), SimOptions::default());
     let stop = cancel.clone();
+    let served = crate::sim::spawn_on_loopback(simulator, 0, async move { stop.cancelled().await })
+        .await
+        .map_err(AppError::SimulatorBind)?;
     tracker.spawn(async move {
-        if let Err(e) =
-            crate::sim::serve(listener, simulator, async move { stop.cancelled().await }).await
-        {
-            tracing::error!(error = %e, "the simulator stopped");
+        match served.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the simulator stopped"),
+            Err(e) => tracing::error!(error = %e, "the simulator's task failed"),
         }
     });
-    let base = format!("http://{address}");
+    let base = served.base;
     tracing::info!(url = %base, "the GitHub simulator is serving the demo");
     Ok(Endpoints {
         api: base.clone(),
@@ -508,12 +498,12 @@ const CREDENTIALS_CHECK_SIGNED_IN: Duration = Duration::from_secs(60);
 async fn watch_credentials(
     store: CredentialStore,
     credentials: Arc<watch::Sender<Option<Token>>>,
-    overview: watch::Receiver<Arc<Overview>>,
+    state: watch::Receiver<Arc<SourceState>>,
     cancel: CancellationToken,
 ) {
     loop {
         let signed_out = credentials.borrow().is_none()
-            || overview.borrow().health.status == HealthStatus::SignedOut;
+            || state.borrow().health.status == HealthStatus::SignedOut;
         let wait = if signed_out {
             CREDENTIALS_CHECK_SIGNED_OUT
         } else {
@@ -541,16 +531,24 @@ async fn watch_credentials(
     }
 }
 
+/// The default GitHub account's handles that starting, continuing and listing archived tasks
+/// use (they are GitHub's, not a source's).
+struct DefaultAccount {
+    clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    refresh: RefreshHandle,
+}
+
 /// Performs the surfaces' commands until cancelled.
 async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
-    clients: watch::Receiver<Option<Arc<GitHubClient>>>,
+    account: DefaultAccount,
     auth: Option<AuthContext>,
-    refresh: RefreshHandle,
+    sources: SourceSet,
     notifications: NotificationControl,
     archive: ArchiveHandle,
     cancel: CancellationToken,
 ) {
+    let DefaultAccount { clients, refresh } = account;
     // The whole list: actions reach archived tasks too.
     let overview = archive.all();
     let auth = auth.map(Arc::new);
@@ -563,7 +561,7 @@ async fn run_commands(
             },
         };
         match command {
-            Command::Refresh => refresh.refresh_now(),
+            Command::Refresh => sources.refresh_all(),
             Command::Quit => cancel.cancel(),
             Command::PauseNotifications { until } => notifications.pause(until).await,
             Command::SignIn => match &auth {
@@ -671,31 +669,21 @@ async fn run_commands(
                 reply,
             } => {
                 let current = overview.borrow().clone();
-                let client = clients.borrow().clone();
-                let result = tokio::select! {
-                    () = cancel.cancelled() => Err(ActionError::ShuttingDown),
-                    result = act(client.as_deref(), &current, &task, action, input, &refresh) => result,
-                };
-                match &result {
-                    Ok(done) => tracing::info!(task = %done.task, action = %action, "performed"),
-                    Err(e) => tracing::info!(task = %task, action = %action, "not performed: {e}"),
-                }
-                // The asker may have given up waiting; that is fine.
-                let _ = reply.send(result);
-            }
-            Command::StopTask { task_id, reply } => {
-                let current = overview.borrow().clone();
-                let client = clients.borrow().clone();
-                let result = tokio::select! {
-                    () = cancel.cancelled() => Err(StopError::ShuttingDown),
-                    result = stop_task(client.as_deref(), &current, &task_id) => result,
-                };
-                if let Ok(stopped) = &result {
-                    tracing::info!(task = %stopped.task_id, run = stopped.workflow_run_id, "cancelled the task's Actions run");
-                    refresh.refresh_now();
-                }
-                // The asker may have given up waiting; that is fine.
-                let _ = reply.send(result);
+                let (sources, stop) = (sources.clone(), cancel.clone());
+                // Off the command loop: a stop is an upstream request, and other commands
+                // (refresh, quit) must not wait behind it.
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(ActionError::ShuttingDown),
+                        result = act(&sources, &current, &task, action, input) => result,
+                    };
+                    match &result {
+                        Ok(done) => tracing::info!(task = %done.task, %action, "{}", done.message),
+                        Err(e) => tracing::info!(%task, %action, "not performed: {e}"),
+                    }
+                    // The asker may have given up waiting; that is fine.
+                    let _ = reply.send(result);
+                });
             }
         }
     }
@@ -770,50 +758,23 @@ async fn sign_out(auth: &AuthContext) {
     auth.credentials.send_replace(None);
 }
 
-/// Performs `action` on the task `reference` names, after checking that the task allows it.
-async fn act(
-    client: Option<&GitHubClient>,
+/// Performs `action` on the task `reference` names (a key, or a bare id only one source has):
+/// its source decides whether the task allows it now, and performs it.
+pub async fn act(
+    sources: &SourceSet,
     overview: &Overview,
     reference: &str,
     action: TaskAction,
-    _input: ActionInput,
-    refresh: &RefreshHandle,
+    input: ActionInput,
 ) -> Result<ActionOutcome, ActionError> {
     let task = find_task(overview, reference)?;
-    let allowed = crate::sources::github::actions(task);
-    if !allowed.contains(action) {
+    let source = sources
+        .get(&task.source)
+        .ok_or_else(|| ActionError::UnknownTask(reference.to_owned()))?;
+    if !source.actions(task).contains(action) {
         return Err(not_allowed(task, action));
     }
-    match action {
-        TaskAction::Refresh => {
-            refresh.refresh_now();
-            Ok(ActionOutcome {
-                task: task.key().to_string(),
-                action,
-                message: "asked for news now".to_owned(),
-                url: None,
-            })
-        }
-        TaskAction::Stop => {
-            let stopped = stop_task(client, overview, &task.key().to_string())
-                .await
-                .map_err(|e| stop_as_action_error(e, task))?;
-            refresh.refresh_now();
-            Ok(ActionOutcome {
-                task: task.key().to_string(),
-                action,
-                message: format!("cancelled the Actions run {}", stopped.workflow_run_id),
-                url: None,
-            })
-        }
-        TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs | TaskAction::CopyLink => {
-            crate::sources::link_outcome(task, action)
-        }
-        // The command loop sends these to `act_on_runs`.
-        TaskAction::Archive | TaskAction::Unarchive | TaskAction::Continue => {
-            Err(ActionError::Unsupported(action))
-        }
-    }
+    source.act(task, action, input).await
 }
 
 /// The one task `reference` names (a key, or an upstream id only one source has).
@@ -945,33 +906,7 @@ fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
     }
 }
 
-fn stop_as_action_error(error: StopError, task: &Task) -> ActionError {
-    let action = TaskAction::Stop;
-    let message = error.to_string();
-    match error {
-        StopError::UnknownTask(reference) => ActionError::UnknownTask(reference),
-        StopError::NotActive(_) => ActionError::NotAllowed {
-            action,
-            code: "not_active",
-            reason: message,
-        },
-        StopError::NoRunId => ActionError::NotAllowed {
-            action,
-            code: "no_run_id",
-            reason: message,
-        },
-        StopError::NoRepository => ActionError::NotAllowed {
-            action,
-            code: "no_repository",
-            reason: message,
-        },
-        StopError::SignedOut => ActionError::SignedOut(task.source.to_string()),
-        StopError::Upstream(e) => ActionError::Upstream(e.to_string()),
-        StopError::ShuttingDown => ActionError::ShuttingDown,
-    }
-}
-
-/// Cancels the Actions run hosting the task's newest session.
+/// Cancels the Actions run hosting the newest session of the task `task_id` names.
 pub async fn stop_task(
     client: Option<&GitHubClient>,
     overview: &Overview,
@@ -981,23 +916,7 @@ pub async fn stop_task(
         .snapshot
         .task(task_id)
         .ok_or_else(|| StopError::UnknownTask(task_id.to_owned()))?;
-    if !task.is_active() {
-        return Err(StopError::NotActive(task.state.label().to_lowercase()));
-    }
-    let run_id = task
-        .current_session()
-        .and_then(|s| s.workflow_run_id)
-        .ok_or(StopError::NoRunId)?;
-    let repository = task.repository.as_deref().ok_or(StopError::NoRepository)?;
-    let client = client.ok_or(StopError::SignedOut)?;
-    client
-        .cancel_run(repository, run_id)
-        .await
-        .map_err(StopError::Upstream)?;
-    Ok(StopOutcome {
-        task_id: task.id.clone(),
-        workflow_run_id: run_id,
-    })
+    crate::sources::github::stop(client, task).await
 }
 
 /// Starts the core and the loopback API on the configured port (what `run` and `demo` serve,

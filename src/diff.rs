@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Snapshot, State, Task};
+use crate::model::{Snapshot, State, Task, TaskKey};
 
 /// One task changing state between two snapshots.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,22 +18,18 @@ pub struct Transition {
 /// The transitions from `old` to `new`, in the new snapshot's order. A task that vanished is
 /// not a transition (it was archived or deleted upstream; nothing to announce).
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Transition> {
-    let before: HashMap<&str, &State> = old
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), &t.state))
-        .collect();
-    changes(|id| before.get(id).copied(), new)
+    let before: HashMap<TaskKey, &State> = old.tasks.iter().map(|t| (t.key(), &t.state)).collect();
+    changes(|task| before.get(&task.key()).copied(), new)
 }
 
 /// The transitions to `new` from tasks known only by their states (`before` gives a task's
-/// earlier state by id, `None` for a task not known then): what the notifier diffs against its
-/// own record of what it has handled.
-pub fn changes<'a>(before: impl Fn(&str) -> Option<&'a State>, new: &Snapshot) -> Vec<Transition> {
+/// earlier state, `None` for a task not known then): what the notifier diffs against its own
+/// record of what it has handled.
+pub fn changes<'a>(before: impl Fn(&Task) -> Option<&'a State>, new: &Snapshot) -> Vec<Transition> {
     new.tasks
         .iter()
         .filter_map(|task| {
-            let from = before(task.id.as_str());
+            let from = before(task);
             (from != Some(&task.state)).then(|| Transition {
                 task_id: task.id.clone(),
                 from: from.cloned(),

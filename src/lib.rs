@@ -33,6 +33,7 @@ pub mod filter;
 pub mod github;
 pub mod instance;
 pub mod logs;
+pub mod merge;
 pub mod model;
 pub mod notify;
 pub mod open;

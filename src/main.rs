@@ -160,15 +160,6 @@ fn dispatch(
                 None => Scenario::builtin(),
             };
             runtime()?.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
-                    .await
-                    .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
-                let address = listener.local_addr()?;
-                println!("GitHub simulator listening on http://{address}");
-                println!(
-                    "  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot"
-                );
-                println!("  control: http://{address}/_sim/stats, /_sim/faults, /_sim/clock");
                 // Like the demo: the speed compresses the scenario, the clock keeps wall time.
                 let simulator =
                     Simulator::new(scenario.compressed(args.world.speed), SimOptions::default());
@@ -177,7 +168,16 @@ fn dispatch(
                         tracing::error!(error = %e, "cannot wait for a signal; stopping");
                     }
                 };
-                agentbar::sim::serve(listener, simulator, shutdown).await?;
+                let served = agentbar::sim::spawn_on_loopback(simulator, args.port, shutdown)
+                    .await
+                    .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+                let address = served.address;
+                println!("GitHub simulator listening on http://{address}");
+                println!(
+                    "  REST + GraphQL: http://{address}   Copilot API: http://{address}/copilot"
+                );
+                println!("  control: http://{address}/_sim/stats, /_sim/faults, /_sim/clock");
+                served.task.await??;
                 Ok(ExitCode::SUCCESS)
             })
         }
@@ -393,15 +393,15 @@ fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
     let Some(endpoint) = running_endpoint(config) else {
         return Ok(ExitCode::from(exit::NOT_CURRENT));
     };
-    let id = resolve_task(&endpoint, reference)?;
+    let key = resolve_task(&endpoint, reference)?;
     runtime()?.block_on(async {
         let response = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .build()?
             .post(format!(
-                "{}/v1/tasks/{}/stop",
+                "{}/v1/tasks/{}/actions/stop",
                 endpoint.url,
-                url_path_segment(&id)
+                url_path_segment(&key)
             ))
             .bearer_auth(&endpoint.token)
             .send()
@@ -410,7 +410,7 @@ fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
         if !response.status().is_success() {
             return Err(refusal("the task cannot be stopped", response).await);
         }
-        println!("Asked GitHub to stop task {id}.");
+        println!("Asked GitHub to stop task {key}.");
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -542,13 +542,14 @@ fn running_endpoint(config: &Config) -> Option<Endpoint> {
 
 /// The id of the task `reference` names (an id, a unique prefix, owner/repo#N or a PR URL),
 /// looked up in the running agent's list.
+/// The key (`<source>:<id>`) of the task `reference` names in the running agent's list.
 fn resolve_task(endpoint: &Endpoint, reference: &str) -> anyhow::Result<String> {
     let list = live_list(endpoint)
         .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
     let snapshot = list.into_snapshot();
     Ok(agentbar::task_ref::resolve(reference, &snapshot.tasks)?
-        .id
-        .clone())
+        .key()
+        .to_string())
 }
 
 /// `agentbar logs ID`: the task's session log through the running agent's API (the newest

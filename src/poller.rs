@@ -20,7 +20,8 @@ use crate::github::{
     ClientError, ClientOptions, Endpoints, GitHubClient, Pacing, SyncOptions, SyncOutcome,
     TaskSync, Token,
 };
-use crate::model::{Health, Overview, Problem, RateLimit};
+use crate::model::{Problem, RateLimit};
+use crate::sources::SourceState;
 
 /// Where the poller gets tasks from: GitHub in production, a script in the poller's own tests.
 pub trait TaskSource: Send {
@@ -125,11 +126,15 @@ impl GitHubSource {
         }
     }
 
-    /// Stamps every task with `source` and the GitHub source's action rule.
-    pub fn with_source_id(mut self, source: crate::model::SourceId) -> GitHubSource {
+    /// Stamps every task with `source` and what `actions` (the source's one rule) allows.
+    pub fn with_stamp(
+        mut self,
+        source: crate::model::SourceId,
+        actions: fn(&crate::model::Task) -> crate::core::ActionSet,
+    ) -> GitHubSource {
         self.stamp = Stamp {
             source,
-            actions: Some(crate::sources::github::actions),
+            actions: Some(actions),
         };
         self.sync = std::mem::take(&mut self.sync).with_stamp(self.stamp.clone());
         self
@@ -310,8 +315,6 @@ impl RefreshHandle {
 pub struct Poller<S> {
     source: S,
     policy: PollPolicy,
-    /// The only sender; receivers are the snapshot writer and every surface.
-    overview: watch::Sender<Arc<Overview>>,
     /// State changes, for those who announce them.
     transitions: broadcast::Sender<Transition>,
     refresh: RefreshHandle,
@@ -326,13 +329,11 @@ impl<S: TaskSource> Poller<S> {
     pub fn new(
         source: S,
         policy: PollPolicy,
-        overview: watch::Sender<Arc<Overview>>,
         transitions: broadcast::Sender<Transition>,
     ) -> Poller<S> {
         Poller {
             source,
             policy,
-            overview,
             transitions,
             refresh: RefreshHandle::default(),
             following: None,
@@ -348,8 +349,9 @@ impl<S: TaskSource> Poller<S> {
         self.refresh.clone()
     }
 
-    /// Polls until cancelled. A failed poll never drops the snapshot already published.
-    pub async fn run(mut self, cancel: CancellationToken) {
+    /// Polls until cancelled, publishing each result into `out` (this source's state; the
+    /// merge holds the receiver). A failed poll never drops the snapshot already published.
+    pub async fn run(mut self, out: watch::Sender<Arc<SourceState>>, cancel: CancellationToken) {
         let mut last_rate_limit: Option<RateLimit> = None;
         loop {
             let now = Utc::now();
@@ -357,7 +359,7 @@ impl<S: TaskSource> Poller<S> {
                 () = cancel.cancelled() => return,
                 result = self.source.poll(now) => result,
             };
-            let current = self.overview.borrow().clone();
+            let current = out.borrow().clone();
             let mut health = current.health.clone();
             let mut snapshot = current.snapshot.clone();
             let attempt = match result {
@@ -408,11 +410,7 @@ impl<S: TaskSource> Poller<S> {
             health.rate_limit = last_rate_limit;
             health.next_poll_at = TimeDelta::from_std(delay).ok().map(|d| now + d);
             tracing::debug!(delay_ms = delay.as_millis() as u64, "next poll scheduled");
-            self.overview.send_replace(Arc::new(Overview {
-                snapshot,
-                health,
-                sources: Vec::new(),
-            }));
+            out.send_replace(Arc::new(SourceState { snapshot, health }));
 
             tokio::select! {
                 () = cancel.cancelled() => return,
@@ -439,13 +437,9 @@ impl<S: TaskSource> Poller<S> {
     }
 }
 
-/// The overview a process starts with: the saved snapshot (if any), stale until the first poll.
-pub fn initial_overview(snapshot: Option<crate::model::Snapshot>) -> Overview {
-    Overview {
-        snapshot: snapshot.unwrap_or_default(),
-        health: Health::starting(),
-        sources: Vec::new(),
-    }
+/// The state a source starts with: the saved snapshot (if any), stale until the first poll.
+pub fn initial_state(snapshot: Option<crate::model::Snapshot>) -> SourceState {
+    SourceState::starting(snapshot.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -600,7 +594,7 @@ mod tests {
             outcome("waiting_for_user"),
             outcome("completed"),
         ]);
-        let (overview_tx, mut overview_rx) = watch::channel(Arc::new(initial_overview(None)));
+        let (overview_tx, mut overview_rx) = watch::channel(Arc::new(initial_state(None)));
         let (transitions_tx, mut transitions_rx) = broadcast::channel(16);
         let poller = Poller::new(
             Scripted {
@@ -608,12 +602,11 @@ mod tests {
                 asked_at: asked_at.clone(),
             },
             policy(),
-            overview_tx,
             transitions_tx,
         );
         let cancel = CancellationToken::new();
         let start = Instant::now();
-        let task = tokio::spawn(poller.run(cancel.clone()));
+        let task = tokio::spawn(poller.run(overview_tx, cancel.clone()));
 
         overview_rx.changed().await.unwrap();
         assert_eq!(overview_rx.borrow().health.status, HealthStatus::Ok);
@@ -659,7 +652,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn refresh_polls_at_once_instead_of_waiting_out_the_interval() {
         let asked_at = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (overview_tx, mut overview_rx) = watch::channel(Arc::new(initial_overview(None)));
+        let (overview_tx, mut overview_rx) = watch::channel(Arc::new(initial_state(None)));
         let (transitions_tx, _) = broadcast::channel(4);
         let poller = Poller::new(
             Scripted {
@@ -667,13 +660,12 @@ mod tests {
                 asked_at: asked_at.clone(),
             },
             policy(),
-            overview_tx,
             transitions_tx,
         );
         let refresh = poller.refresh_handle();
         let cancel = CancellationToken::new();
         let start = Instant::now();
-        let task = tokio::spawn(poller.run(cancel.clone()));
+        let task = tokio::spawn(poller.run(overview_tx, cancel.clone()));
         overview_rx.changed().await.unwrap();
         tokio::time::sleep(Duration::from_secs(3)).await;
         refresh.refresh_now();

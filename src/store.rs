@@ -10,13 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-use crate::model::{Overview, Snapshot};
+use crate::model::{Overview, Snapshot, SourceId, Task};
 use crate::wire::{WireTask, WireTaskSeq};
 
 const SNAPSHOT_FILE: &str = "snapshot.json";
 const FORMAT: &str = "agentbar-snapshot";
-/// The on-disk format version this build writes and reads.
-pub const STORE_VERSION: u32 = 1;
+/// The on-disk format version this build writes (and the newest it reads). 2: every task record
+/// carries its `source` (so the file holds each source's tasks); 1 was one source's list, its
+/// records without `source`, read as the default account's.
+pub const STORE_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -35,8 +37,7 @@ pub enum StoreError {
 struct Envelope {
     #[serde(rename = "format")]
     _format: String,
-    #[serde(rename = "version")]
-    _version: u32,
+    version: u32,
     /// Which upstream the tasks came from (`demo`, or the REST API base): a snapshot of another
     /// source is not shown, so demo tasks never mix with the user's own.
     source: String,
@@ -71,6 +72,31 @@ pub struct StoredSnapshot {
     pub saved_at: DateTime<Utc>,
     /// `demo`, or the REST API base the tasks came from.
     pub source: String,
+    /// The format it was written in; a version-1 file's tasks carry no source of their own.
+    pub version: u32,
+}
+
+impl StoredSnapshot {
+    /// The tasks of the source `id`, the default account being `default`: a version-1 file's
+    /// tasks are all the default account's (nothing is lost across the format change).
+    pub fn tasks_of(&self, id: &SourceId, default: &SourceId) -> Vec<Task> {
+        self.snapshot
+            .tasks
+            .iter()
+            .filter(|task| {
+                let source = if self.version < 2 {
+                    default
+                } else {
+                    &task.source
+                };
+                source == id
+            })
+            .map(|task| Task {
+                source: id.clone(),
+                ..task.clone()
+            })
+            .collect()
+    }
 }
 
 /// The result of loading: the snapshot when there was a usable one, and a note saying why
@@ -180,6 +206,7 @@ impl SnapshotStore {
                             snapshot,
                             saved_at: envelope.saved_at,
                             source: envelope.source,
+                            version: envelope.version,
                         }),
                         note: None,
                         unreadable: false,

@@ -23,7 +23,10 @@ pub enum ResolveError {
 /// The one task `reference` names in `tasks`.
 pub fn resolve<'a>(reference: &str, tasks: &'a [Task]) -> Result<&'a Task, ResolveError> {
     let reference = reference.trim();
-    if let Some(task) = tasks.iter().find(|t| t.id == reference) {
+    if let Some(task) = tasks
+        .iter()
+        .find(|t| t.id == reference || t.key().to_string() == reference)
+    {
         return Ok(task);
     }
     let matches: Vec<&Task> = match pull_request_of(reference) {

@@ -67,6 +67,9 @@ pub struct WireTask {
     /// `POST /v1/tasks/{key}/actions/{action}`.
     #[serde(default)]
     pub actions: Vec<String>,
+    /// The task's source is failing or signed out: this is its last good state, kept.
+    #[serde(default)]
+    pub stale: bool,
     /// Present on the task detail and in the on-disk snapshot; absent from lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WireSession>>,
@@ -373,6 +376,72 @@ pub struct WireStopReply {
     pub status: String,
 }
 
+/// One source in `GET /v1/sources`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireSource {
+    /// Stable, path-safe: `gh:<account>`, `claude-code`, …
+    pub id: String,
+    /// `github`, `claude-code`, `codex`, `copilot-cli`, `gemini-cli`.
+    pub kind: String,
+    /// For people: "github.com — octocat".
+    pub name: String,
+    /// How many of the listed tasks are this source's.
+    pub tasks: usize,
+    /// Whether the source needs the user to sign in.
+    pub signed_out: bool,
+    pub health: WireHealth,
+}
+
+/// The answer of `GET /v1/sources`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireSourceList {
+    pub schema_version: u32,
+    pub sources: Vec<WireSource>,
+}
+
+impl WireSourceList {
+    pub fn from_overview(overview: &crate::model::Overview) -> WireSourceList {
+        WireSourceList {
+            schema_version: SCHEMA_VERSION,
+            sources: overview
+                .sources
+                .iter()
+                .map(|source| WireSource {
+                    id: source.id.to_string(),
+                    kind: source.kind.clone(),
+                    name: source.name.clone(),
+                    tasks: source.tasks,
+                    signed_out: source.health.status == crate::model::HealthStatus::SignedOut,
+                    health: WireHealth::from(&source.health),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The answer of `POST /v1/tasks/{key}/actions/{action}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireActionReply {
+    /// The task's key.
+    pub task: String,
+    pub action: String,
+    pub message: String,
+    /// The link the action is about (open, open-pr, open-logs, copy-link): the client opens
+    /// or copies it.
+    pub url: Option<String>,
+}
+
+impl WireActionReply {
+    pub fn from_outcome(outcome: crate::core::ActionOutcome) -> WireActionReply {
+        WireActionReply {
+            task: outcome.task,
+            action: outcome.action.as_str().to_owned(),
+            message: outcome.message,
+            url: outcome.url,
+        }
+    }
+}
+
 impl WireTransition {
     pub fn from_transition(t: &crate::diff::Transition, now: DateTime<Utc>) -> WireTransition {
         WireTransition {
@@ -469,6 +538,7 @@ impl WireTask {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
+            stale: task.stale,
             sessions: with_sessions.then(|| {
                 task.sessions
                     .iter()
@@ -522,6 +592,7 @@ impl WireTask {
                 .iter()
                 .filter_map(|name| TaskAction::parse(name))
                 .collect(),
+            stale: self.stale,
             sessions: self
                 .sessions
                 .unwrap_or_default()

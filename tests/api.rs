@@ -332,6 +332,105 @@ async fn detail_logs_refresh_and_stop_do_what_they_say() {
 }
 
 #[tokio::test]
+async fn every_action_goes_through_one_door_and_each_task_lists_what_it_allows() {
+    let h = Harness::start().await;
+    let (_, running) = h.get_json("/v1/tasks?bucket=running").await;
+    let task = running["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| !t["pull_request"].is_null())
+        .unwrap()
+        .clone();
+    let (key, id) = (task["key"].as_str().unwrap(), task["id"].as_str().unwrap());
+    assert_eq!(key, format!("{}:{id}", task["source"].as_str().unwrap()));
+    let allowed: Vec<&str> = task["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        allowed.contains(&"stop") && allowed.contains(&"open-pr"),
+        "{allowed:?}"
+    );
+
+    // A link action hands the link back; the key and the bare id name the same task.
+    for reference in [key, id] {
+        let r = h
+            .request(
+                Method::POST,
+                &format!("/v1/tasks/{reference}/actions/open-pr"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let reply: Value = r.json().await.unwrap();
+        assert_eq!(reply["url"], task["pull_request"]["url"], "{reply}");
+        assert_eq!(reply["task"], key);
+    }
+    // Unknown actions, malformed bodies and finished tasks are refused with stable codes.
+    let r = h
+        .request(Method::POST, &format!("/v1/tasks/{key}/actions/explode"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_error(&r.json().await.unwrap(), "unknown_action");
+    let r = h
+        .request(Method::POST, &format!("/v1/tasks/{key}/actions/stop"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        h.sim.stats().await["cancelled_runs"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a refused request cancels nothing"
+    );
+    let (_, done) = h.get_json("/v1/tasks?bucket=completed").await;
+    let finished = done["tasks"].as_array().unwrap().last().unwrap();
+    assert!(
+        !finished["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("stop"))
+    );
+    let r = h
+        .request(
+            Method::POST,
+            &format!(
+                "/v1/tasks/{}/actions/stop",
+                finished["key"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_error(&r.json().await.unwrap(), "not_active");
+
+    // Stop through the door cancels the task's run upstream.
+    let (_, detail) = h.get_json(&format!("/v1/tasks/{key}")).await;
+    let run_id = detail["sessions"][0]["workflow_run_id"].as_u64().unwrap();
+    let r = h
+        .request(Method::POST, &format!("/v1/tasks/{key}/actions/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let reply: Value = r.json().await.unwrap();
+    assert_eq!(reply["action"], "stop");
+    assert_eq!(h.sim.stats().await["cancelled_runs"], json!([run_id]));
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn the_event_stream_sends_a_snapshot_then_transitions() {
     let h = Harness::start().await;
     let mut response = h.request(Method::GET, "/v1/events").send().await.unwrap();
@@ -654,6 +753,8 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
     let h = Harness::start().await;
     let (_, health) = h.get_json("/v1/health").await;
     assert_valid("Health", &health);
+    let (_, sources) = h.get_json("/v1/sources").await;
+    assert_valid("SourceList", &sources);
     let (_, list) = h.get_json("/v1/tasks").await;
     assert_valid("TaskList", &list);
     let id = list["tasks"][0]["id"].as_str().unwrap().to_owned();
@@ -711,6 +812,7 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
         ("v1-tasks.json", &list, "TaskList"),
         ("v1-task.json", &detail, "TaskDetail"),
         ("v1-health.json", &health, "Health"),
+        ("v1-sources.json", &sources, "SourceList"),
         ("v1-logs.json", &logs, "LogPage"),
         ("v1-models.json", &models, "ModelList"),
         ("v1-custom-agents.json", &agents, "CustomAgentList"),

@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use agentbar::core::FollowSignal;
 use agentbar::github::{SyncOptions, TaskSync};
+use agentbar::model::SourceId;
 use agentbar::model::Task;
 use agentbar::server::logs::LogFollowers;
 use agentbar::sim::Scenario;
+use agentbar::sources::github::GitHubAccount;
 use axum::http::StatusCode;
 use chrono::Utc;
 use common::{route, start_sim};
@@ -42,6 +44,15 @@ async fn task_and_client() -> (common::SimServer, Task, tempfile::TempDir) {
     (sim, task, dir)
 }
 
+/// The simulator's account as a source that serves logs with a fixed client.
+fn account(sim: &common::SimServer) -> GitHubAccount {
+    GitHubAccount::with_client(
+        SourceId::default(),
+        "simulator".into(),
+        Some(Arc::new(sim.client())),
+    )
+}
+
 fn titles(page: &agentbar::logs::wire::LogPageJson) -> Vec<String> {
     page.events.iter().map(|e| e.title.clone()).collect()
 }
@@ -49,17 +60,14 @@ fn titles(page: &agentbar::logs::wire::LogPageJson) -> Vec<String> {
 #[tokio::test]
 async fn the_newest_session_by_default_and_any_other_by_number_or_id() {
     let (sim, task, _dir) = task_and_client().await;
-    let client = Some(Arc::new(sim.client()));
+    let client = &account(&sim);
     let followers = LogFollowers::new(FollowSignal::default());
 
-    let newest = followers
-        .page(client.clone(), &task, None, None)
-        .await
-        .unwrap();
+    let newest = followers.page(client, &task, None, None).await.unwrap();
     assert!(newest.done, "the task is finished");
     assert!(titles(&newest).contains(&"Bash: Install and build".to_owned()));
     let first = followers
-        .page(client.clone(), &task, None, Some("1"))
+        .page(client, &task, None, Some("1"))
         .await
         .unwrap();
     assert!(first.done, "an older session is over");
@@ -67,14 +75,14 @@ async fn the_newest_session_by_default_and_any_other_by_number_or_id() {
     assert_ne!(titles(&first), titles(&newest));
     let first_id = task.sessions[1].id.clone();
     let by_id = followers
-        .page(client.clone(), &task, None, Some(&first_id))
+        .page(client, &task, None, Some(&first_id))
         .await
         .unwrap();
     assert_eq!(titles(&by_id), titles(&first));
     assert_eq!(
         titles(
             &followers
-                .page(client.clone(), &task, None, Some("2"))
+                .page(client, &task, None, Some("2"))
                 .await
                 .unwrap()
         ),
@@ -82,7 +90,7 @@ async fn the_newest_session_by_default_and_any_other_by_number_or_id() {
     );
     for wrong in ["0", "3", "no-such-session"] {
         let error = followers
-            .page(client.clone(), &task, None, Some(wrong))
+            .page(client, &task, None, Some(wrong))
             .await
             .unwrap_err();
         assert_eq!(error.status, StatusCode::NOT_FOUND, "{wrong}");
@@ -98,20 +106,17 @@ async fn sessions_unknown_to_the_snapshot_are_fetched_once() {
         let followers = LogFollowers::new(FollowSignal::default());
         titles(
             &followers
-                .page(Some(Arc::new(sim.client())), &task, None, None)
+                .page(&account(&sim), &task, None, None)
                 .await
                 .unwrap(),
         )
     };
     // As for a task whose detail the poller never fetched.
     task.sessions.clear();
-    let client = Some(Arc::new(sim.client()));
+    let client = &account(&sim);
     let followers = LogFollowers::new(FollowSignal::default());
     sim.reset_stats().await;
-    let page = followers
-        .page(client.clone(), &task, None, None)
-        .await
-        .unwrap();
+    let page = followers.page(client, &task, None, None).await.unwrap();
     assert_eq!(titles(&page), expected, "the newest session's log");
     assert_eq!(
         route(&sim.stats().await, "task").0,
@@ -119,7 +124,7 @@ async fn sessions_unknown_to_the_snapshot_are_fetched_once() {
         "the detail was fetched"
     );
     let first = followers
-        .page(client.clone(), &task, None, Some("1"))
+        .page(client, &task, None, Some("1"))
         .await
         .unwrap();
     assert_ne!(titles(&first), expected, "the first session, by number");
@@ -129,7 +134,11 @@ async fn sessions_unknown_to_the_snapshot_are_fetched_once() {
         "and kept: no second fetch"
     );
     // Signed out, the answer says so rather than asking to try again later.
-    let error = followers.page(None, &task, None, None).await.unwrap_err();
+    let signed_out = GitHubAccount::with_client(SourceId::default(), "signed out".into(), None);
+    let error = followers
+        .page(&signed_out, &task, None, None)
+        .await
+        .unwrap_err();
     assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(error.code, "signed_out");
 }

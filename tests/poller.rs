@@ -4,9 +4,10 @@
 mod common;
 
 use agentbar::github::{ClientOptions, SyncOptions, Token};
-use agentbar::model::{HealthStatus, Overview};
-use agentbar::poller::{GitHubSource, PollPolicy, Poller, initial_overview};
+use agentbar::model::HealthStatus;
+use agentbar::poller::{GitHubSource, PollPolicy, Poller, initial_state};
 use agentbar::sim::Scenario;
+use agentbar::sources::SourceState;
 use common::start_sim;
 use serde_json::json;
 use std::sync::Arc;
@@ -35,10 +36,10 @@ fn source_for(
 }
 
 async fn wait_for(
-    rx: &mut watch::Receiver<Arc<Overview>>,
+    rx: &mut watch::Receiver<Arc<SourceState>>,
     what: &str,
-    mut done: impl FnMut(&Overview) -> bool,
-) -> Arc<Overview> {
+    mut done: impl FnMut(&SourceState) -> bool,
+) -> Arc<SourceState> {
     let waited = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             let current = rx.borrow_and_update().clone();
@@ -66,10 +67,10 @@ async fn every_fault_shows_in_health_keeps_the_snapshot_and_clears() {
         backoff_max: Duration::from_millis(200),
         reserve_requests: 0,
     };
-    let (tx, mut rx) = watch::channel(Arc::new(initial_overview(None)));
+    let (tx, mut rx) = watch::channel(Arc::new(initial_state(None)));
     let (transitions, _) = broadcast::channel(64);
     let cancel = CancellationToken::new();
-    let poller = tokio::spawn(Poller::new(source, policy, tx, transitions).run(cancel.clone()));
+    let poller = tokio::spawn(Poller::new(source, policy, transitions).run(tx, cancel.clone()));
 
     let good = wait_for(&mut rx, "the first load", |o| {
         o.health.status == HealthStatus::Ok
@@ -149,10 +150,10 @@ async fn a_state_change_upstream_reaches_the_overview_and_the_transitions() {
         slow: Duration::from_millis(100),
         ..PollPolicy::default()
     };
-    let (tx, mut rx) = watch::channel(Arc::new(initial_overview(None)));
+    let (tx, mut rx) = watch::channel(Arc::new(initial_state(None)));
     let (transitions, mut transitions_rx) = broadcast::channel(64);
     let cancel = CancellationToken::new();
-    let poller = tokio::spawn(Poller::new(source, policy, tx, transitions).run(cancel.clone()));
+    let poller = tokio::spawn(Poller::new(source, policy, transitions).run(tx, cancel.clone()));
     wait_for(&mut rx, "the first load", |o| {
         o.health.status == HealthStatus::Ok
     })

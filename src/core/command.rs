@@ -19,12 +19,6 @@ pub enum Command {
         input: ActionInput,
         reply: oneshot::Sender<Result<ActionOutcome, ActionError>>,
     },
-    /// Cancel the Actions run hosting the task's current session (the older door, answered in
-    /// its own shape; the same as `Act` with `stop`).
-    StopTask {
-        task_id: String,
-        reply: oneshot::Sender<Result<StopOutcome, StopError>>,
-    },
     /// List the archived tasks (asked of GitHub on demand; never part of the snapshot or counts).
     ListArchived {
         reply: oneshot::Sender<Result<Vec<crate::model::Task>, ArchivedError>>,

@@ -154,6 +154,7 @@ pub fn task(list_entry: &TaskDto, extras: Extras<'_>, web: &str) -> Task {
         owner_id: dto.owner_id(),
         repository_id: dto.repository.as_ref().and_then(|r| r.id),
         actions: crate::core::actions::ActionSet::EMPTY,
+        stale: false,
     }
 }
 

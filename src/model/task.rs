@@ -256,6 +256,9 @@ pub struct Task {
     pub repository_id: Option<u64>,
     /// What the task allows now, as its source decides (`sources::Source::actions`).
     pub actions: ActionSet,
+    /// Its source's last poll failed (or it is signed out): this is the last good state, kept.
+    /// Set by the merge.
+    pub stale: bool,
 }
 
 impl Task {
@@ -360,6 +363,7 @@ pub(crate) mod fixtures {
             owner_id: None,
             repository_id: None,
             actions: ActionSet::EMPTY,
+            stale: false,
         }
     }
 

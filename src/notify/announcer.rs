@@ -85,9 +85,12 @@ impl<N: Notifier> Announcer<N> {
         configured: NotificationSettings,
         state_dir: &std::path::Path,
         source: &str,
+        default_source: &crate::model::SourceId,
         list_url: String,
     ) -> Announcer<N> {
-        let ledger_store = LedgerStore::new(state_dir, source);
+        // A record from before task keys belongs to the one account there was.
+        let ledger_store =
+            LedgerStore::new(state_dir, source).with_legacy_source(default_source.clone());
         let loaded = ledger_store.load();
         if let Some(note) = &loaded.note {
             tracing::warn!("{note}; what is there at the first poll will not be announced");
@@ -177,11 +180,11 @@ impl<N: Notifier> Announcer<N> {
             return;
         };
         let now = (self.now)();
-        let transitions = changes(|id| ledger.handled.get(id), snapshot);
+        let transitions = changes(|task| ledger.handled.get(&task.key().to_string()), snapshot);
         // A notice whose moment has passed (the task moved on within the window) is dropped.
         self.pending.retain(|n| {
             snapshot
-                .task(&n.transition.task_id)
+                .task(&n.transition.task.key().to_string())
                 .is_some_and(|t| t.state.bucket() == n.transition.to.bucket())
         });
         for transition in transitions {
@@ -191,7 +194,7 @@ impl<N: Notifier> Announcer<N> {
             match self.settings.verdict(kind, &transition.task, now) {
                 Verdict::Announce => {
                     self.pending
-                        .retain(|n| n.transition.task_id != transition.task_id);
+                        .retain(|n| n.transition.task.key() != transition.task.key());
                     self.pending.push(Notice { kind, transition });
                 }
                 verdict => tracing::debug!(
@@ -207,13 +210,13 @@ impl<N: Notifier> Announcer<N> {
         let mut handled: std::collections::BTreeMap<_, _> = snapshot
             .tasks
             .iter()
-            .map(|t| (t.id.clone(), t.state.clone()))
+            .map(|t| (t.key().to_string(), t.state.clone()))
             .collect();
         for notice in &self.pending {
-            let id = &notice.transition.task_id;
-            match ledger.handled.get(id) {
-                Some(before) => handled.insert(id.clone(), before.clone()),
-                None => handled.remove(id),
+            let key = notice.transition.task.key().to_string();
+            match ledger.handled.get(&key) {
+                Some(before) => handled.insert(key, before.clone()),
+                None => handled.remove(&key),
             };
         }
         if handled != ledger.handled {
@@ -232,7 +235,7 @@ impl<N: Notifier> Announcer<N> {
         if let Some(ledger) = &mut self.ledger {
             for notice in &notices {
                 ledger.handled.insert(
-                    notice.transition.task_id.clone(),
+                    notice.transition.task.key().to_string(),
                     notice.transition.to.clone(),
                 );
             }
@@ -386,8 +389,15 @@ mod tests {
         notifier: &RecordingNotifier,
         on_disk: Vec<Task>,
     ) -> Running {
-        let announcer =
-            Announcer::new(notifier.clone(), settings, dir, "demo", LIST.into()).with_clock(now);
+        let announcer = Announcer::new(
+            notifier.clone(),
+            settings,
+            dir,
+            "demo",
+            &crate::model::SourceId::default(),
+            LIST.into(),
+        )
+        .with_clock(now);
         let (overview_tx, overview_rx) = watch::channel(overview(on_disk, false));
         let (control, control_rx) = control_channel();
         let cancel = CancellationToken::new();
@@ -402,6 +412,87 @@ mod tests {
 
     fn titles(notifier: &RecordingNotifier) -> Vec<String> {
         notifier.shown().into_iter().map(|n| n.title).collect()
+    }
+
+    /// The state directory as the release before task keys left it (`agentbar demo`, stopped
+    /// cleanly): snapshot and ledger in format version 1, tasks under bare ids.
+    fn release_v1_state(dir: &std::path::Path) {
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state-v1");
+        for name in ["snapshot.json", "notifications.json"] {
+            std::fs::copy(fixtures.join(name), dir.join(name)).unwrap();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn state_from_the_release_before_task_keys_loses_nothing_and_repeats_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        release_v1_state(dir.path());
+        let demo = crate::model::SourceId::github("demo");
+        let stored = crate::store::SnapshotStore::new(dir.path())
+            .load_for("demo")
+            .stored
+            .unwrap();
+        assert_eq!(stored.version, 1);
+        let tasks = stored.tasks_of(&demo, &demo);
+        // Nothing lost: every record of the file, each now the default account's.
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("snapshot.json")).unwrap())
+                .unwrap();
+        assert_eq!(tasks.len(), raw["tasks"].as_array().unwrap().len());
+        assert!(tasks.len() > 10 && tasks.iter().all(|t| t.source == demo));
+        let ledger = LedgerStore::new(dir.path(), "demo")
+            .with_legacy_source(demo.clone())
+            .load()
+            .ledger
+            .unwrap();
+        for task in &tasks {
+            assert_eq!(
+                ledger.handled.get(&task.key().to_string()),
+                Some(&task.state),
+                "{} is in the ledger under its key",
+                task.key()
+            );
+        }
+
+        // Nothing announced twice: the loaded list, then the first poll finding it unchanged.
+        let shown = RecordingNotifier::default();
+        let announcer = Announcer::new(
+            shown.clone(),
+            NotificationSettings::default(),
+            dir.path(),
+            "demo",
+            &demo,
+            LIST.into(),
+        )
+        .with_clock(now);
+        let (overview_tx, overview_rx) = watch::channel(overview(tasks.clone(), false));
+        let (_control, control_rx) = control_channel();
+        let cancel = CancellationToken::new();
+        let running = tokio::spawn(announcer.run(overview_rx, control_rx, cancel.clone()));
+        overview_tx.send_replace(overview(tasks.clone(), true));
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert!(shown.shown().is_empty(), "{:?}", titles(&shown));
+
+        // A real change after the upgrade is still announced, once.
+        let mut moved = tasks.clone();
+        let running_task = moved
+            .iter_mut()
+            .find(|t| t.bucket() == crate::model::Bucket::Running)
+            .unwrap();
+        running_task.state = crate::model::State::parse("waiting_for_user");
+        let title = running_task.title.clone();
+        overview_tx.send_replace(overview(moved, true));
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let notices = shown.shown();
+        assert_eq!(notices.len(), 1, "{:?}", titles(&shown));
+        let notice = &notices[0];
+        assert!(
+            notice.title.contains(&title) || notice.body.contains(&title),
+            "{notice:?}"
+        );
+        cancel.cancel();
+        running.await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::model::{Snapshot, State};
+use crate::model::{Snapshot, SourceId, State, TaskKey};
 use crate::store::{StoreError, write_atomically};
 
 const LEDGER_FILE: &str = "notifications.json";
 const LEDGER_FORMAT: &str = "agentbar-notifications";
-const LEDGER_VERSION: u32 = 1;
+/// 2: keyed by task key (`<source>:<id>`); 1 was keyed by bare id, for one source.
+const LEDGER_VERSION: u32 = 2;
 
-/// Per task id, the state as of which the notifier has handled it.
+/// Per task key (`<source>:<id>`), the state as of which the notifier has handled it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ledger {
     pub handled: BTreeMap<String, State>,
@@ -31,7 +32,7 @@ impl Ledger {
             handled: snapshot
                 .tasks
                 .iter()
-                .map(|t| (t.id.clone(), t.state.clone()))
+                .map(|t| (t.key().to_string(), t.state.clone()))
                 .collect(),
         }
     }
@@ -44,7 +45,7 @@ struct LedgerEnvelope {
     /// The snapshot `source` this record belongs to, so demo tasks never arm the real ones.
     source: String,
     saved_at: DateTime<Utc>,
-    /// Task id → upstream state string.
+    /// Task key (version 1: bare task id) → upstream state string.
     handled: BTreeMap<String, String>,
 }
 
@@ -53,6 +54,8 @@ struct LedgerEnvelope {
 pub struct LedgerStore {
     dir: PathBuf,
     source: String,
+    /// The source a version-1 record's bare ids belong to (the one account it was kept for).
+    legacy_source: SourceId,
 }
 
 /// The result of loading the ledger.
@@ -69,7 +72,14 @@ impl LedgerStore {
         LedgerStore {
             dir: dir.into(),
             source: source.into(),
+            legacy_source: SourceId::default(),
         }
+    }
+
+    /// A version-1 record (bare ids) is read as `source`'s.
+    pub fn with_legacy_source(mut self, source: SourceId) -> LedgerStore {
+        self.legacy_source = source;
+        self
     }
 
     pub fn path(&self) -> PathBuf {
@@ -99,10 +109,18 @@ impl LedgerStore {
             // Another source's record says nothing about these tasks; it is replaced quietly.
             Ok(e) if e.source != self.source => return LoadedLedger::default(),
             Ok(e) => {
+                let version = e.version;
                 let handled = e
                     .handled
                     .into_iter()
-                    .map(|(id, state)| (id, State::parse(&state)))
+                    .map(|(id, state)| {
+                        let key = if version < 2 {
+                            TaskKey::new(self.legacy_source.clone(), id).to_string()
+                        } else {
+                            id
+                        };
+                        (key, State::parse(&state))
+                    })
                     .collect();
                 return LoadedLedger {
                     ledger: Some(Ledger { handled }),
@@ -157,5 +175,29 @@ mod tests {
         let broken = store.load();
         assert!(broken.ledger.is_none());
         assert!(broken.note.unwrap().contains("corrupt"));
+    }
+
+    #[test]
+    fn a_version_1_record_of_bare_ids_is_read_as_the_default_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        // As the release before task keys wrote it.
+        std::fs::write(
+            dir.path().join(LEDGER_FILE),
+            r#"{"format":"agentbar-notifications","version":1,"source":"demo","saved_at":"2026-11-22T12:00:00Z","handled":{"a":"in_progress","b":"completed"}}"#,
+        )
+        .unwrap();
+        let demo = SourceId::github("demo");
+        let store = LedgerStore::new(dir.path(), "demo").with_legacy_source(demo.clone());
+        let loaded = store.load().ledger.unwrap();
+        let mut a = task("a", "in_progress", 1);
+        a.source = demo.clone();
+        let mut b = task("b", "completed", 1);
+        b.source = demo;
+        // Nothing lost, and nothing re-announced: the same tasks, now under their keys.
+        assert_eq!(loaded, Ledger::of(&Snapshot::new(vec![a, b], now())));
+        assert_eq!(
+            loaded.handled.keys().collect::<Vec<_>>(),
+            ["gh:demo:a", "gh:demo:b"]
+        );
     }
 }

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{Command, Core};
+use crate::core::{Command, Core};
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
 use crate::wire::{WireCounts, WireHealth, WireTaskListView};
@@ -155,8 +155,8 @@ pub struct ApiState {
     pub commands: mpsc::Sender<Command>,
     /// Ends server-sent event streams so graceful shutdown does not wait on them forever.
     pub cancel: CancellationToken,
-    /// The GitHub client in use (none while signed out); the poller's source publishes it.
-    pub clients: watch::Receiver<Option<Arc<crate::github::GitHubClient>>>,
+    /// The sources, which serve their tasks' logs.
+    pub sources: crate::sources::SourceSet,
     /// One log follower per followed task.
     pub logs: logs::LogFollowers,
     /// The code of a sign-in started here, while it is pending.
@@ -246,7 +246,7 @@ pub fn start(
         transitions,
         commands: core.commands.clone(),
         cancel: core.cancel.clone(),
-        clients: core.clients.clone(),
+        sources: core.sources.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
         sign_in: core.sign_in.clone(),
     };

@@ -22,23 +22,24 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::{ArchivedError, Command, Started, StopError};
+use crate::app::Started;
 use crate::choices::ChoicesError;
-use crate::core::{ActionError, ActionInput, TaskAction};
+use crate::core::{ActionError, ActionInput, ActionOutcome, ArchivedError, Command, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
 use crate::start::{StartError, StartRequest};
 use crate::wire::{
-    SCHEMA_VERSION, WireCounts, WireCustomAgentList, WireHealthReply, WireModelList,
-    WireSnapshotEvent, WireStopReply, WireTask, WireTaskDetail, WireTaskList, WireTransition,
+    SCHEMA_VERSION, WireActionReply, WireCounts, WireCustomAgentList, WireHealthReply,
+    WireModelList, WireSnapshotEvent, WireSourceList, WireStopReply, WireTask, WireTaskDetail,
+    WireTaskList, WireTransition,
 };
 use chrono::{DateTime, Utc};
 
 /// Keep-alive comments on the event stream, so proxies and clients see the connection is alive.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// How long `stop` waits for upstream before answering.
-const STOP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long an action (a stop is an upstream request) is waited for before answering.
+const ACT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest `limit` accepted.
 const MAX_LIMIT: usize = 10_000;
 
@@ -50,6 +51,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         |known: &'static [&'static str]| middleware::from_fn_with_state(Known(known), known_query);
     Router::new()
         .route("/v1/health", get(health).route_layer(takes(&[])))
+        .route("/v1/sources", get(sources).route_layer(takes(&[])))
         .route(
             "/v1/tasks",
             get(list_tasks)
@@ -178,6 +180,12 @@ async fn health(State(state): Shared) -> Response {
     .into_response()
 }
 
+/// `GET /v1/sources`: every source with its own health, in a stable order.
+async fn sources(State(state): Shared) -> Response {
+    let rendered = current(&state);
+    axum::Json(WireSourceList::from_overview(&rendered.overview)).into_response()
+}
+
 /// The filters of `GET /v1/tasks`: the one task filter, and how many to send at most.
 #[derive(Debug, Default, PartialEq)]
 struct Filters {
@@ -282,7 +290,7 @@ async fn archived_list(
 ) -> Result<Response, ApiError> {
     let (reply, answer) = oneshot::channel();
     send(state, Command::ListArchived { reply }).await?;
-    let tasks = tokio::time::timeout(STOP_TIMEOUT, answer)
+    let tasks = tokio::time::timeout(ACT_TIMEOUT, answer)
         .await
         .map_err(|_| {
             ApiError::new(
@@ -373,7 +381,13 @@ async fn task_logs(
         .snapshot
         .task(&id)
         .ok_or_else(|| unknown_task(&id))?;
-    let client = state.clients.borrow().clone();
+    let source = state.sources.get(&task.source).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_log",
+            format!("the task's source {} is not running", task.source),
+        )
+    })?;
     let session = params.get("session").map(String::as_str);
     if let Some(raw) = params.get("format").filter(|f| *f != "events") {
         let format = ExportFormat::parse(raw).ok_or_else(|| {
@@ -386,7 +400,7 @@ async fn task_logs(
                 "an export is the whole log: give format or after, not both",
             ));
         }
-        let events = state.logs.whole(client, task, session).await?;
+        let events = state.logs.whole(source.as_ref(), task, session).await?;
         let heading = Heading {
             title: &task.title,
             repository: task.repository.as_deref(),
@@ -415,7 +429,7 @@ async fn task_logs(
     let page = state
         .logs
         .page(
-            client,
+            source.as_ref(),
             task,
             params.get("after").map(String::as_str),
             session,
@@ -499,49 +513,61 @@ async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// `POST /v1/tasks/{id}/stop`: the older door for `actions/stop`, answered in its own shape.
 async fn stop_task(
     State(state): Shared,
     task_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(task_id) = task_id.map_err(bad_path)?;
+    // The run the stop cancels, as the list knows it now (the same one the source cancels).
+    let run = current(&state).overview.snapshot.task(&task_id).map(|t| {
+        (
+            t.id.clone(),
+            t.current_session().and_then(|s| s.workflow_run_id),
+        )
+    });
+    act(&state, task_id, TaskAction::Stop, ActionInput::default()).await?;
+    let (task_id, run_id) = run.unwrap_or_default();
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(WireStopReply {
+            task_id,
+            workflow_run_id: run_id.unwrap_or_default(),
+            status: "cancellation requested".into(),
+        }),
+    )
+        .into_response())
+}
+
+/// Sends `Command::Act` and waits (bounded) for its answer.
+async fn act(
+    state: &ApiState,
+    task: String,
+    action: TaskAction,
+    input: ActionInput,
+) -> Result<ActionOutcome, ApiError> {
     let (reply, answer) = oneshot::channel();
-    send(&state, Command::StopTask { task_id, reply }).await?;
-    let result = tokio::time::timeout(STOP_TIMEOUT, answer)
+    send(
+        state,
+        Command::Act {
+            task,
+            action,
+            input,
+            reply,
+        },
+    )
+    .await?;
+    tokio::time::timeout(ACT_TIMEOUT, answer)
         .await
         .map_err(|_| {
             ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",
-                "GitHub did not answer the cancellation in time",
+                "the task's source did not answer in time",
             )
         })?
-        .map_err(|_| shutting_down())?;
-    match result {
-        Ok(stopped) => Ok((
-            StatusCode::ACCEPTED,
-            axum::Json(WireStopReply {
-                task_id: stopped.task_id,
-                workflow_run_id: stopped.workflow_run_id,
-                status: "cancellation requested".into(),
-            }),
-        )
-            .into_response()),
-        Err(e) => Err(stop_error(e)),
-    }
-}
-
-fn stop_error(error: StopError) -> ApiError {
-    let message = error.to_string();
-    let (status, code) = match error {
-        StopError::UnknownTask(_) => (StatusCode::NOT_FOUND, "unknown_task"),
-        StopError::NotActive(_) => (StatusCode::CONFLICT, "not_active"),
-        StopError::NoRunId => (StatusCode::CONFLICT, "no_run_id"),
-        StopError::NoRepository => (StatusCode::CONFLICT, "no_repository"),
-        StopError::SignedOut => (StatusCode::SERVICE_UNAVAILABLE, "signed_out"),
-        StopError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream_refused"),
-        StopError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
-    };
-    ApiError::new(status, code, message)
+        .map_err(|_| shutting_down())?
+        .map_err(action_error)
 }
 
 async fn send(state: &ApiState, command: Command) -> Result<(), ApiError> {
@@ -688,13 +714,13 @@ async fn task_action(
         })?
         .map_err(|_| shutting_down())?
         .map_err(action_error)?;
-    Ok(axum::Json(serde_json::json!({
-        "task": outcome.task,
-        "action": outcome.action.as_str(),
-        "message": outcome.message,
-        "url": outcome.url,
-    }))
-    .into_response())
+    // A stop is only requested when it answers (GitHub cancels the run afterwards).
+    let status = if action == TaskAction::Stop {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(WireActionReply::from_outcome(outcome))).into_response())
 }
 
 /// An action's refusal with the status its code means.

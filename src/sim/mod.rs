@@ -186,6 +186,33 @@ impl Simulator {
     }
 }
 
+/// A simulator being served on loopback.
+pub struct OnLoopback {
+    /// `http://127.0.0.1:PORT`: the REST, GraphQL and Copilot API base.
+    pub base: String,
+    pub address: std::net::SocketAddr,
+    /// Ends after `shutdown` completes and the graceful shutdown is done.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `127.0.0.1:port` (0: any free port) and serves `sim` there on a task of its own until
+/// `shutdown` completes: the one way the demo, the `sim` command, the tests and the benches
+/// start the simulator.
+pub async fn spawn_on_loopback(
+    sim: Simulator,
+    port: u16,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<OnLoopback> {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port)).await?;
+    let address = listener.local_addr()?;
+    let task = tokio::spawn(serve(listener, sim, shutdown));
+    Ok(OnLoopback {
+        base: format!("http://{address}"),
+        address,
+        task,
+    })
+}
+
 /// Serves the simulator on an already-bound listener until `shutdown` completes
 /// (tests bind `127.0.0.1:0`).
 pub async fn serve(

@@ -140,6 +140,43 @@ pub trait Source: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<LogBody, LogError>>;
 }
 
+/// The sources a core runs, by id; cheap to clone.
+#[derive(Clone, Default)]
+pub struct SourceSet(Arc<[Arc<dyn Source>]>);
+
+impl SourceSet {
+    pub fn new(sources: Vec<Arc<dyn Source>>) -> SourceSet {
+        SourceSet(sources.into())
+    }
+
+    pub fn get(&self, id: &SourceId) -> Option<&Arc<dyn Source>> {
+        self.0.iter().find(|source| source.id() == id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Source>> {
+        self.0.iter()
+    }
+
+    pub fn ids(&self) -> Vec<SourceId> {
+        self.0.iter().map(|source| source.id().clone()).collect()
+    }
+
+    /// Asks every source to poll now.
+    pub fn refresh_all(&self) {
+        for source in self.0.iter() {
+            source.refresh();
+        }
+    }
+}
+
+impl std::fmt::Debug for SourceSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|s| s.id()))
+            .finish()
+    }
+}
+
 /// The link each opening action is about, the same for every source: `None` when the task has
 /// none (so the action is not allowed).
 pub fn link_for(task: &Task, action: TaskAction) -> Option<&str> {

@@ -16,7 +16,7 @@ use super::icon;
 use super::menu::{self, Action, TrayModel, ViewState};
 use super::native::NativeMenu;
 use super::{CoreLink, UiEvent, platform};
-use crate::app::Command;
+use crate::core::{Command, TaskAction};
 use crate::model::{Health, Overview, Snapshot};
 
 /// What a click leaves for the loop to do after [`perform`].
@@ -254,15 +254,21 @@ impl TrayApp {
             UiEvent::SignIn(prompt) => self.view.sign_in = prompt,
             UiEvent::Tick => {}
             UiEvent::Menu(key) => self.clicked(&key),
-            UiEvent::StopFinished { task_id, result } => {
+            UiEvent::ActionFinished {
+                task,
+                action,
+                result,
+            } => {
                 let title = self
                     .overview
                     .snapshot
-                    .task(&task_id)
-                    .map_or(task_id.clone(), |t| t.title.clone());
-                let notice = match result {
-                    Ok(_) => format!("Stopping “{title}”"),
-                    Err(e) => format!("Could not stop “{title}”: {e}"),
+                    .task(&task)
+                    .map_or(task.clone(), |t| t.title.clone());
+                let notice = match (action, result) {
+                    (TaskAction::Stop, Ok(_)) => format!("Stopping “{title}”"),
+                    (TaskAction::Stop, Err(e)) => format!("Could not stop “{title}”: {e}"),
+                    (_, Ok(done)) => done.message,
+                    (_, Err(e)) => format!("Could not {action} “{title}”: {e}"),
                 };
                 self.view.notice = Some((notice, Utc::now()));
             }
@@ -307,7 +313,12 @@ impl TrayApp {
         match followup {
             Followup::Nothing => {}
             Followup::Stop(task_id) => match &self.link {
-                Some(link) => super::event_loop::spawn_stop(link, self.proxy.clone(), task_id),
+                Some(link) => super::event_loop::spawn_act(
+                    link,
+                    self.proxy.clone(),
+                    task_id,
+                    TaskAction::Stop,
+                ),
                 None => self.view.notice = Some(("agentbar is still starting".into(), Utc::now())),
             },
             Followup::Quit => {

@@ -10,8 +10,9 @@ use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio_util::sync::CancellationToken;
 
 use super::{CoreLink, TrayError, UiEvent, app, platform, run_headless};
-use crate::app::{Command, Core, StopError, Upstream};
+use crate::app::{Core, Upstream};
 use crate::config::Config;
+use crate::core::{ActionError, ActionInput, Command, TaskAction};
 
 /// How often the tray redraws while nothing happens, so ages ("updated 12 s ago") move.
 /// tao's `WaitUntil` does not wake on Linux (PLATFORM.md), so the worker sends ticks.
@@ -190,25 +191,35 @@ async fn forward(
     }
 }
 
-/// Asks the core to stop a task and reports the outcome to the loop, off the UI thread.
-pub(crate) fn spawn_stop(link: &CoreLink, proxy: EventLoopProxy<UiEvent>, task_id: String) {
+/// Asks the core to perform `action` on a task (through `Command::Act`, the one door) and
+/// reports the outcome to the loop, off the UI thread.
+pub(crate) fn spawn_act(
+    link: &CoreLink,
+    proxy: EventLoopProxy<UiEvent>,
+    task: String,
+    action: TaskAction,
+) {
     let commands = link.commands.clone();
     link.runtime.spawn(async move {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let result = match commands
-            .send(Command::StopTask {
-                task_id: task_id.clone(),
-                reply,
-            })
-            .await
-        {
+        let command = Command::Act {
+            task: task.clone(),
+            action,
+            input: ActionInput::default(),
+            reply,
+        };
+        let result = match commands.send(command).await {
             Ok(()) => match answer.await {
                 Ok(result) => result.map_err(|e| e.to_string()),
-                Err(_) => Err(StopError::ShuttingDown.to_string()),
+                Err(_) => Err(ActionError::ShuttingDown.to_string()),
             },
-            Err(_) => Err(StopError::ShuttingDown.to_string()),
+            Err(_) => Err(ActionError::ShuttingDown.to_string()),
         };
-        let _ = proxy.send_event(UiEvent::StopFinished { task_id, result });
+        let _ = proxy.send_event(UiEvent::ActionFinished {
+            task,
+            action,
+            result,
+        });
     });
 }
 

@@ -467,11 +467,14 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
         Action::CopyLink(task.url.clone()),
     ));
     children.push(Entry::separator(format!("{key}:sep")));
-    if view.confirming_stop.as_deref() == Some(task.id.as_str()) && task.is_active() {
+    // Whether stop is offered is the task's source's decision (`Task::actions`).
+    let can_stop = task.actions.contains(crate::core::TaskAction::Stop);
+    let task_key = task.key().to_string();
+    if view.confirming_stop.as_deref() == Some(task_key.as_str()) && can_stop {
         children.push(Entry::action(
             format!("{key}:confirm-stop"),
             "Confirm stop",
-            Action::ConfirmStop(task.id.clone()),
+            Action::ConfirmStop(task_key.clone()),
         ));
         children.push(Entry::action(
             format!("{key}:cancel-stop"),
@@ -480,12 +483,8 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
         ));
     } else {
         children.push(
-            Entry::action(
-                format!("{key}:stop"),
-                "Stop…",
-                Action::AskStop(task.id.clone()),
-            )
-            .enabled(task.is_active()),
+            Entry::action(format!("{key}:stop"), "Stop…", Action::AskStop(task_key))
+                .enabled(can_stop),
         );
     }
     Entry::submenu(key, label, children)
@@ -502,6 +501,14 @@ mod tests {
     fn overview(tasks: Vec<Task>, fetched_seconds_ago: i64) -> Overview {
         let mut health = Health::starting();
         health.succeeded(now());
+        // Each task allows what a GitHub task allows.
+        let tasks = tasks
+            .into_iter()
+            .map(|mut task| {
+                task.actions = crate::sources::github::actions(&task);
+                task
+            })
+            .collect();
         Overview {
             snapshot: Snapshot::new(tasks, now() - TimeDelta::seconds(fetched_seconds_ago)),
             health,
@@ -665,7 +672,7 @@ mod tests {
         );
         assert_eq!(
             model.action("task:w:stop"),
-            Some(&Action::AskStop("w".into()))
+            Some(&Action::AskStop("gh:default:w".into()))
         );
         // A finished task without a PR or logs: those items are there but disabled, so the
         // submenu keeps its shape, and a click on them does nothing.
@@ -678,13 +685,13 @@ mod tests {
     fn stopping_asks_for_confirmation_first() {
         let tasks = vec![task("r", "in_progress", 1)];
         let view = ViewState {
-            confirming_stop: Some("r".into()),
+            confirming_stop: Some("gh:default:r".into()),
             ..ViewState::default()
         };
         let model = build(&overview(tasks, 0), &view, LIST, now());
         assert_eq!(
             model.action("task:r:confirm-stop"),
-            Some(&Action::ConfirmStop("r".into()))
+            Some(&Action::ConfirmStop("gh:default:r".into()))
         );
         assert_eq!(
             model.action("task:r:cancel-stop"),

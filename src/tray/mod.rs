@@ -32,9 +32,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::{AppError, Command, StopOutcome, Upstream};
+use crate::app::{AppError, Upstream};
 use crate::auth::SignInPrompt;
 use crate::config::Config;
+use crate::core::Command;
 use crate::model::Overview;
 #[cfg(feature = "tray")]
 pub use event_loop::run;
@@ -55,10 +56,11 @@ pub enum UiEvent {
     Tick,
     /// A menu item was clicked (its model key).
     Menu(String),
-    /// A stop request came back.
-    StopFinished {
-        task_id: String,
-        result: Result<StopOutcome, String>,
+    /// An action the tray asked for came back.
+    ActionFinished {
+        task: String,
+        action: crate::core::TaskAction,
+        result: Result<crate::core::ActionOutcome, String>,
     },
     /// The core has shut down and the runtime is stopping: exit the loop.
     Stopped,

@@ -46,22 +46,16 @@ pub async fn start_sim_at_speed(scenario: Scenario, speed: f64) -> SimServer {
 
 /// Starts the simulator with these options (e.g. only some tokens accepted).
 pub async fn start_sim_with(scenario: Scenario, options: SimOptions) -> SimServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let simulator = Simulator::new(scenario, options);
     let stop = CancellationToken::new();
     let shutdown = stop.clone();
-    tokio::spawn(async move {
-        agentbar::sim::serve(
-            listener,
-            simulator,
-            async move { shutdown.cancelled().await },
-        )
+    let served =
+        agentbar::sim::spawn_on_loopback(Simulator::new(scenario, options), 0, async move {
+            shutdown.cancelled().await
+        })
         .await
         .unwrap();
-    });
     SimServer {
-        base,
+        base: served.base,
         http: reqwest::Client::new(),
         stop,
     }

@@ -252,6 +252,7 @@ function decodeTaskFields(f: Fields): Task {
       key: f.has("key") ? f.string("key") : undefined,
       source: f.has("source") ? f.string("source") : undefined,
       actions: f.has("actions") ? f.array("actions", decodeActionName) : undefined,
+      stale: f.has("stale") ? f.boolean("stale") : undefined,
     },
   );
 }

@@ -108,6 +108,8 @@ export interface Task {
   source?: string;
   /** What the task allows now (`stop`, `open`, …), for `POST /v1/tasks/{key}/actions/{action}`. */
   actions?: string[];
+  /** Its source is failing or signed out: this is the task's last good state, kept. */
+  stale?: boolean;
 }
 
 /** `Counts`: how many tasks per bucket, always of the whole list. */
@@ -320,6 +322,7 @@ const taskFields = [
   "key",
   "source",
   "actions",
+  "stale",
 ] as const satisfies readonly (keyof Task)[];
 export const TASK_FIELDS: Covers<Task, typeof taskFields> = taskFields;
 
