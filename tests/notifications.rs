@@ -112,6 +112,8 @@ impl Demo {
             .env("AGENTBAR_PORT", "0")
             .env("AGENTBAR_CONFIG_DIR", state.join("config"))
             .env("BROWSER", state.join("browser.sh"))
+            // The cloud scenario's notices alone: the demo's local sessions announce too.
+            .env("AGENTBAR_LOCAL", "0")
             .env("RUST_LOG", "agentbar=info")
             .env_remove("AGENTBAR_TOKEN")
             .stdout(Stdio::null())
@@ -728,14 +730,24 @@ async fn a_local_session_runs_needs_you_then_waits_for_your_turn_with_a_notice()
     let log_path = dir.join("run.log");
     let mut command = sim.run_headless(dir);
     with_home(&mut command);
-    let mut child = command
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-        .env("RUST_LOG", "agentbar=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
+    /// Kills the binary however the test ends (a failed assertion too).
+    struct Running(Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _running = Running(
+        command
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("RUST_LOG", "agentbar=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
     let key = format!("claude-code:{SESSION}");
     let task_state = || -> Option<(String, String)> {
         let endpoint = agentbar::server::Endpoint::read(dir)?;
@@ -826,7 +838,4 @@ async fn a_local_session_runs_needs_you_then_waits_for_your_turn_with_a_notice()
     ));
     let (_, bucket) = wait_for_state("your_turn");
     assert_eq!(bucket, "waiting");
-
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
