@@ -603,6 +603,27 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
+            // Off the command loop: each is a Copilot API request.
+            Command::ListModels { reply } => {
+                let (client, stop) = (clients.borrow().clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
+                        result = crate::choices::models(client.as_deref()) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            Command::ListCustomAgents { repo, reply } => {
+                let (client, stop) = (clients.borrow().clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
+                        result = crate::choices::custom_agents(client.as_deref(), &repo) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
             Command::ArchiveFinished { older_than, reply } => {
                 let archive = archive.clone();
                 tokio::spawn(async move {
