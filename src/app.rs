@@ -576,6 +576,13 @@ impl Accounts {
         }
     }
 
+    /// The default account's client, `None` while it is signed out.
+    fn default_client(&self) -> Option<Arc<GitHubClient>> {
+        self.0
+            .first()
+            .and_then(|account| account.clients.borrow().clone())
+    }
+
     /// The account a task belongs to (its source).
     fn of_task(&self, task: &Task) -> Option<&AccountHandles> {
         self.0.iter().find(|account| account.id == task.source)
@@ -647,6 +654,27 @@ async fn run_commands(
                         Ok(theirs) => Ok(ours.into_iter().chain(theirs).collect()),
                         Err(ArchivedError::SignedOut) if !ours.is_empty() => Ok(ours),
                         Err(e) => Err(e),
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            // Off the command loop: each is a Copilot API request (the default account's).
+            Command::ListModels { reply } => {
+                let (client, stop) = (accounts.default_client(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
+                        result = crate::choices::models(client.as_deref()) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+            Command::ListCustomAgents { repo, reply } => {
+                let (client, stop) = (accounts.default_client(), cancel.clone());
+                tokio::spawn(async move {
+                    let result = tokio::select! {
+                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
+                        result = crate::choices::custom_agents(client.as_deref(), &repo) => result,
                     };
                     let _ = reply.send(result);
                 });

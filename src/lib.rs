@@ -24,6 +24,7 @@ pub mod allocator;
 pub mod app;
 pub mod archive;
 pub mod auth;
+pub mod choices;
 pub mod cli;
 pub mod config;
 pub mod core;

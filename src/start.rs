@@ -77,6 +77,17 @@ pub fn checked_prompt(prompt: &str) -> Result<String, StartError> {
     Ok(prompt.to_owned())
 }
 
+/// Whether `repo` is an `owner/name` GitHub could hold (letters, digits, `-`, `_`, `.`).
+pub fn is_repository(repo: &str) -> bool {
+    repo.split('/').count() == 2
+        && repo.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
 fn optional_text(body: &Value, field: &str) -> Result<Option<String>, StartError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -99,14 +110,7 @@ impl StartRequest {
             ));
         }
         let repo = optional_text(body, "repo")?.unwrap_or_default();
-        let valid = repo.split('/').count() == 2
-            && repo.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            });
-        if !valid {
+        if !is_repository(&repo) {
             return Err(StartError::BadRepository(repo));
         }
         let prompt = match body.get("prompt") {

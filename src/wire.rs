@@ -304,6 +304,70 @@ pub struct WireApiErrorDetail {
     pub message: String,
 }
 
+/// `GET /v1/models`: the models a new Copilot task can run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireModelList {
+    pub schema_version: u32,
+    pub models: Vec<WireModel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireModel {
+    pub id: String,
+    pub name: String,
+    pub vendor: Option<String>,
+    pub multiplier: Option<f64>,
+}
+
+/// `GET /v1/custom-agents?repo=owner/name`: the custom agents a new task in `repo` can run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCustomAgentList {
+    pub schema_version: u32,
+    pub repo: String,
+    pub custom_agents: Vec<WireCustomAgent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCustomAgent {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl WireModelList {
+    pub fn from_models(models: Vec<crate::choices::Model>) -> WireModelList {
+        WireModelList {
+            schema_version: SCHEMA_VERSION,
+            models: models
+                .into_iter()
+                .map(|m| WireModel {
+                    id: m.id,
+                    name: m.name,
+                    vendor: m.vendor,
+                    multiplier: m.multiplier,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl WireCustomAgentList {
+    pub fn from_agents(repo: String, agents: Vec<crate::choices::CustomAgent>) -> Self {
+        WireCustomAgentList {
+            schema_version: SCHEMA_VERSION,
+            repo,
+            custom_agents: agents
+                .into_iter()
+                .map(|a| WireCustomAgent {
+                    id: a.id,
+                    name: a.name,
+                    description: a.description,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `POST /v1/tasks/{id}/stop` when upstream accepted the cancellation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireStopReply {

@@ -795,6 +795,14 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
         "the log example shows a timed tool call and an event without one: {logs}"
     );
 
+    // The lists Create Task offers (the simulator's built-in models and custom agents).
+    let (status, models) = h.get_json("/v1/models").await;
+    assert_eq!(status, StatusCode::OK, "{models}");
+    assert_valid("ModelList", &models);
+    let (status, agents) = h.get_json("/v1/custom-agents?repo=octo-org/web-app").await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    assert_valid("CustomAgentList", &agents);
+
     // The examples the Raycast extension's tests read. They are written only when asked
     // (AGENTBAR_UPDATE_EXAMPLES=1 for all, or a comma-separated list of file names); otherwise a
     // missing one fails, and each must have the live answer's whole shape, nested fields included.
@@ -806,6 +814,8 @@ async fn real_answers_match_the_openapi_schema_and_the_examples_stay_current() {
         ("v1-health.json", &health, "Health"),
         ("v1-sources.json", &sources, "SourceList"),
         ("v1-logs.json", &logs, "LogPage"),
+        ("v1-models.json", &models, "ModelList"),
+        ("v1-custom-agents.json", &agents, "CustomAgentList"),
     ] {
         let path = examples.join(name);
         if update == "1" || update.split(',').any(|asked| asked.trim() == name) {

@@ -449,3 +449,72 @@ async fn a_plan_without_the_agent_api_is_refused() {
         "a refused start creates nothing"
     );
 }
+
+/// The Copilot API's model and custom-agent lists, in the shapes GitHub's own clients read
+/// (`tests/fixtures/upstream/capi-*.schema.json` name the sources): a repository with custom
+/// agents lists them, one with none and one the account cannot see answer 404.
+#[tokio::test]
+async fn the_model_and_custom_agent_lists_answer_as_observed() {
+    let build = |name: &str| {
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema(name))
+            .unwrap()
+    };
+    let (models_schema, agents_schema) = (
+        build("capi-models.schema.json"),
+        build("capi-custom-agents.schema.json"),
+    );
+    let sim = start_sim(Scenario::builtin()).await;
+    let mut problems = Vec::new();
+
+    let (status, _, models) = sim.upstream_get("/copilot/agents/swe/models").await;
+    assert_eq!(status, StatusCode::OK, "{models}");
+    check(&models_schema, "models", &models, &mut problems);
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"gpt-5") && ids.contains(&"claude-sonnet-4"),
+        "{ids:?}"
+    );
+    assert!(
+        models["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["model_picker_enabled"] == false),
+        "the built-in list holds a model pickers should not offer"
+    );
+
+    let (status, _, agents) = sim
+        .upstream_get(
+            "/copilot/agents/swe/custom-agents/octo-org/web-app?exclude_invalid_config=true",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    check(&agents_schema, "custom agents", &agents, &mut problems);
+    let names: Vec<&str> = agents["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(names, ["test-writer", "accessibility-reviewer"]);
+    assert_eq!(agents["agents"][0]["repo_owner"], "octo-org");
+    assert_eq!(agents["agents"][0]["repo_name"], "web-app");
+
+    for (repo, why) in [
+        ("octo-org/api-server", "a repository with no custom agents"),
+        ("nobody/nothing", "a repository the account cannot see"),
+    ] {
+        let (status, _, body) = sim
+            .upstream_get(&format!("/copilot/agents/swe/custom-agents/{repo}"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{why}: {body}");
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   decodeApiError,
+  decodeChoices,
   decodeEndpoint,
   decodeHealth,
   decodeLogPage,
@@ -159,6 +160,22 @@ describe("the example answers decode strictly into the types", () => {
     const health = decodeHealth(raw, "", { strict: true });
     expect(health).toEqual(raw);
     expect(health.status).toBe("ok");
+  });
+
+  it("GET /v1/models and GET /v1/custom-agents: every choice, with its id and name", () => {
+    const models = example("v1-models") as { models: { id: string; name: string }[] };
+    expect(models.models.length).toBeGreaterThan(0);
+    expect(decodeChoices(models)).toEqual(models.models.map(({ id, name }) => ({ id, name })));
+    const agents = example("v1-custom-agents") as { custom_agents: { id: string; name: string }[] };
+    expect(agents.custom_agents.length).toBeGreaterThan(0);
+    expect(decodeChoices(agents)).toEqual(agents.custom_agents.map(({ id, name }) => ({ id, name })));
+    for (const [name, schema] of [
+      ["ModelList", "Model"],
+      ["CustomAgentList", "CustomAgent"],
+    ]) {
+      expect(flatten(schemas[name]).required).toContain(name === "ModelList" ? "models" : "custom_agents");
+      expect(flatten(schemas[schema]).required).toEqual(expect.arrayContaining(["id", "name"]));
+    }
   });
 
   it("rejects fields and enum values it does not know in strict mode, and tolerates them otherwise", () => {

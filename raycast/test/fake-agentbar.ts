@@ -137,7 +137,9 @@ export function removeStateDirs(): void {
 }
 
 /** The example answers the Rust test writes, parsed. */
-export function example(name: "v1-tasks" | "v1-task" | "v1-health" | "v1-logs"): unknown {
+export function example(
+  name: "v1-tasks" | "v1-task" | "v1-health" | "v1-logs" | "v1-models" | "v1-custom-agents",
+): unknown {
   const file = path.resolve(__dirname, "..", "..", "docs", "examples", `${name}.json`);
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }

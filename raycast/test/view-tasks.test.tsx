@@ -151,10 +151,16 @@ describe("the task list", () => {
     expect(push.props.target.props.task.id).toBe(tasksExample.tasks[0].id);
   });
 
-  it("orders the actions: open, logs, task page, workflow run, copy link, export, stop, the list's, refresh last; no shortcut twice", async () => {
+  it("orders the actions: open, logs, task page, workflow run, copy link, export, stop, the list's (archive all finished: the example's tasks offer archive), refresh last; no shortcut twice", async () => {
     const v = await openWith({ "GET /v1/tasks": { body: example("v1-tasks") } });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     const actions = actionsOf(item(v, "a001"));
+    // The example list holds finished tasks agentbar lets us archive, so the list offers the bulk action.
+    expect(
+      tasksExample.tasks.some(
+        (t) => ["completed", "failed", "cancelled"].includes(t.bucket) && (t.actions ?? []).includes("archive"),
+      ),
+    ).toBe(true);
     expect(actions.map((a) => a.props.title)).toEqual([
       "Open Pull Request",
       "Show Logs",
@@ -164,6 +170,7 @@ describe("the task list", () => {
       "Export Log",
       "Stop Task",
       "Show Archived",
+      "Archive All Finished",
       "As JSON",
       "As CSV",
       "Refresh",

@@ -38,6 +38,16 @@ pub enum Command {
         account: Option<String>,
         reply: oneshot::Sender<Result<crate::start::Started, crate::start::StartError>>,
     },
+    /// List the models a new Copilot task can run (asked of the Copilot API on demand).
+    ListModels {
+        reply: oneshot::Sender<Result<Vec<crate::choices::Model>, crate::choices::ChoicesError>>,
+    },
+    /// List the custom agents a new Copilot task in `repo` (`owner/name`) can run.
+    ListCustomAgents {
+        repo: String,
+        reply:
+            oneshot::Sender<Result<Vec<crate::choices::CustomAgent>, crate::choices::ChoicesError>>,
+    },
     /// Hold notifications until the given time; `None` resumes them.
     PauseNotifications {
         until: Option<chrono::DateTime<chrono::Utc>>,

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::dto::{
-    CapiSessionDto, GraphQlResponse, NodesData, PullRequestNodeDto, RepositoryLookupDto, TaskDto,
-    TaskListDto, UserDto, UserNodeDto, ViewerData,
+    CapiSessionDto, CustomAgentItemDto, CustomAgentListDto, GraphQlResponse, ModelDto,
+    ModelListDto, NodesData, PullRequestNodeDto, RepositoryLookupDto, TaskDto, TaskListDto,
+    UserDto, UserNodeDto, ViewerData, decode_items,
 };
 use super::error::ClientError;
 use super::token::Token;
@@ -274,12 +275,57 @@ impl GitHubClient {
 
     /// An unconditional REST GET, whose answer must have a body.
     async fn get_fresh<T: DeserializeOwned>(&self, url: &str) -> Result<T, ClientError> {
-        match self.get_json::<T>(Api::Rest, url, &[], None).await?.body {
+        self.get_fresh_from(Api::Rest, url, &[]).await
+    }
+
+    /// An unconditional GET, whose answer must have a body.
+    async fn get_fresh_from<T: DeserializeOwned>(
+        &self,
+        api: Api,
+        url: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ClientError> {
+        match self.get_json::<T>(api, url, query, None).await?.body {
             Fetched::Fresh { value, .. } => Ok(value),
             Fetched::NotModified => Err(ClientError::Malformed {
                 endpoint: endpoint_name("GET", url),
                 detail: "304 to an unconditional request".into(),
             }),
+        }
+    }
+
+    /// `GET <CAPI>/agents/swe/models`: the models the cloud agent offers for new tasks, and how
+    /// many items did not decode (skipped).
+    pub async fn agent_models(&self) -> Result<(Vec<ModelDto>, usize), ClientError> {
+        let base = self.copilot_api_base().await?;
+        let url = format!("{base}/agents/swe/models");
+        let list: ModelListDto = self.get_fresh_from(Api::Copilot, &url, &[]).await?;
+        Ok(decode_items(list.data))
+    }
+
+    /// `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}`: the custom agents a task in `repo`
+    /// (`owner/name`) can run, without those whose configuration is invalid, and how many items
+    /// did not decode. A 404 is read as "none" (the answer for a repository without any).
+    pub async fn custom_agents(
+        &self,
+        repo: &str,
+    ) -> Result<(Vec<CustomAgentItemDto>, usize), ClientError> {
+        let base = self.copilot_api_base().await?;
+        let url = format!(
+            "{base}/agents/swe/custom-agents/{}",
+            repo.split('/')
+                .map(path_segment)
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let query = [("exclude_invalid_config", "true".to_owned())];
+        match self
+            .get_fresh_from::<CustomAgentListDto>(Api::Copilot, &url, &query)
+            .await
+        {
+            Ok(list) => Ok(decode_items(list.agents)),
+            Err(ClientError::NotFound { .. }) => Ok((Vec::new(), 0)),
+            Err(e) => Err(e),
         }
     }
 

@@ -14,6 +14,69 @@ pub struct TaskListDto {
     pub total_active_count: Option<u64>,
 }
 
+/// `GET <CAPI>/agents/swe/models`: the models the cloud agent offers, `{"data": [...]}`. The
+/// route is undocumented; its shape is the one GitHub's own clients read: the Copilot Chat
+/// extension for VS Code (github.com/microsoft/vscode-copilot-chat,
+/// `src/platform/github/common/octoKitServiceImpl.ts`, `getCopilotAgentModels`, and its
+/// `CCAModel` type: `id`, `name`, `vendor`, `version`, `model_picker_enabled`, `model_picker_category`,
+/// `billing {is_premium, multiplier}`, `capabilities`, `policy`, ...) and GitHub's Raycast
+/// extension (github.com/raycast/extensions, `extensions/github-copilot/src/services/models.ts`:
+/// `id`, `name`, `model_picker_category?`, `billing?.multiplier`).
+#[derive(Debug, Deserialize)]
+pub struct ModelListDto {
+    #[serde(default)]
+    pub data: Vec<Value>,
+}
+
+/// One model of [`ModelListDto`]; only the fields a picker needs (the rest is ignored).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ModelDto {
+    #[serde(deserialize_with = "required_id")]
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub vendor: Option<String>,
+    /// `false` for models a picker should not offer.
+    #[serde(default)]
+    pub model_picker_enabled: Option<bool>,
+    #[serde(default)]
+    pub billing: Option<ModelBillingDto>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ModelBillingDto {
+    /// Premium requests one use costs (1 for most models).
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub multiplier: Option<f64>,
+}
+
+/// `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}?exclude_invalid_config=true`: the custom
+/// agents a task in that repository can run, `{"agents": [...]}`; a repository with none may
+/// answer 404. Undocumented; the shape is the one GitHub's own clients read: the Copilot Chat
+/// extension for VS Code (github.com/microsoft/vscode-copilot-chat,
+/// `src/platform/github/common/githubAPIValidators.ts`, `vGetCustomAgentsResponse` of
+/// `CustomAgentListItem`s, read by `getCustomAgents` in `octoKitServiceImpl.ts`: `name`, `display_name`, `description`, `repo_owner`, `repo_owner_id`,
+/// `repo_name`, `repo_id`, `tools`, `version`) and GitHub's Raycast extension
+/// (github.com/raycast/extensions, `extensions/github-copilot/src/services/custom-agents.ts`,
+/// which reads a 404 as "none"; `repo_owner`/`repo_name` may be null).
+#[derive(Debug, Deserialize)]
+pub struct CustomAgentListDto {
+    #[serde(default)]
+    pub agents: Vec<Value>,
+}
+
+/// One custom agent of [`CustomAgentListDto`]. `name` is what a new task's `custom_agent` takes.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CustomAgentItemDto {
+    #[serde(deserialize_with = "required_id")]
+    pub name: String,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub description: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ActorDto {
     #[serde(default, deserialize_with = "lenient_id")]
@@ -347,6 +410,21 @@ fn lenient_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
     })
 }
 
+/// A non-empty string; anything else (null, a number, an object) becomes `None`.
+fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    })
+}
+
+fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    })
+}
+
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_u64(),
@@ -414,6 +492,40 @@ where
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn model_and_custom_agent_lists_skip_bad_items_and_odd_fields() {
+        let list: ModelListDto = serde_json::from_value(json!({"data": [
+            {"id": "gpt-5", "name": "GPT-5", "billing": {"multiplier": "1x"}, "extra": true},
+            {"name": "no id"},
+            42,
+            {"id": 7, "name": null, "vendor": 3, "model_picker_enabled": false},
+        ]}))
+        .unwrap();
+        let (models, bad): (Vec<ModelDto>, usize) = decode_items(list.data);
+        assert_eq!(bad, 2);
+        assert_eq!(models[0].id, "gpt-5");
+        assert_eq!(models[0].billing.as_ref().unwrap().multiplier, None);
+        assert_eq!(
+            (models[1].id.as_str(), models[1].name.as_deref()),
+            ("7", None)
+        );
+        assert_eq!(models[1].model_picker_enabled, Some(false));
+
+        let list: CustomAgentListDto = serde_json::from_value(json!({"agents": [
+            {"name": "docs-writer", "display_name": "Docs writer", "repo_owner": null},
+            {"display_name": "no name"},
+            {"name": "", "display_name": "empty name"},
+        ]}))
+        .unwrap();
+        let (agents, bad): (Vec<CustomAgentItemDto>, usize) = decode_items(list.agents);
+        assert_eq!(bad, 2);
+        assert_eq!(agents[0].name, "docs-writer");
+        assert_eq!(agents[0].description, None);
+        // A body without the list is an empty one, not a failure.
+        let empty: CustomAgentListDto = serde_json::from_value(json!({})).unwrap();
+        assert!(empty.agents.is_empty());
+    }
 
     #[test]
     fn a_task_decodes_with_unknown_fields_numeric_ids_and_a_thin_repository() {

@@ -23,14 +23,16 @@ use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
 use crate::app::Started;
+use crate::choices::ChoicesError;
 use crate::core::{ActionError, ActionInput, ActionOutcome, ArchivedError, Command, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
 use crate::start::{StartError, StartRequest};
 use crate::wire::{
-    SCHEMA_VERSION, WireActionReply, WireCounts, WireHealthReply, WireSnapshotEvent,
-    WireSourceList, WireStopReply, WireTask, WireTaskDetail, WireTaskList, WireTransition,
+    SCHEMA_VERSION, WireActionReply, WireCounts, WireCustomAgentList, WireHealthReply,
+    WireModelList, WireSnapshotEvent, WireSourceList, WireStopReply, WireTask, WireTaskDetail,
+    WireTaskList, WireTransition,
 };
 use chrono::{DateTime, Utc};
 
@@ -76,9 +78,19 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
             "/v1/archive/finished",
             post(archive_finished).route_layer(takes(&["older_than"])),
         )
+        .route("/v1/models", get(list_models).route_layer(takes(&[])))
+        .route(
+            "/v1/custom-agents",
+            get(list_custom_agents).route_layer(takes(&["repo"])),
+        )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&["source"])))
-        .route("/v1/events", get(events).route_layer(takes(&[])))
+        .route(
+            "/v1/events",
+            get(events).route_layer(takes(&[
+                "provider", "source", "bucket", "state", "since", "period", "repo", "q",
+            ])),
+        )
         .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -777,6 +789,70 @@ async fn start_task(State(state): Shared, body: axum::body::Bytes) -> Result<Res
     started(&state, command, answer).await
 }
 
+/// How long a model or custom-agent list may take (the client's own timeout comes first).
+const CHOICES_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits for a list the core asks the Copilot API for, and says a failure in words: 400 for a
+/// bad repository, 503 signed out, 502 when the Copilot API failed or answered nonsense.
+async fn choices<T>(
+    answer: oneshot::Receiver<Result<T, ChoicesError>>,
+    what: &str,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(CHOICES_TIMEOUT, answer)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!("GitHub's Copilot API did not list the {what} in time"),
+            )
+        })?
+        .map_err(|_| shutting_down())?
+        .map_err(|e| {
+            let message = e.to_string();
+            match e {
+                ChoicesError::BadRepository(_) => ApiError::bad_request(message),
+                ChoicesError::SignedOut => {
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "signed_out", message)
+                }
+                ChoicesError::Upstream { .. } => {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", message)
+                }
+                ChoicesError::ShuttingDown => shutting_down(),
+            }
+        })
+}
+
+/// `GET /v1/models`: the models a new Copilot task can run (`model` of `POST /v1/tasks`).
+async fn list_models(State(state): Shared) -> Result<Response, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    send(&state, Command::ListModels { reply }).await?;
+    let models = choices(answer, "models").await?;
+    Ok(axum::Json(WireModelList::from_models(models)).into_response())
+}
+
+/// `GET /v1/custom-agents?repo=owner/name`: the custom agents a new task in that repository
+/// can run (`custom_agent` of `POST /v1/tasks`).
+async fn list_custom_agents(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
+    let Some(repo) = params.get("repo").map(|r| r.trim().to_owned()) else {
+        return Err(ApiError::bad_request(
+            "repo is required: the repository as owner/name",
+        ));
+    };
+    let (reply, answer) = oneshot::channel();
+    let command = Command::ListCustomAgents {
+        repo: repo.clone(),
+        reply,
+    };
+    send(&state, command).await?;
+    let agents = choices(answer, "custom agents").await?;
+    Ok(axum::Json(WireCustomAgentList::from_agents(repo, agents)).into_response())
+}
+
 /// `POST /v1/archive/finished[?older_than=1d]`: archives every finished task (completed,
 /// failed, cancelled) that finished at least that long ago, in agentbar's own archive.
 async fn archive_finished(
@@ -818,11 +894,37 @@ async fn cc_xml(State(state): Shared, request: Request) -> Response {
     current(&state).cc_xml.respond(request.headers()).await
 }
 
-fn snapshot_event(rendered: &Rendered) -> Event {
+/// The counts a stream's snapshot event carries: the whole list's, or those of the tasks its
+/// filter keeps (the filter `GET /v1/tasks` takes, the same meaning).
+fn stream_counts(rendered: &Rendered, filter: Option<&TaskFilter>) -> WireCounts {
+    let Some(filter) = filter else {
+        return rendered.counts;
+    };
+    let snapshot = &rendered.overview.snapshot;
+    let cutoff = filter.cutoff(&rendered.generated_at.with_timezone(&chrono::Local));
+    let kept: Vec<Task> = snapshot
+        .tasks
+        .iter()
+        .filter(|t| filter.keeps(&Candidate::of(t, source_of(t), false), cutoff))
+        .cloned()
+        .collect();
+    crate::model::Counts::of(&kept, snapshot.fetched_at).into()
+}
+
+/// Whether a stream with `filter` shows this transition.
+fn stream_keeps(filter: Option<&TaskFilter>, numbered: &Numbered) -> bool {
+    filter.is_none_or(|filter| {
+        let task = &numbered.transition.task;
+        let cutoff = filter.cutoff(&chrono::Local::now());
+        filter.keeps(&Candidate::of(task, source_of(task), false), cutoff)
+    })
+}
+
+fn snapshot_event(rendered: &Rendered, counts: WireCounts) -> Event {
     let body = WireSnapshotEvent {
         schema_version: SCHEMA_VERSION,
         generated_at: rendered.generated_at,
-        counts: rendered.counts,
+        counts,
         health: rendered.health.clone(),
     };
     json_event("snapshot", &body)
@@ -846,6 +948,8 @@ struct EventCursor {
     replay: std::collections::VecDeque<Numbered>,
     /// The newest transition sent, so the live feed does not repeat the replayed ones.
     sent_seq: u64,
+    /// The tasks the stream is about (`None`: all of the active list).
+    filter: Option<TaskFilter>,
 }
 
 fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
@@ -853,10 +957,18 @@ fn transition_event(log: &TransitionLog, numbered: &Numbered) -> Event {
     json_event("transition", &body).id(log.id(numbered.seq))
 }
 
+/// `GET /v1/events[?filters]`: a snapshot event (counts and health), then each transition; with
+/// the filters of `GET /v1/tasks` (but `archived` and `limit`), the snapshot counts the tasks
+/// they keep and only their transitions are sent.
 async fn events(
     State(state): Shared,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
     request: Request,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let params = query_params(params)?;
+    let filter =
+        TaskFilter::from_pairs(&params).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let filter = (!filter.keeps_all_active()).then_some(filter);
     // Subscribed before the kept ones are read, so none falls between the two.
     let transitions = state.transitions.subscribe();
     let last_event_id = request
@@ -864,7 +976,10 @@ async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok());
     let replay = match last_event_id.map(|id| state.transitions.since(id.trim())) {
-        Some(Since::Missed(missed)) => missed.into(),
+        Some(Since::Missed(missed)) => missed
+            .into_iter()
+            .filter(|m| stream_keeps(filter.as_ref(), m))
+            .collect(),
         // Unknown or absent: the snapshot event that opens every stream is the truth.
         Some(Since::Unknown) | None => Default::default(),
     };
@@ -876,12 +991,14 @@ async fn events(
         last_counts: None,
         replay,
         sent_seq: 0,
+        filter,
     };
     let stream = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.last_counts.is_none() {
             let rendered = c.rendered.borrow_and_update().clone();
-            c.last_counts = Some(rendered.counts);
-            return Some((Ok(snapshot_event(&rendered)), c));
+            let counts = stream_counts(&rendered, c.filter.as_ref());
+            c.last_counts = Some(counts);
+            return Some((Ok(snapshot_event(&rendered, counts)), c));
         }
         if let Some(missed) = c.replay.pop_front() {
             c.sent_seq = missed.seq;
@@ -896,13 +1013,17 @@ async fn events(
                         return None;
                     }
                     let rendered = c.rendered.borrow_and_update().clone();
-                    if c.last_counts != Some(rendered.counts) {
-                        c.last_counts = Some(rendered.counts);
-                        return Some((Ok(snapshot_event(&rendered)), c));
+                    let counts = stream_counts(&rendered, c.filter.as_ref());
+                    if c.last_counts != Some(counts) {
+                        c.last_counts = Some(counts);
+                        return Some((Ok(snapshot_event(&rendered, counts)), c));
                     }
                 }
                 received = c.transitions.recv() => match received {
                     Ok(numbered) if numbered.seq <= c.sent_seq => {}
+                    Ok(numbered) if !stream_keeps(c.filter.as_ref(), &numbered) => {
+                        c.sent_seq = numbered.seq;
+                    }
                     Ok(numbered) => {
                         c.sent_seq = numbered.seq;
                         return Some((Ok(transition_event(&c.log, &numbered)), c));
@@ -916,7 +1037,7 @@ async fn events(
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
 async fn not_found() -> ApiError {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Route names as used in faults and statistics.
-pub const ROUTE_NAMES: [&str; 18] = [
+pub const ROUTE_NAMES: [&str; 20] = [
     "tasks",
     "create_task",
     "task",
@@ -20,6 +20,8 @@ pub const ROUTE_NAMES: [&str; 18] = [
     "session_logs",
     "pull_sessions",
     "capi_tasks",
+    "capi_models",
+    "capi_custom_agents",
     "web",
     "device_code",
     "access_token",

@@ -12,7 +12,9 @@
 //! (`POST /agents/repos/{owner}/{repo}/tasks`, `create`) answers 201 with a task that then plays
 //! a short timeline; with `head_ref` it works on that existing branch and its pull request;
 //! a plan without the agent API (`can_start_tasks = false`) gets 403, a repository in
-//! `repositories_without_agent` 422.
+//! `repositories_without_agent` 422. The Copilot API lists the scenario's `models` and each
+//! repository's `custom_agents` (`GET /agents/swe/models`, `/agents/swe/custom-agents/{owner}/
+//! {repo}`, 404 for a repository with none) in the shapes GitHub's own clients read.
 //! `tests/upstream_schema.rs` checks every REST answer of a scenario run against a schema
 //! written from the documentation.
 //!
@@ -64,8 +66,8 @@ use chrono::{DateTime, Utc};
 
 pub use faults::{Fault, FaultKind, FaultRequest, ROUTE_NAMES};
 pub use scenario::{
-    LOG_SCRIPTS, PullRequestSpec, PullRequestState, Scenario, ScenarioError, SessionSpec,
-    StepError, StepSpec, TaskSpec, Viewer,
+    CustomAgentSpec, LOG_SCRIPTS, ModelSpec, PullRequestSpec, PullRequestState, Scenario,
+    ScenarioError, SessionSpec, StepError, StepSpec, TaskSpec, Viewer,
 };
 
 use faults::FaultBook;

@@ -23,8 +23,9 @@ use super::rate_limit::unix_seconds_after;
 use super::requests::RecordedRequest;
 use super::scenario::Viewer;
 use super::wire::{
-    WireContext, capi_session_json, capi_task_json, organization_account_json, pull_node_json,
-    repository_json, task_json, user_json, user_node_json,
+    WireContext, capi_custom_agent_json, capi_model_json, capi_session_json, capi_task_json,
+    organization_account_json, pull_node_json, repository_json, task_json, user_json,
+    user_node_json,
 };
 use super::world::{SessionNow, TaskNow, World, repository_of};
 use super::{SimState, Simulator};
@@ -58,6 +59,11 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/copilot/agents/sessions/{id}/logs", get(session_logs))
         .route("/copilot/agents/resource/pull/{id}", get(pull_sessions))
         .route("/copilot/agents/tasks", get(capi_tasks))
+        .route("/copilot/agents/swe/models", get(capi_models))
+        .route(
+            "/copilot/agents/swe/custom-agents/{owner}/{repo}",
+            get(capi_custom_agents),
+        )
         .route("/web/{*path}", get(web_page))
         // The sign-in routes live on the web host; the root copies serve clients that point
         // their web base at the simulator's origin.
@@ -1004,6 +1010,54 @@ async fn capi_tasks(
             "has_next_page": query.page < last_page,
         }))
     })
+    .await
+}
+
+/// `GET <CAPI>/agents/swe/models`: `{"data": [...]}`, each model in the shape GitHub's own
+/// clients read (see `capi_model_json`).
+async fn capi_models(State(sim): State<Simulator>, incoming: Incoming) -> Response {
+    upstream(sim, "capi_models", Api::Capi, incoming, |state, _origin| {
+        let models: Vec<Value> = state.scenario.models.iter().map(capi_model_json).collect();
+        Reply::ok(json!({ "data": models }))
+    })
+    .await
+}
+
+/// `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}`: `{"agents": [...]}` for a repository
+/// with custom agents, 404 for one with none (as observed of the real route).
+async fn capi_custom_agents(
+    State(sim): State<Simulator>,
+    incoming: Incoming,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    upstream(
+        sim,
+        "capi_custom_agents",
+        Api::Capi,
+        incoming,
+        |state, _origin| {
+            let full_name = format!("{owner}/{repo}");
+            let scenario = &state.scenario;
+            let Some(known) = scenario
+                .tasks
+                .iter()
+                .find(|t| t.repository.eq_ignore_ascii_case(&full_name))
+            else {
+                return Reply::not_found();
+            };
+            let repository = repository_of(known, scenario);
+            let agents: Vec<Value> = scenario
+                .custom_agents
+                .iter()
+                .filter(|a| a.repository.eq_ignore_ascii_case(&full_name))
+                .map(|a| capi_custom_agent_json(a, &repository))
+                .collect();
+            if agents.is_empty() {
+                return Reply::not_found();
+            }
+            Reply::ok(json!({ "agents": agents }))
+        },
+    )
     .await
 }
 

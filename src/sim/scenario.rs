@@ -17,6 +17,19 @@
 //! repositories_without_agent = ["acme/legacy"]  # optional: starting a task there answers 422
 //! can_start_tasks = true         # optional: false answers 403 to every start (a plan without it)
 //!
+//! [[models]]                     # optional: what `GET <CAPI>/agents/swe/models` lists (a
+//! id = "gpt-5"                   # built-in list when absent)
+//! name = "GPT-5"
+//! vendor = "OpenAI"              # optional
+//! multiplier = 1.0               # optional: premium requests per use
+//! picker = true                  # optional: false marks it `model_picker_enabled: false`
+//!
+//! [[custom_agents]]              # optional: `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}`
+//! repository = "acme/docs-site"  # lists these for their repository, and answers 404 for a
+//! name = "docs-writer"           # repository with none
+//! display_name = "Docs writer"
+//! description = "Writes and translates documentation."
+//!
 //! [viewer]                       # optional: the signed-in user
 //! login = "sim-user"
 //! id = 583231
@@ -110,6 +123,74 @@ pub struct Scenario {
     /// false, starting one is refused with 403.
     #[serde(default = "plan_allows_tasks")]
     pub can_start_tasks: bool,
+    /// The models the cloud agent offers.
+    #[serde(default = "builtin_models")]
+    pub models: Vec<ModelSpec>,
+    /// The custom agents of each repository.
+    #[serde(default)]
+    pub custom_agents: Vec<CustomAgentSpec>,
+}
+
+/// A model of `GET <CAPI>/agents/swe/models`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub vendor: Option<String>,
+    #[serde(default)]
+    pub multiplier: Option<f64>,
+    /// Whether a model picker should offer it (`model_picker_enabled`).
+    #[serde(default = "offered_in_pickers")]
+    pub picker: bool,
+}
+
+/// A custom agent of one repository, as `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}`
+/// lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomAgentSpec {
+    /// `owner/name`.
+    pub repository: String,
+    /// The agent file's name without extension: what a start's `custom_agent` takes.
+    pub name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn offered_in_pickers() -> bool {
+    true
+}
+
+/// The models a scenario offers unless it lists its own; one is kept out of pickers.
+pub fn builtin_models() -> Vec<ModelSpec> {
+    let model = |id: &str, name: &str, vendor: &str, multiplier: f64, picker: bool| ModelSpec {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        vendor: Some(vendor.to_owned()),
+        multiplier: Some(multiplier),
+        picker,
+    };
+    vec![
+        model("claude-sonnet-4", "Claude Sonnet 4", "Anthropic", 1.0, true),
+        model("gpt-5", "GPT-5", "OpenAI", 1.0, true),
+        model(
+            "claude-opus-4.1",
+            "Claude Opus 4.1",
+            "Anthropic",
+            10.0,
+            true,
+        ),
+        model(
+            "gpt-4.1-internal",
+            "GPT-4.1 (internal)",
+            "OpenAI",
+            0.0,
+            false,
+        ),
+    ]
 }
 
 fn plan_allows_tasks() -> bool {
@@ -670,6 +751,27 @@ impl Scenario {
             tasks: tasks.into_iter().map(|b| b.spec).collect(),
             repositories_without_agent: Vec::new(),
             can_start_tasks: true,
+            models: builtin_models(),
+            custom_agents: vec![
+                CustomAgentSpec {
+                    repository: "octo-org/web-app".to_owned(),
+                    name: "test-writer".to_owned(),
+                    display_name: "Test writer".to_owned(),
+                    description: "Writes the missing tests first, then the fix.".to_owned(),
+                },
+                CustomAgentSpec {
+                    repository: "octo-org/web-app".to_owned(),
+                    name: "accessibility-reviewer".to_owned(),
+                    display_name: "Accessibility reviewer".to_owned(),
+                    description: "Checks pages against WCAG 2.2 and fixes what fails.".to_owned(),
+                },
+                CustomAgentSpec {
+                    repository: "acme/docs-site".to_owned(),
+                    name: "docs-writer".to_owned(),
+                    display_name: "Docs writer".to_owned(),
+                    description: "Writes and translates documentation.".to_owned(),
+                },
+            ],
         }
     }
 
@@ -739,6 +841,8 @@ impl Scenario {
             tasks,
             repositories_without_agent: Vec::new(),
             can_start_tasks: true,
+            models: builtin_models(),
+            custom_agents: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::node_id::{repository_node_id, user_node_id};
-use super::scenario::{PullRequestState, StepError, Viewer};
+use super::scenario::{CustomAgentSpec, ModelSpec, PullRequestState, StepError, Viewer};
 use super::world::{PullNow, RepositoryNow, SessionNow, SimSeconds, TaskNow, stable_hash};
 
 /// The Copilot coding agent's bot account, as a task collaborator.
@@ -344,5 +344,42 @@ pub(crate) fn user_node_json(user: &Viewer) -> Value {
         "id": user_node_id(user.id),
         "login": user.login,
         "databaseId": user.id,
+    })
+}
+
+/// One model of `GET <CAPI>/agents/swe/models`, with the fields GitHub's own clients read (the
+/// Copilot Chat extension's `CCAModel`, GitHub's Raycast extension's `Model`).
+pub(crate) fn capi_model_json(model: &ModelSpec) -> Value {
+    let multiplier = model.multiplier.unwrap_or(1.0);
+    json!({
+        "id": model.id,
+        "name": model.name,
+        "object": "model",
+        "vendor": model.vendor,
+        "version": model.id,
+        "preview": false,
+        "model_picker_enabled": model.picker,
+        "model_picker_category": if multiplier > 1.0 { "powerful" } else { "versatile" },
+        "is_chat_default": false,
+        "is_chat_fallback": false,
+        "billing": {"is_premium": multiplier > 0.0, "multiplier": multiplier},
+        "policy": {"state": "enabled", "terms": ""},
+        "supported_endpoints": ["/chat/completions"],
+    })
+}
+
+/// One custom agent of `GET <CAPI>/agents/swe/custom-agents/{owner}/{repo}`, as the Copilot
+/// Chat extension's `CustomAgentListItem` reads it.
+pub(crate) fn capi_custom_agent_json(agent: &CustomAgentSpec, repository: &RepositoryNow) -> Value {
+    json!({
+        "name": agent.name,
+        "display_name": agent.display_name,
+        "description": agent.description,
+        "repo_owner": repository.owner,
+        "repo_owner_id": repository.owner_id,
+        "repo_name": repository.name,
+        "repo_id": repository.id,
+        "tools": ["read", "edit", "search", "shell"],
+        "version": format!("{:016x}", stable_hash(&[&repository.full_name(), &agent.name])),
     })
 }
