@@ -25,12 +25,20 @@ use tokio_util::sync::CancellationToken;
 use crate::core::TaskAction;
 use crate::model::{HealthStatus, Overview, Snapshot, State, Task};
 use crate::store::{StoreError, write_atomically};
+use crate::versioned::{Versioned, VersionedFile};
 
 /// The most entries kept.
 pub const MAX_ENTRIES: usize = 10_000;
 const FILE_NAME: &str = "archive.json";
 const FORMAT: &str = "agentbar-archive";
 const VERSION: u32 = 1;
+
+const ARCHIVE: VersionedFile = VersionedFile {
+    what: "archive",
+    format: FORMAT,
+    oldest: VERSION,
+    newest: VERSION,
+};
 
 /// The key of a task in the archive.
 pub fn key_of(task: &Task) -> String {
@@ -215,29 +223,17 @@ impl ArchiveStore {
     }
 
     /// The archive, empty when there is no file. A file that cannot be read as an archive is
-    /// renamed to `archive.json.unreadable` (so the next save cannot destroy it) and said in
+    /// set aside as `archive.json.unreadable` (so the next save cannot destroy it) and said in
     /// the note.
     pub fn load(&self) -> Loaded {
-        let path = self.path();
-        let text = match std::fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Loaded {
-                    archive: Archive::default(),
-                    note: None,
-                };
-            }
-            Err(e) => {
-                return Loaded {
-                    archive: Archive::default(),
-                    note: Some(format!("cannot read {}: {e}", path.display())),
-                };
-            }
-        };
-        match serde_json::from_slice::<File>(&text) {
-            Ok(file) if file.format == FORMAT && file.version == VERSION => {
+        match ARCHIVE.load::<File>(&self.path()) {
+            Ok(None) => Loaded {
+                archive: Archive::default(),
+                note: None,
+            },
+            Ok(Some(Versioned { body, .. })) => {
                 let mut archive = Archive {
-                    entries: file.entries,
+                    entries: body.entries,
                 };
                 archive.bound();
                 Loaded {
@@ -245,24 +241,10 @@ impl ArchiveStore {
                     note: None,
                 }
             }
-            outcome => {
-                let why = match outcome {
-                    Ok(file) => format!("format {:?} version {}", file.format, file.version),
-                    Err(e) => e.to_string(),
-                };
-                let aside = self.dir.join(format!("{FILE_NAME}.unreadable"));
-                let kept = match std::fs::rename(&path, &aside) {
-                    Ok(()) => format!("kept as {}", aside.display()),
-                    Err(e) => format!("could not set it aside: {e}"),
-                };
-                Loaded {
-                    archive: Archive::default(),
-                    note: Some(format!(
-                        "{} is not an archive agentbar can read ({why}); starting with an empty archive, the file {kept}",
-                        path.display()
-                    )),
-                }
-            }
+            Err(unusable) => Loaded {
+                archive: Archive::default(),
+                note: Some(format!("{unusable}; starting with an empty archive")),
+            },
         }
     }
 

@@ -117,6 +117,19 @@ pub enum Command {
     Logs(LogsArgs),
     /// Stop a task (cancels its session's Actions run, through the running agent)
     Stop(StopArgs),
+    /// Open a task's page in the browser
+    Open(StopArgs),
+    /// Open the pull request a task opened
+    #[command(name = "open-pr")]
+    OpenPr(StopArgs),
+    /// Open the page that shows a task's log (its workflow run, else its page)
+    #[command(name = "open-logs")]
+    OpenLogs(StopArgs),
+    /// Print a task's link, to copy or pipe (`agentbar copy-link ID | xclip -selection c`)
+    #[command(name = "copy-link")]
+    CopyLink(StopArgs),
+    /// Ask a task's source for news now
+    Refresh(StopArgs),
     /// Put a task away in agentbar's own archive (out of the list and the counts until it
     /// changes state again), or every finished one with --finished; nothing is deleted upstream
     Archive(ArchiveArgs),

@@ -12,6 +12,7 @@
 //! - [`poller`]: adaptive interval and backoff, publishes the overview;
 //! - [`store`]: the snapshot on disk, atomic and tolerant;
 //! - [`wire`]: the versioned JSON shapes (API, `--json`, on-disk task records);
+//! - [`versioned`]: the one tolerant reader of agentbar's versioned files (sets unusable ones aside);
 //! - [`server`]: the loopback JSON API (v1), its guard, cc.xml and the discovery file;
 //! - [`config`], [`cli`], [`report`], [`app`]: configuration, command line, output, wiring;
 //! - [`notify`]: transitions → desktop notifications (pure formatting, bursts, settings, ledger);
@@ -47,4 +48,5 @@ pub mod store;
 pub mod task_ref;
 pub mod terminal;
 pub mod tray;
+pub mod versioned;
 pub mod wire;

@@ -252,6 +252,11 @@ fn dispatch(
         }
         Some(Command::Tasks(args)) => list_tasks(&config, &args),
         Some(Command::Stop(args)) => stop(&config, &args.task),
+        Some(Command::Open(args)) => act(&config, &args.task, "open", None),
+        Some(Command::OpenPr(args)) => act(&config, &args.task, "open-pr", None),
+        Some(Command::OpenLogs(args)) => act(&config, &args.task, "open-logs", None),
+        Some(Command::CopyLink(args)) => act(&config, &args.task, "copy-link", None),
+        Some(Command::Refresh(args)) => act(&config, &args.task, "refresh", None),
         Some(Command::Archive(args)) => archive(&config, &args),
         Some(Command::Unarchive(args)) => act(&config, &args.task, "unarchive", None),
         Some(Command::New(args)) => new_task(&config, &args),
@@ -480,7 +485,9 @@ fn archive(config: &Config, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One of the task's actions through the one door, `POST /v1/tasks/{id}/actions/{action}`,
-/// with an optional JSON body; prints what the agent answered.
+/// with an optional JSON body; prints what the agent answered. The agent only names the link of
+/// an `open*` action: it is opened here, on the machine the command runs on; `copy-link` prints
+/// the bare link (a terminal command has no clipboard that outlives it).
 fn act(
     config: &Config,
     reference: &str,
@@ -512,6 +519,18 @@ fn act(
             return Err(refusal(&format!("{action} was refused"), response).await);
         }
         let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        let link = answer["url"].as_str();
+        match (action, link) {
+            ("copy-link", Some(url)) => {
+                println!("{url}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            ("open" | "open-pr" | "open-logs", Some(url)) => {
+                use agentbar::open::UrlOpener;
+                agentbar::open::DesktopOpener.open(url)?;
+            }
+            _ => {}
+        }
         match answer["message"].as_str() {
             Some(message) => println!("{message}"),
             None => println!("{action}: done for task {id}."),

@@ -1,6 +1,6 @@
 //! The snapshot on disk: written atomically (temporary file in the same directory, fsync,
 //! rename, fsync of the directory), read tolerantly (missing, corrupt or newer-version files mean
-//! "start empty and say so", and an unreadable file is moved aside rather than overwritten).
+//! "start empty and say so", and an unreadable file is set aside rather than overwritten; see `versioned`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::model::{Overview, Snapshot, SourceId, Task};
+use crate::versioned::{Versioned, VersionedFile};
 use crate::wire::{WireTask, WireTaskSeq};
 
 const SNAPSHOT_FILE: &str = "snapshot.json";
@@ -19,6 +20,13 @@ const FORMAT: &str = "agentbar-snapshot";
 /// carries its `source` (so the file holds each source's tasks); 1 was one source's list, its
 /// records without `source`, read as the default account's.
 pub const STORE_VERSION: u32 = 2;
+
+const SNAPSHOT: VersionedFile = VersionedFile {
+    what: "snapshot",
+    format: FORMAT,
+    oldest: 1,
+    newest: STORE_VERSION,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,13 +39,9 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
 }
 
-/// The file as read. `format` and `version` must be there; their values are checked through
-/// [`Header`] before the body is decoded.
+/// The file's body as read; `format` and `version` are checked by [`SNAPSHOT`] first.
 #[derive(Deserialize)]
 struct Envelope {
-    #[serde(rename = "format")]
-    _format: String,
-    version: u32,
     /// Which upstream the tasks came from (`demo`, or the REST API base): a snapshot of another
     /// source is not shown, so demo tasks never mix with the user's own.
     source: String,
@@ -56,13 +60,6 @@ struct EnvelopeOut<'a> {
     saved_at: DateTime<Utc>,
     fetched_at: Option<DateTime<Utc>>,
     tasks: WireTaskSeq<'a>,
-}
-
-/// Only the version fields, read first so a newer file is recognised before its body is decoded.
-#[derive(Deserialize)]
-struct Header {
-    format: Option<String>,
-    version: Option<u32>,
 }
 
 /// A snapshot read back from disk.
@@ -124,10 +121,13 @@ impl SnapshotStore {
     }
 
     /// Loads the snapshot for a process about to poll `source`. Never fails: problems become
-    /// an empty start and a note, and an unreadable file is moved aside so nothing is lost when
+    /// an empty start and a note, and an unreadable file is set aside so nothing is lost when
     /// the next save takes its place.
     pub fn load_for(&self, source: &str) -> Loaded {
-        let loaded = self.load();
+        let loaded = self.loaded(SNAPSHOT.load(&self.path()).map_err(|unusable| {
+            let unreadable = unusable.error.is_unreadable();
+            (unusable.to_string(), unreadable)
+        }));
         match loaded.stored {
             Some(stored) if stored.source != source => Loaded {
                 stored: None,
@@ -137,87 +137,46 @@ impl SnapshotStore {
                 )),
                 unreadable: false,
             },
-            Some(_) => loaded,
-            None if loaded.unreadable => {
-                let aside = self.dir.join(format!("{SNAPSHOT_FILE}.unreadable"));
-                let kept = match std::fs::rename(self.path(), &aside) {
-                    Ok(()) => {
-                        // The corrupt file may have come from anywhere with any mode; what is
-                        // kept in the state directory is private like the rest.
-                        #[cfg(unix)]
-                        if let Err(e) = std::fs::set_permissions(
-                            &aside,
-                            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-                        ) {
-                            tracing::warn!(error = %e, "could not make the kept file private");
-                        }
-                        format!("kept as {}", aside.display())
-                    }
-                    Err(e) => format!("could not move it aside: {e}"),
-                };
-                Loaded {
-                    stored: None,
-                    note: loaded.note.map(|n| format!("{n}; {kept}; starting empty")),
-                    unreadable: true,
-                }
-            }
-            None => loaded,
+            None if loaded.unreadable => Loaded {
+                note: loaded.note.map(|n| format!("{n}; starting empty")),
+                ..loaded
+            },
+            _ => loaded,
         }
     }
 
     /// Reads the snapshot whatever its source, changing nothing on disk (for `status`).
     pub fn load(&self) -> Loaded {
-        let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::default(),
-            Err(e) => {
-                return Loaded {
-                    stored: None,
-                    note: Some(format!("cannot read {}: {e}", path.display())),
+        self.loaded(SNAPSHOT.read(&self.path()).map_err(|e| {
+            let unreadable = e.is_unreadable();
+            (e.to_string(), unreadable)
+        }))
+    }
+
+    /// What was read, or the note saying why not and whether the file itself is unusable.
+    fn loaded(&self, read: Result<Option<Versioned<Envelope>>, (String, bool)>) -> Loaded {
+        match read {
+            Ok(None) => Loaded::default(),
+            Ok(Some(Versioned { version, body })) => {
+                let tasks = body.tasks.into_iter().map(WireTask::into_task).collect();
+                let mut snapshot = Snapshot::new(tasks, body.fetched_at.unwrap_or(body.saved_at));
+                snapshot.fetched_at = body.fetched_at;
+                Loaded {
+                    stored: Some(StoredSnapshot {
+                        snapshot,
+                        saved_at: body.saved_at,
+                        source: body.source,
+                        version,
+                    }),
+                    note: None,
                     unreadable: false,
-                };
-            }
-        };
-        let problem = match serde_json::from_slice::<Header>(&bytes) {
-            Err(e) => format!("{} is corrupt ({e})", path.display()),
-            Ok(h) if h.format.as_deref() != Some(FORMAT) => {
-                format!("{} is not an agentbar snapshot", path.display())
-            }
-            Ok(Header {
-                version: Some(v), ..
-            }) if v > STORE_VERSION => format!(
-                "{} was written by a newer agentbar (format {v}, this one reads {STORE_VERSION})",
-                path.display()
-            ),
-            Ok(_) => match serde_json::from_slice::<Envelope>(&bytes) {
-                Err(e) => format!("{} is corrupt ({e})", path.display()),
-                Ok(envelope) => {
-                    let tasks = envelope
-                        .tasks
-                        .into_iter()
-                        .map(WireTask::into_task)
-                        .collect();
-                    let mut snapshot =
-                        Snapshot::new(tasks, envelope.fetched_at.unwrap_or(envelope.saved_at));
-                    snapshot.fetched_at = envelope.fetched_at;
-                    return Loaded {
-                        stored: Some(StoredSnapshot {
-                            snapshot,
-                            saved_at: envelope.saved_at,
-                            source: envelope.source,
-                            version: envelope.version,
-                        }),
-                        note: None,
-                        unreadable: false,
-                    };
                 }
+            }
+            Err((note, unreadable)) => Loaded {
+                stored: None,
+                note: Some(note),
+                unreadable,
             },
-        };
-        Loaded {
-            stored: None,
-            note: Some(problem),
-            unreadable: true,
         }
     }
 

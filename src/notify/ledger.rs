@@ -12,11 +12,19 @@ use std::path::PathBuf;
 
 use crate::model::{Snapshot, SourceId, State, TaskKey};
 use crate::store::{StoreError, write_atomically};
+use crate::versioned::{Versioned, VersionedFile};
 
 const LEDGER_FILE: &str = "notifications.json";
 const LEDGER_FORMAT: &str = "agentbar-notifications";
 /// 2: keyed by task key (`<source>:<id>`); 1 was keyed by bare id, for one source.
 const LEDGER_VERSION: u32 = 2;
+
+const LEDGER: VersionedFile = VersionedFile {
+    what: "notification record",
+    format: LEDGER_FORMAT,
+    oldest: 1,
+    newest: LEDGER_VERSION,
+};
 
 /// Per task key (`<source>:<id>`), the state as of which the notifier has handled it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,31 +94,17 @@ impl LedgerStore {
         self.dir.join(LEDGER_FILE)
     }
 
-    /// Never fails: a missing, foreign or unreadable file means "no record".
+    /// Never fails: a missing, foreign or unreadable file means "no record" (an unreadable
+    /// one is set aside, so the next save does not destroy it).
     pub fn load(&self) -> LoadedLedger {
-        let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return LoadedLedger::default(),
-            Err(e) => {
-                return LoadedLedger {
-                    ledger: None,
-                    note: Some(format!("cannot read {}: {e}", path.display())),
-                };
-            }
-        };
-        let note = match serde_json::from_slice::<LedgerEnvelope>(&bytes) {
-            Ok(e) if e.format != LEDGER_FORMAT || e.version > LEDGER_VERSION => format!(
-                "{} is not a record this agentbar reads (format {}, version {})",
-                path.display(),
-                e.format,
-                e.version
-            ),
+        match LEDGER.load::<LedgerEnvelope>(&self.path()) {
+            Ok(None) => LoadedLedger::default(),
             // Another source's record says nothing about these tasks; it is replaced quietly.
-            Ok(e) if e.source != self.source => return LoadedLedger::default(),
-            Ok(e) => {
-                let version = e.version;
-                let handled = e
+            Ok(Some(Versioned { body, .. })) if body.source != self.source => {
+                LoadedLedger::default()
+            }
+            Ok(Some(Versioned { version, body })) => {
+                let handled = body
                     .handled
                     .into_iter()
                     .map(|(id, state)| {
@@ -122,16 +116,15 @@ impl LedgerStore {
                         (key, State::parse(&state))
                     })
                     .collect();
-                return LoadedLedger {
+                LoadedLedger {
                     ledger: Some(Ledger { handled }),
                     note: None,
-                };
+                }
             }
-            Err(e) => format!("{} is corrupt ({e})", path.display()),
-        };
-        LoadedLedger {
-            ledger: None,
-            note: Some(note),
+            Err(unusable) => LoadedLedger {
+                ledger: None,
+                note: Some(unusable.to_string()),
+            },
         }
     }
 
@@ -175,6 +168,11 @@ mod tests {
         let broken = store.load();
         assert!(broken.ledger.is_none());
         assert!(broken.note.unwrap().contains("corrupt"));
+        assert_eq!(
+            std::fs::read(dir.path().join("notifications.json.unreadable")).unwrap(),
+            b"{\"format\":",
+            "the broken record is kept, not overwritten by the next save"
+        );
     }
 
     #[test]

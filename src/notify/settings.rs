@@ -12,10 +12,18 @@ use std::time::Duration;
 use super::format::NoticeKind;
 use crate::model::Task;
 use crate::store::{StoreError, write_atomically};
+use crate::versioned::VersionedFile;
 
 const SETTINGS_FILE: &str = "notification-settings.json";
 const SETTINGS_FORMAT: &str = "agentbar-notification-settings";
 const SETTINGS_VERSION: u32 = 1;
+
+const SETTINGS: VersionedFile = VersionedFile {
+    what: "settings file",
+    format: SETTINGS_FORMAT,
+    oldest: 1,
+    newest: SETTINGS_VERSION,
+};
 
 /// The effective settings the announcer applies.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,25 +168,11 @@ impl SettingsStore {
     }
 
     /// The saved run-time settings; `Err` carries a note when a file was there but unusable
-    /// (it is then ignored, and replaced at the next change).
+    /// (it is then set aside, and a fresh one is written at the next change).
     pub fn load(&self) -> Result<Option<RuntimeSettings>, String> {
-        let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        match serde_json::from_slice::<SettingsEnvelope>(&bytes) {
-            Ok(e) if e.format == SETTINGS_FORMAT && e.version <= SETTINGS_VERSION => {
-                Ok(Some(e.settings))
-            }
-            Ok(e) => Err(format!(
-                "{} is not settings this agentbar reads (format {}, version {})",
-                path.display(),
-                e.format,
-                e.version
-            )),
-            Err(e) => Err(format!("{} is corrupt ({e})", path.display())),
+        match SETTINGS.load::<SettingsEnvelope>(&self.path()) {
+            Ok(read) => Ok(read.map(|read| read.body.settings)),
+            Err(unusable) => Err(unusable.to_string()),
         }
     }
 
