@@ -174,33 +174,23 @@ impl Core {
         // One hook channel: `POST /v1/local/hook` sends, the local sources receive.
         let (local_hooks, hook_inbox) = crate::local::event::HookSink::channel();
         let mut demo_speed = None;
-        let (endpoints, token, source_name, credential_store) = match upstream {
+        let (plans, source_name) = match upstream {
             Upstream::GitHub => {
-                let store = config.credentials();
-                let reader = store.clone();
-                let loaded = tokio::task::spawn_blocking(move || reader.load())
-                    .await
-                    .ok()
-                    .flatten();
-                let token = match loaded {
-                    Some((token, source)) => {
-                        tracing::info!(host = %config.host, "using the token from {source}");
-                        Some(token)
-                    }
-                    None => {
-                        tracing::warn!(
-                            host = %config.host,
-                            "signed out: no token; run `agentbar login` (agentbar picks it up within seconds) or set AGENTBAR_TOKEN"
-                        );
-                        None
-                    }
-                };
-                (
-                    config.endpoints.clone(),
-                    token,
-                    config.endpoints.api.clone(),
-                    Some(store),
-                )
+                let mut plans = Vec::with_capacity(config.accounts.len());
+                for account in &config.accounts {
+                    let store = config.credentials_for(account);
+                    let token = load_token(&store, &account.display_name()).await;
+                    plans.push(AccountPlan {
+                        id: account.source_id(),
+                        name: account.display_name(),
+                        endpoints: account.endpoints.clone(),
+                        token,
+                        store: Some(store),
+                        client_id: account.client_id.clone(),
+                        gh_refresh: true,
+                    });
+                }
+                (plans, config.endpoints.api.clone())
             }
             Upstream::Demo {
                 scenario,
@@ -209,7 +199,7 @@ impl Core {
             } => {
                 let endpoints = spawn_simulator(scenario, speed, &cancel, &tracker).await?;
                 demo_speed = Some(speed);
-                if signed_out {
+                let (token, store) = if signed_out {
                     // The demo's tokens are fake and live in a plain file of their own; each
                     // signed-out demo starts from none.
                     let store = CredentialStore::new(
@@ -223,17 +213,23 @@ impl Core {
                     tracing::warn!(
                         "demo: signed out; sign in with the tray's \"Sign in…\" or `agentbar login` in another terminal"
                     );
-                    (endpoints, None, DEMO_SOURCE.to_owned(), Some(store))
+                    (None, Some(store))
                 } else {
-                    (
-                        endpoints,
-                        Token::new(DEMO_TOKEN),
-                        DEMO_SOURCE.to_owned(),
-                        None,
-                    )
-                }
+                    (Token::new(DEMO_TOKEN), None)
+                };
+                let plan = AccountPlan {
+                    id: SourceId::github(DEMO_SOURCE),
+                    name: "demo — the built-in simulator".to_owned(),
+                    endpoints,
+                    token,
+                    store,
+                    client_id: Some(DEMO_CLIENT_ID.to_owned()),
+                    gh_refresh: false,
+                };
+                (vec![plan], DEMO_SOURCE.to_owned())
             }
         };
+        let demo = demo_source(&source_name);
 
         let swept = crate::store::sweep_temp_files(&config.state_dir);
         if swept > 0 {
@@ -259,81 +255,112 @@ impl Core {
         if let Some(note) = &loaded.note {
             tracing::warn!("{note}");
         }
-        let source_id = github_source_id(config, demo_source(&source_name));
-        let initial = initial_state(loaded.stored.map(|stored| {
-            // The one account is also the default one a version-1 file belongs to.
-            let tasks = stored.tasks_of(&source_id, &source_id);
-            stamp_loaded(
-                crate::model::Snapshot {
-                    tasks: tasks.into(),
-                    fetched_at: stored.snapshot.fetched_at,
-                },
-                &source_id,
-                crate::sources::github::actions,
-            )
-        }));
-        if let Some(fetched_at) = initial.snapshot.fetched_at {
-            tracing::info!(
-                tasks = initial.snapshot.tasks.len(),
-                fetched_at = %fetched_at,
-                "showing the saved snapshot until the first poll"
-            );
-        }
-        let demo = demo_source(&source_name);
-        let info = SourceInfo {
-            id: source_id.clone(),
-            kind: "github".to_owned(),
-            name: github_display_name(config, demo),
-        };
-        let (state_tx, state_rx) = watch::channel(Arc::new(initial));
-        let (overview_tx, overview_rx) = watch::channel(Arc::new(crate::merge::initial(&[(
-            info.clone(),
-            state_rx.borrow().clone(),
-        )])));
-        // The saved snapshot is the merge of the GitHub account alone: local sessions (their
-        // titles are the user's prompts) are read again from their files at each start and
-        // never written to it.
-        let (saved_tx, saved_rx) = watch::channel(overview_rx.borrow().clone());
+        // A version-1 file holds the default (first) account's tasks only.
+        let default_id = plans[0].id.clone();
         let (transitions_tx, _) = broadcast::channel(256);
+        let follow = FollowSignal::default();
+        let (prompt_tx, prompt_rx) = watch::channel(None);
+        let prompt_tx = Arc::new(prompt_tx);
+        let mut accounts = Vec::with_capacity(plans.len());
+        let mut inputs = Vec::with_capacity(plans.len());
+        let mut running: Vec<Arc<dyn Source>> = Vec::with_capacity(plans.len());
+        let mut states = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let initial = initial_state(loaded.stored.as_ref().map(|stored| {
+                let tasks = stored.tasks_of(&plan.id, &default_id);
+                stamp_loaded(
+                    crate::model::Snapshot {
+                        tasks: tasks.into(),
+                        fetched_at: stored.snapshot.fetched_at,
+                    },
+                    &plan.id,
+                    crate::sources::github::actions,
+                )
+            }));
+            if let Some(fetched_at) = initial.snapshot.fetched_at {
+                tracing::info!(
+                    source = %plan.id,
+                    tasks = initial.snapshot.tasks.len(),
+                    fetched_at = %fetched_at,
+                    "showing the saved snapshot until the first poll"
+                );
+            }
+            let info = SourceInfo {
+                id: plan.id.clone(),
+                kind: "github".to_owned(),
+                name: plan.name.clone(),
+            };
+            let (state_tx, state_rx) = watch::channel(Arc::new(initial));
+            let web_url = plan.endpoints.web.clone();
+            let (credentials_tx, credentials_rx) = watch::channel(plan.token);
+            let credentials_tx = Arc::new(credentials_tx);
+            let (clients_tx, clients_rx) = watch::channel(None);
+            let mut source = GitHubSource::new(
+                plan.endpoints,
+                config.client.clone(),
+                config.sync.clone(),
+                credentials_rx,
+                clients_tx,
+            )
+            .with_stamp(plan.id.clone(), crate::sources::github::actions)
+            .with_directory(Directory::from_tasks(&state_rx.borrow().snapshot.tasks));
+            if let (Some(store), true) = (&plan.store, plan.gh_refresh) {
+                source = source.with_gh_refresh(GhRefresh {
+                    program: PathBuf::from("gh"),
+                    store: store.clone(),
+                    credentials: credentials_tx.clone(),
+                });
+            }
+            let poller = Poller::new(source, config.poll.clone(), transitions_tx.clone())
+                .with_follow_signal(follow.clone());
+            // Starting and continuing tasks refresh this account once GitHub has answered.
+            let refresh = poller.refresh_handle();
+            let account: Arc<dyn Source> = Arc::new(GitHubAccount::new(
+                plan.id.clone(),
+                plan.name.clone(),
+                poller,
+                clients_rx.clone(),
+            ));
+            tracker.spawn(account.clone().run(state_tx, cancel.clone()));
+            running.push(account);
+            // Stored credentials are watched (a `login` elsewhere, a 401 here) and this
+            // account's own sign-in and sign-out use them.
+            let auth = plan.store.map(|store| {
+                Arc::new(AuthContext {
+                    prompt: prompt_tx.clone(),
+                    store,
+                    credentials: credentials_tx.clone(),
+                    web_url: web_url.clone(),
+                    client_id: plan.client_id.clone(),
+                    opener: opener.clone(),
+                })
+            });
+            if let Some(auth) = &auth {
+                tracker.spawn(watch_credentials(
+                    auth.store.clone(),
+                    credentials_tx.clone(),
+                    state_rx.clone(),
+                    cancel.clone(),
+                ));
+            }
+            states.push((info.clone(), state_rx.borrow().clone()));
+            inputs.push((info, state_rx));
+            accounts.push(AccountHandles {
+                id: plan.id,
+                clients: clients_rx,
+                refresh,
+                auth,
+                web_url,
+            });
+        }
+        let (overview_tx, overview_rx) = watch::channel(Arc::new(crate::merge::initial(&states)));
+        let (saved_tx, saved_rx) = watch::channel(overview_rx.borrow().clone());
         tracker.spawn(run_writer(
             store,
             source_name.clone(),
             saved_rx,
             SNAPSHOT_HEARTBEAT,
         ));
-
-        let web_url = endpoints.web.clone();
-        let (credentials_tx, credentials_rx) = watch::channel(token);
-        let credentials_tx = Arc::new(credentials_tx);
-        let (clients_tx, clients_rx) = watch::channel(None);
-        let follow = FollowSignal::default();
-        let mut source = GitHubSource::new(
-            endpoints,
-            config.client.clone(),
-            config.sync.clone(),
-            credentials_rx,
-            clients_tx,
-        )
-        .with_stamp(source_id.clone(), crate::sources::github::actions)
-        .with_directory(Directory::from_tasks(&state_rx.borrow().snapshot.tasks));
-        if let (Some(store), false) = (&credential_store, demo) {
-            source = source.with_gh_refresh(GhRefresh {
-                program: PathBuf::from("gh"),
-                store: store.clone(),
-                credentials: credentials_tx.clone(),
-            });
-        }
-        let poller = Poller::new(source, config.poll.clone(), transitions_tx.clone())
-            .with_follow_signal(follow.clone());
-        // Starting and continuing tasks refresh this account once GitHub has answered.
-        let refresh = poller.refresh_handle();
-        let account: Arc<dyn Source> = Arc::new(GitHubAccount::new(
-            source_id.clone(),
-            info.name.clone(),
-            poller,
-            clients_rx.clone(),
-        ));
-        tracker.spawn(account.clone().run(state_tx, cancel.clone()));
         // The demo reads its player's home (none if the player could not start), never the
         // user's sessions.
         let local_env = if demo_speed.is_some() {
@@ -346,15 +373,13 @@ impl Core {
         };
         let local =
             crate::local::start::start(&config.local, &local_env, hook_inbox, &cancel, &tracker);
-        let sources = SourceSet::new([vec![account], local.sources.clone()].concat());
-        let github_input = (info, state_rx.clone());
+        let sources = SourceSet::new([running, local.sources.clone()].concat());
+        // The saved snapshot is the merge of the GitHub accounts alone: local sessions (their
+        // titles are the user's prompts) are read again from their files at each start and
+        // never written to it.
+        tracker.spawn(crate::merge::run(inputs.clone(), saved_tx, cancel.clone()));
         tracker.spawn(crate::merge::run(
-            vec![github_input.clone()],
-            saved_tx,
-            cancel.clone(),
-        ));
-        tracker.spawn(crate::merge::run(
-            [vec![github_input], local.inputs].concat(),
+            [inputs, local.inputs].concat(),
             overview_tx,
             cancel.clone(),
         ));
@@ -365,30 +390,7 @@ impl Core {
             ArchiveView::start(&config.state_dir, all_rx.clone(), cancel.clone());
         tracker.spawn(archive_view);
 
-        // GitHub, and the signed-out demo, have stored credentials to watch and a sign-in to run.
-        let (prompt_tx, prompt_rx) = watch::channel(None);
-        let prompt_tx = Arc::new(prompt_tx);
-        let auth = credential_store.map(|store| AuthContext {
-            prompt: prompt_tx.clone(),
-            store,
-            credentials: credentials_tx.clone(),
-            web_url: web_url.clone(),
-            client_id: if demo {
-                Some(DEMO_CLIENT_ID.to_owned())
-            } else {
-                config.client_id.clone()
-            },
-            opener: opener.clone(),
-        });
-        if let Some(auth) = &auth {
-            tracker.spawn(watch_credentials(
-                auth.store.clone(),
-                credentials_tx.clone(),
-                state_rx.clone(),
-                cancel.clone(),
-            ));
-        }
-
+        let (web_url, clients_rx) = (accounts[0].web_url.clone(), accounts[0].clients.clone());
         // Notifications are part of the core, so headless mode announces too.
         let (notifications, control_rx) = control_channel();
         let announcer = Announcer::new(
@@ -396,7 +398,7 @@ impl Core {
             config.notifications.clone(),
             &config.state_dir,
             &source_name,
-            &source_id,
+            &default_id,
             format!("{web_url}/copilot/agents"),
         );
         tracker.spawn(announcer.run(overview_rx.clone(), control_rx, cancel.clone()));
@@ -404,17 +406,12 @@ impl Core {
         let (commands_tx, commands_rx) = mpsc::channel(32);
         tracker.spawn(run_commands(
             commands_rx,
-            DefaultAccount {
-                clients: clients_rx.clone(),
-                refresh,
-            },
-            auth,
+            Accounts(accounts),
             sources.clone(),
             notifications,
             archive.clone(),
             cancel.clone(),
         ));
-
         Ok(Core {
             local_home,
             hook_inbox: Arc::new(std::sync::Mutex::new(local.unrouted)),
@@ -437,26 +434,42 @@ impl Core {
     }
 }
 
-/// For people: which GitHub this account is.
-fn github_display_name(config: &Config, demo: bool) -> String {
-    if demo {
-        "demo — the built-in simulator".to_owned()
-    } else {
-        config.host.clone()
-    }
-}
-
 fn demo_source(source_name: &str) -> bool {
     source_name == DEMO_SOURCE
 }
 
-/// The source id of the one GitHub account a core runs: `gh:demo` for the simulator, else
-/// `gh:<host>` (`gh:github.com`), which the saved snapshot and ledger are filed under.
-pub fn github_source_id(config: &Config, demo: bool) -> SourceId {
-    if demo {
-        SourceId::github(DEMO_SOURCE)
-    } else {
-        SourceId::github(&config.host)
+/// One GitHub account to start: configured, or the demo's simulator.
+struct AccountPlan {
+    id: SourceId,
+    name: String,
+    endpoints: Endpoints,
+    token: Option<Token>,
+    /// Where its token is kept (`None`: the signed-in demo, whose token is fixed).
+    store: Option<CredentialStore>,
+    client_id: Option<String>,
+    /// Whether a refused token may be renewed from the GitHub CLI.
+    gh_refresh: bool,
+}
+
+/// The account's stored token, if any, saying where it came from.
+async fn load_token(store: &CredentialStore, account: &str) -> Option<Token> {
+    let reader = store.clone();
+    let loaded = tokio::task::spawn_blocking(move || reader.load())
+        .await
+        .ok()
+        .flatten();
+    match loaded {
+        Some((token, source)) => {
+            tracing::info!(%account, "using the token from {source}");
+            Some(token)
+        }
+        None => {
+            tracing::warn!(
+                %account,
+                "signed out: no token; run `agentbar login` (agentbar picks it up within seconds) or set AGENTBAR_TOKEN"
+            );
+            None
+        }
     }
 }
 
@@ -572,27 +585,62 @@ async fn watch_credentials(
     }
 }
 
-/// The default GitHub account's handles that starting, continuing and listing archived tasks
-/// use (they are GitHub's, not a source's).
-struct DefaultAccount {
+/// One running GitHub account's handles that signing in and out, starting, continuing and
+/// listing archived tasks use (they are GitHub's, not a source's).
+struct AccountHandles {
+    id: SourceId,
+    /// Its client, `None` while signed out.
     clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     refresh: RefreshHandle,
+    /// Its stored credentials and sign-in (`None`: the signed-in demo).
+    auth: Option<Arc<AuthContext>>,
+    web_url: String,
+}
+
+/// The running accounts, the default first (never empty).
+struct Accounts(Vec<AccountHandles>);
+
+impl Accounts {
+    /// The account `wanted` names (a source id `gh:<id>` or the bare account id), else the
+    /// default one when nothing is named; `None` when a name matches no account.
+    fn chosen(&self, wanted: Option<&str>) -> Option<&AccountHandles> {
+        match wanted.map(str::trim).filter(|w| !w.is_empty()) {
+            None => self.0.first(),
+            Some(wanted) => {
+                let wanted = wanted.to_ascii_lowercase();
+                self.0.iter().find(|account| {
+                    let id = account.id.as_str();
+                    id == wanted || id.strip_prefix("gh:") == Some(wanted.as_str())
+                })
+            }
+        }
+    }
+
+    /// The default account's client, `None` while it is signed out.
+    fn default_client(&self) -> Option<Arc<GitHubClient>> {
+        self.0
+            .first()
+            .and_then(|account| account.clients.borrow().clone())
+    }
+
+    /// The account a task belongs to (its source).
+    fn of_task(&self, task: &Task) -> Option<&AccountHandles> {
+        self.0.iter().find(|account| account.id == task.source)
+    }
 }
 
 /// Performs the surfaces' commands until cancelled.
 async fn run_commands(
     mut commands: mpsc::Receiver<Command>,
-    account: DefaultAccount,
-    auth: Option<AuthContext>,
+    accounts: Accounts,
     sources: SourceSet,
     notifications: NotificationControl,
     archive: ArchiveHandle,
     cancel: CancellationToken,
 ) {
-    let DefaultAccount { clients, refresh } = account;
     // The whole list: actions reach archived tasks too.
     let overview = archive.all();
-    let auth = auth.map(Arc::new);
+    let accounts = Arc::new(accounts);
     loop {
         let command = tokio::select! {
             () = cancel.cancelled() => return,
@@ -605,9 +653,11 @@ async fn run_commands(
             Command::Refresh => sources.refresh_all(),
             Command::Quit => cancel.cancel(),
             Command::PauseNotifications { until } => notifications.pause(until).await,
-            Command::SignIn => match &auth {
+            Command::SignIn { source } => match accounts.chosen(source.as_deref()) {
                 // Minutes long (the user types a code): off the command loop.
-                Some(auth) => {
+                Some(AccountHandles {
+                    auth: Some(auth), ..
+                }) => {
                     let (auth, stop) = (auth.clone(), cancel.clone());
                     tokio::spawn(async move {
                         tokio::select! {
@@ -616,25 +666,29 @@ async fn run_commands(
                         }
                     });
                 }
-                None => tracing::warn!(
+                Some(_) => tracing::warn!(
                     "this demo is signed in; start it with --signed-out to try the sign-in"
                 ),
+                None => tracing::warn!(source = ?source, "no such account to sign in"),
             },
-            Command::SignOut => match &auth {
-                Some(auth) => sign_out(auth).await,
-                None => tracing::warn!("the demo cannot sign out"),
+            Command::SignOut { source } => match accounts.chosen(source.as_deref()) {
+                Some(AccountHandles {
+                    auth: Some(auth), ..
+                }) => sign_out(auth).await,
+                Some(_) => tracing::warn!("the demo cannot sign out"),
+                None => tracing::warn!(source = ?source, "no such account to sign out"),
             },
             Command::ListArchived { reply } => {
                 let current = overview.borrow().clone();
-                let client = clients.borrow().clone();
                 let stop = cancel.clone();
+                let accounts = accounts.clone();
                 // Ours first, then GitHub's; ours stay listed while signed out.
                 let ours = archive.archived_tasks();
-                // Off the command loop: it is a few upstream requests.
+                // Off the command loop: it is a few upstream requests per account.
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(ArchivedError::ShuttingDown),
-                        result = archived_tasks(client.as_deref(), &current) => result,
+                        result = archived_of_all(&accounts, &current) => result,
                     };
                     let result = match result {
                         Ok(theirs) => Ok(ours.into_iter().chain(theirs).collect()),
@@ -644,9 +698,9 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
-            // Off the command loop: each is a Copilot API request.
+            // Off the command loop: each is a Copilot API request (the default account's).
             Command::ListModels { reply } => {
-                let (client, stop) = (clients.borrow().clone(), cancel.clone());
+                let (client, stop) = (accounts.default_client(), cancel.clone());
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
@@ -656,7 +710,7 @@ async fn run_commands(
                 });
             }
             Command::ListCustomAgents { repo, reply } => {
-                let (client, stop) = (clients.borrow().clone(), cancel.clone());
+                let (client, stop) = (accounts.default_client(), cancel.clone());
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
@@ -671,9 +725,27 @@ async fn run_commands(
                     let _ = reply.send(archive.archive_finished(older_than).await);
                 });
             }
-            Command::StartTask { request, reply } => {
-                let client = clients.borrow().clone();
-                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+            Command::StartTask {
+                request,
+                account,
+                reply,
+            } => {
+                let Some(chosen) = accounts.chosen(account.as_deref()) else {
+                    let known = accounts
+                        .0
+                        .iter()
+                        .map(|a| a.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let _ = reply.send(Err(crate::start::StartError::BadRequest(format!(
+                        "no account {:?}; the accounts are {known}",
+                        account.unwrap_or_default()
+                    ))));
+                    continue;
+                };
+                let client = chosen.clients.borrow().clone();
+                let (refresh, overview, stop) =
+                    (chosen.refresh.clone(), overview.clone(), cancel.clone());
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(crate::start::StartError::ShuttingDown),
@@ -693,12 +765,12 @@ async fn run_commands(
             ) =>
             {
                 // Off the loop: a continue waits for GitHub and for the list to show its task.
-                let (archive, client) = (archive.clone(), clients.borrow().clone());
-                let (refresh, overview, stop) = (refresh.clone(), overview.clone(), cancel.clone());
+                let (archive, accounts) = (archive.clone(), accounts.clone());
+                let (overview, stop) = (overview.clone(), cancel.clone());
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(ActionError::ShuttingDown),
-                        result = act_on_runs(&archive, client, refresh, overview, &task, action, input) => result,
+                        result = act_on_runs(&archive, &accounts, overview, &task, action, input) => result,
                     };
                     let _ = reply.send(result);
                 });
@@ -728,6 +800,39 @@ async fn run_commands(
             }
         }
     }
+}
+
+/// Every signed-in account's archived tasks, each stamped with its account, newest first;
+/// signed out only when no account is signed in. One account's failure fails the list (it
+/// would otherwise look complete).
+async fn archived_of_all(
+    accounts: &Accounts,
+    overview: &Overview,
+) -> Result<Vec<Task>, ArchivedError> {
+    let mut all = Vec::new();
+    let mut any_signed_in = false;
+    for account in &accounts.0 {
+        let client = account.clients.borrow().clone();
+        if client.is_none() {
+            continue;
+        }
+        any_signed_in = true;
+        let tasks = archived_tasks(client.as_deref(), overview).await?;
+        let stamped = stamp_loaded(
+            crate::model::Snapshot {
+                tasks: tasks.into(),
+                fetched_at: None,
+            },
+            &account.id,
+            crate::sources::github::actions,
+        );
+        all.extend(stamped.tasks.iter().cloned());
+    }
+    if !any_signed_in {
+        return Err(ArchivedError::SignedOut);
+    }
+    crate::model::sort_tasks(&mut all);
+    Ok(all)
 }
 
 /// The device flow inside the running app (the tray's "Sign in…"); the pending code is
@@ -834,8 +939,7 @@ fn find_task<'o>(overview: &'o Overview, reference: &str) -> Result<&'o Task, Ac
 /// task's branch, which the list shows before the answer comes).
 async fn act_on_runs(
     archive: &ArchiveHandle,
-    client: Option<Arc<GitHubClient>>,
-    refresh: RefreshHandle,
+    accounts: &Accounts,
     overview: watch::Receiver<Arc<Overview>>,
     reference: &str,
     action: TaskAction,
@@ -845,6 +949,11 @@ async fn act_on_runs(
     let key = task.key().to_string();
     match action {
         TaskAction::Continue => {
+            // The follow-up runs under the account the task belongs to.
+            let account = accounts
+                .of_task(&task)
+                .ok_or(ActionError::Unsupported(action))?;
+            let (client, refresh) = (account.clients.borrow().clone(), account.refresh.clone());
             let prompt = input.prompt.unwrap_or_default();
             let request = crate::start::follow_up(&task, &prompt).map_err(start_as_action_error)?;
             let started = start_and_show(client, request, refresh, overview)

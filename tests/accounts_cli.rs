@@ -4,28 +4,11 @@
 
 mod common;
 
-use common::{SimServer, agentbar, start_sim_with};
+use common::{ALICE_TOKEN, BOB_TOKEN, agentbar, sim_for};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
-
-const ALICE_TOKEN: &str = "gho_alice000000000000000000000000000000";
-const BOB_TOKEN: &str = "gho_bob00000000000000000000000000000000";
-
-/// A simulator whose viewer is `login` and which accepts only `token`.
-async fn sim_for(login: &str, token: &str) -> SimServer {
-    let mut scenario = agentbar::sim::Scenario::builtin();
-    scenario.viewer.login = login.to_owned();
-    start_sim_with(
-        scenario,
-        agentbar::sim::SimOptions {
-            accepted_tokens: Some(vec![token.to_owned()]),
-            ..agentbar::sim::SimOptions::default()
-        },
-    )
-    .await
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

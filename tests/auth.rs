@@ -256,7 +256,10 @@ async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page()
     let mut overview = core.overview.clone();
     wait_for_status(&mut overview, HealthStatus::SignedOut).await;
 
-    core.commands.send(Command::SignIn).await.unwrap();
+    core.commands
+        .send(Command::SignIn { source: None })
+        .await
+        .unwrap();
     let page = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(url) = opener.opened().first() {

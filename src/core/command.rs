@@ -33,6 +33,9 @@ pub enum Command {
     /// bounded wait without it.
     StartTask {
         request: crate::start::StartRequest,
+        /// The account to start it under (a source id `gh:<id>` or the account id); `None`:
+        /// the default account.
+        account: Option<String>,
         reply: oneshot::Sender<Result<crate::start::Started, crate::start::StartError>>,
     },
     /// List the models a new Copilot task can run (asked of the Copilot API on demand).
@@ -49,10 +52,11 @@ pub enum Command {
     PauseNotifications {
         until: Option<chrono::DateTime<chrono::Utc>>,
     },
-    /// Start signing in (device flow).
-    SignIn,
-    /// Forget the token.
-    SignOut,
+    /// Start signing in (device flow) to one account: `source` names it (a source id
+    /// `gh:<id>` or the account id); `None`: the default account.
+    SignIn { source: Option<String> },
+    /// Forget one account's token (`source` as for `SignIn`).
+    SignOut { source: Option<String> },
     /// Shut everything down.
     Quit,
 }

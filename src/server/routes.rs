@@ -84,7 +84,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
             get(list_custom_agents).route_layer(takes(&["repo"])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
-        .route("/v1/sign-in", post(sign_in).route_layer(takes(&[])))
+        .route("/v1/sign-in", post(sign_in).route_layer(takes(&["source"])))
         .route(
             "/v1/events",
             get(events).route_layer(takes(&[
@@ -469,8 +469,34 @@ const SIGN_IN_START_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// `POST /v1/sign-in`: starts the device flow the tray's "Sign in…" starts (or reuses the
 /// pending one) and answers its code and page, so a terminal can sign in a running agent.
-async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
-    if current(&state).health.status != "signed_out" {
+async fn sign_in(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = query_params(params)?;
+    // `?source=gh:<account>` picks one account; without it, the default one (the whole list's
+    // health decides, as with one account).
+    let source = params.get("source").cloned();
+    let rendered = current(&state);
+    let signed_out = match &source {
+        None => rendered.health.status == "signed_out",
+        Some(wanted) => {
+            let found = rendered
+                .overview
+                .sources
+                .iter()
+                .find(|s| s.id.as_str() == wanted && s.kind == "github")
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_source",
+                        format!("no GitHub account has the source id {wanted:?}"),
+                    )
+                })?;
+            found.health.status == crate::model::HealthStatus::SignedOut
+        }
+    };
+    if !signed_out {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "already_signed_in",
@@ -485,7 +511,7 @@ async fn sign_in(State(state): Shared) -> Result<Response, ApiError> {
     let prompt = match pending {
         Some(pending) => pending,
         None => {
-            send(&state, Command::SignIn).await?;
+            send(&state, Command::SignIn { source }).await?;
             tokio::time::timeout(SIGN_IN_START_TIMEOUT, async {
                 loop {
                     prompt.changed().await.ok()?;
@@ -744,9 +770,27 @@ fn action_error(error: ActionError) -> ApiError {
 
 /// `POST /v1/tasks`: start a Copilot task.
 async fn start_task(State(state): Shared, body: axum::body::Bytes) -> Result<Response, ApiError> {
-    let request = StartRequest::from_json(&json_body(&body)?).map_err(start_error)?;
+    let body = json_body(&body)?;
+    let request = StartRequest::from_json(&body).map_err(start_error)?;
+    // Optional: the account to start it under (a source id or an account id).
+    let account = match body.get("account") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(account)) => Some(account.clone()),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "account must be a string (a source id such as gh:github.com)",
+            ));
+        }
+    };
     let (reply, answer) = oneshot::channel();
-    started(&state, Command::StartTask { request, reply }, answer).await
+    let command = Command::StartTask {
+        request,
+        account,
+        reply,
+    };
+    started(&state, command, answer).await
 }
 
 /// How long a model or custom-agent list may take (the client's own timeout comes first).

@@ -133,10 +133,28 @@ pub fn perform(
             }
         },
         Action::SignIn => {
-            fx.send(Command::SignIn, view, utc);
+            fx.send(Command::SignIn { source: None }, view, utc);
         }
         Action::SignOut => {
-            fx.send(Command::SignOut, view, utc);
+            fx.send(Command::SignOut { source: None }, view, utc);
+        }
+        Action::SignInTo(source) => {
+            fx.send(
+                Command::SignIn {
+                    source: Some(source.clone()),
+                },
+                view,
+                utc,
+            );
+        }
+        Action::SignOutOf(source) => {
+            fx.send(
+                Command::SignOut {
+                    source: Some(source.clone()),
+                },
+                view,
+                utc,
+            );
         }
         Action::Quit => {
             // The core's own door first; the token also covers a core still starting.
@@ -584,7 +602,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(rig.received.try_recv(), Ok(Command::SignOut)));
+        assert!(matches!(
+            rig.received.try_recv(),
+            Ok(Command::SignOut { source: None })
+        ));
         rig.click(Action::PauseNotifications(Pause::Resume));
         assert!(matches!(
             rig.received.try_recv(),

@@ -78,8 +78,12 @@ pub enum Action {
     ToggleOpenAtLogin,
     /// Add agentbar's hooks to the local agents that lack them.
     SetUpLocalAgents,
+    /// Sign in to the one account (or the default one).
     SignIn,
     SignOut,
+    /// Sign in to, or out of, the account whose source id this is (several accounts).
+    SignInTo(String),
+    SignOutOf(String),
     Quit,
 }
 
@@ -207,6 +211,16 @@ pub fn title(running: usize, waiting: usize) -> String {
     }
 }
 
+/// A source's health in a word or two, for its status line.
+fn source_word(health: &crate::model::Health) -> &'static str {
+    match health.status {
+        HealthStatus::Ok => "up to date",
+        HealthStatus::Starting => "starting",
+        HealthStatus::Degraded => "offline — showing cached data",
+        HealthStatus::SignedOut => "signed out",
+    }
+}
+
 /// The whole tray as a function of what is known. `list_url` is the web page listing every
 /// task, where "N more…" leads.
 pub fn build(
@@ -232,6 +246,15 @@ pub fn build(
     let mut entries = vec![Entry::info("status", status.clone())];
     if let Some(line) = &health_line {
         entries.push(Entry::info("health", line.clone()));
+    }
+    if overview.sources.len() > 1 {
+        // One line per source, so the one that needs attention is named.
+        for source in &overview.sources {
+            entries.push(Entry::info(
+                format!("source:{}", source.id),
+                format!("{}: {}", source.name, source_word(&source.health)),
+            ));
+        }
     }
     if let Some(prompt) = view.sign_in.as_ref().filter(|p| p.expires_at > now) {
         entries.push(Entry::info(
@@ -353,11 +376,31 @@ pub fn build(
             action: Action::ToggleOpenAtLogin,
         },
     });
-    entries.push(if health.status == HealthStatus::SignedOut {
-        Entry::action("account", "Sign in…", Action::SignIn)
+    if overview.sources.len() > 1 {
+        // Several accounts: each signs in and out on its own.
+        for source in overview.sources.iter().filter(|s| s.kind == "github") {
+            let id = source.id.to_string();
+            entries.push(if source.health.status == HealthStatus::SignedOut {
+                Entry::action(
+                    format!("account:{id}"),
+                    format!("Sign in to {}…", source.name),
+                    Action::SignInTo(id),
+                )
+            } else {
+                Entry::action(
+                    format!("account:{id}"),
+                    format!("Sign out of {}", source.name),
+                    Action::SignOutOf(id),
+                )
+            });
+        }
     } else {
-        Entry::action("account", "Sign out", Action::SignOut)
-    });
+        entries.push(if health.status == HealthStatus::SignedOut {
+            Entry::action("account", "Sign in…", Action::SignIn)
+        } else {
+            Entry::action("account", "Sign out", Action::SignOut)
+        });
+    }
     entries.push(Entry::separator("sep-quit"));
     entries.push(Entry::action("quit", "Quit agentbar", Action::Quit));
 
@@ -811,6 +854,60 @@ mod tests {
         assert_eq!(model.action("account"), Some(&Action::SignIn));
         assert_eq!(model.icon.state, IconState::SignedOut);
         assert_eq!(model.title, "");
+    }
+
+    #[test]
+    fn several_accounts_get_a_status_line_and_their_own_sign_in_or_out() {
+        let mut two = overview(vec![task("r", "in_progress", 1)], 0);
+        let mut signed_out = Health::starting();
+        signed_out.failed(Problem {
+            code: "unauthorized",
+            message: "401".into(),
+            at: now(),
+        });
+        let status = |id: &str, name: &str, health: &Health| crate::model::SourceStatus {
+            id: crate::model::SourceId::github(id),
+            kind: "github".into(),
+            name: name.into(),
+            health: health.clone(),
+            tasks: 1,
+        };
+        two.sources = vec![
+            status("github.com", "github.com", &two.health),
+            status("work", "acme.ghe.com — work", &signed_out),
+        ];
+        let model = build(&two, &ViewState::default(), LIST, now());
+        let line = |key: &str| {
+            model
+                .entries
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.label.as_str())
+        };
+        assert_eq!(line("source:gh:github.com"), Some("github.com: up to date"));
+        assert_eq!(
+            line("source:gh:work"),
+            Some("acme.ghe.com — work: signed out")
+        );
+        assert_eq!(
+            model.action("account:gh:work"),
+            Some(&Action::SignInTo("gh:work".into()))
+        );
+        assert_eq!(
+            model.action("account:gh:github.com"),
+            Some(&Action::SignOutOf("gh:github.com".into()))
+        );
+        assert_eq!(model.action("account"), None);
+        assert_eq!(
+            line("account:gh:work"),
+            Some("Sign in to acme.ghe.com — work…")
+        );
+
+        // One account keeps the one item it always had, and no per-source line.
+        two.sources.truncate(1);
+        let model = build(&two, &ViewState::default(), LIST, now());
+        assert_eq!(model.action("account"), Some(&Action::SignOut));
+        assert!(!model.entries.iter().any(|e| e.key.starts_with("source:")));
     }
 
     #[test]

@@ -44,6 +44,25 @@ pub async fn start_sim_at_speed(scenario: Scenario, speed: f64) -> SimServer {
     .await
 }
 
+/// Two users' tokens, for the tests of several accounts.
+pub const ALICE_TOKEN: &str = "gho_alice000000000000000000000000000000";
+pub const BOB_TOKEN: &str = "gho_bob00000000000000000000000000000000";
+
+/// A simulator of the built-in world whose viewer is `login` and which accepts only `token`
+/// (one account's GitHub).
+pub async fn sim_for(login: &str, token: &str) -> SimServer {
+    let mut scenario = Scenario::builtin();
+    scenario.viewer.login = login.to_owned();
+    start_sim_with(
+        scenario,
+        SimOptions {
+            accepted_tokens: Some(vec![token.to_owned()]),
+            ..SimOptions::default()
+        },
+    )
+    .await
+}
+
 /// Starts the simulator with these options (e.g. only some tokens accepted).
 pub async fn start_sim_with(scenario: Scenario, options: SimOptions) -> SimServer {
     let stop = CancellationToken::new();
