@@ -38,7 +38,9 @@ pub enum ConfigError {
     Account {
         path: PathBuf,
         what: String,
-        source: AccountError,
+        // Boxed: on Windows a `PathBuf` beside the account error makes every config result
+        // too large for clippy's `result_large_err`.
+        source: Box<AccountError>,
     },
     #[error("{path}: {what}: {source}")]
     AccountUrl {
@@ -379,7 +381,7 @@ fn accounts(
     let account_error = |what: String, source: AccountError| ConfigError::Account {
         path: config_path.to_owned(),
         what,
-        source,
+        source: Box::new(source),
     };
     let names_default = overrides.host.is_some()
         || overrides.api_url.is_some()

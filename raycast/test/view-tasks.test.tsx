@@ -24,6 +24,8 @@ const tasksExample = example("v1-tasks") as {
     usage?: { label: string } | null;
     branch?: { head_ref: string; base_ref: string | null } | null;
     custom_agent?: string | null;
+    bucket: string;
+    actions?: string[];
   }[];
   health: Record<string, unknown>;
 };
