@@ -107,9 +107,16 @@ fn severity(status: HealthStatus) -> u8 {
     }
 }
 
+/// Whether a source has a say in the combined health: every account does, a local agent's
+/// source only once it has found sessions (a tool that is not installed shows nothing, and
+/// must not turn "signed out" into "degraded").
+fn speaks(source: &SourceStatus) -> bool {
+    source.kind == "github" || source.tasks > 0
+}
+
 /// The health of all sources together: the worst source's, stale when any is, polled next when
-/// the soonest is. Signed out only when every source is; one signed-out source among working
-/// ones makes the whole `degraded` (its own line says it needs signing in).
+/// the soonest is. Signed out only when every source that speaks is; one signed-out source
+/// among working ones makes the whole `degraded` (its own line says it needs signing in).
 fn combined_health(sources: &[SourceStatus]) -> Health {
     let Some(worst) = sources
         .iter()
@@ -125,7 +132,7 @@ fn combined_health(sources: &[SourceStatus]) -> Health {
     if health.status == HealthStatus::SignedOut
         && sources
             .iter()
-            .any(|s| s.health.status != HealthStatus::SignedOut)
+            .any(|s| s.health.status != HealthStatus::SignedOut && speaks(s))
     {
         health.status = HealthStatus::Degraded;
     }
@@ -309,6 +316,28 @@ mod tests {
             (info("gh:b"), failed(&b, "no_token")),
         ]);
         assert_eq!(overview.health.status, HealthStatus::SignedOut);
+    }
+
+    #[test]
+    fn a_local_source_that_found_nothing_leaves_a_signed_out_account_signed_out() {
+        let account = ok_state("gh:a", vec![]);
+        let local = |id: &str, tasks| {
+            let info = SourceInfo {
+                kind: "claude-code".into(),
+                ..info(id)
+            };
+            (info, ok_state(id, tasks))
+        };
+        let nothing = Merge::default().apply(&[
+            (info("gh:a"), failed(&account, "no_token")),
+            local("local-claude", vec![]),
+        ]);
+        assert_eq!(nothing.health.status, HealthStatus::SignedOut);
+        let sessions = Merge::default().apply(&[
+            (info("gh:a"), failed(&account, "no_token")),
+            local("local-claude", vec![task("s1", "in_progress", 1)]),
+        ]);
+        assert_eq!(sessions.health.status, HealthStatus::Degraded);
     }
 
     #[test]

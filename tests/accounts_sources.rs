@@ -102,6 +102,8 @@ async fn two_accounts_merge_act_apart_and_sign_out_one_at_a_time() {
         state_dir: Some(state.path().to_owned()),
         port: Some(0),
         use_keychain: Some(false),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     // Alice's token comes as AGENTBAR_TOKEN would; Bob's is kept under his account's entry.

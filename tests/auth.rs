@@ -177,6 +177,8 @@ async fn signed_out_until_login_and_a_401_mid_run_signs_out_until_the_next_login
         api_url: Some(sim.base.clone()),
         web_url: Some(web(&sim)),
         use_keychain: Some(false),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     let config = Config::load(&overrides, None).unwrap();
@@ -238,6 +240,8 @@ async fn the_signed_out_demo_signs_in_through_the_simulators_verification_page()
         config_dir: Some(dir.path().to_owned()),
         state_dir: Some(dir.path().join("state")),
         use_keychain: Some(false),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     let config = Config::load(&overrides, None).unwrap();

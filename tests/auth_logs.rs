@@ -54,6 +54,8 @@ async fn no_log_line_of_a_sign_in_and_poll_carries_the_token() {
         api_url: Some(sim.base.clone()),
         web_url: Some(format!("{}/web", sim.base)),
         use_keychain: Some(false),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     let config = Config::load(&overrides, None).unwrap();

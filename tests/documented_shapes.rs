@@ -491,6 +491,8 @@ async fn a_restart_names_owners_and_repositories_from_the_snapshot_without_askin
         state_dir: Some(dir.path().join("state")),
         api_url: Some(sim.base.clone()),
         web_url: Some(format!("{}/web", sim.base)),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     let config = Config::load(&overrides, agentbar::github::Token::new(TOKEN)).unwrap();

@@ -61,6 +61,8 @@ fn two_accounts_keep_their_own_keychain_entries_and_the_old_host_entry_is_the_fi
     let overrides = Overrides {
         config_dir: Some(config.clone()),
         state_dir: Some(dir.path().join("state")),
+        // Never the local agents of whoever runs the tests.
+        local: Some(false),
         ..Overrides::default()
     };
     let loaded = Config::load(&overrides, None).unwrap();

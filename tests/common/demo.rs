@@ -19,6 +19,13 @@ pub fn agentbar(state: &Path, args: &[&str]) -> Command {
         .env("AGENTBAR_CONFIG_DIR", state.join("config"))
         .env_remove("AGENTBAR_TOKEN")
         .env("AGENTBAR_PORT", "0")
+        // The local agents' sources look in an empty home, never at the sessions of whoever
+        // runs the tests (a test that wants sessions sets its own HOME after this).
+        .env("HOME", state.join("home"))
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("COPILOT_HOME")
+        .env_remove("GEMINI_CLI_HOME")
         // The demo announces transitions; never on the desktop of whoever runs the tests
         // (tests/notifications.rs checks notifications on a bus of its own).
         .env(
