@@ -72,7 +72,7 @@ pub enum Upstream {
     },
 }
 
-pub use crate::start::Started;
+use crate::start::Started;
 
 /// How long a start waits for the refreshed list to show the new task.
 pub const STARTED_WAIT: Duration = Duration::from_secs(10);

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::core::TaskAction;
+use crate::core::actions::TaskAction;
 use crate::model::{HealthStatus, Overview, Snapshot, State, Task};
 use crate::store::{StoreError, write_atomically};
 use crate::versioned::{Versioned, VersionedFile};

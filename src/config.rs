@@ -147,6 +147,31 @@ struct NotificationsSection {
     burst_window_seconds: Option<f64>,
 }
 
+/// The loopback API's connection limits (`[api]` in config.toml); the server obeys them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiLimits {
+    /// How long a client has to send a whole request head, counted from when the server starts
+    /// waiting for it: on a new connection, and again after each answer on a kept-alive one. So
+    /// a trickled head (slowloris) and an idle keep-alive connection are both closed after it.
+    pub header_timeout: Duration,
+    /// The largest request head (request line and headers) read; a larger one is answered 431
+    /// and the connection closed. hyper's own cap of 100 header lines stays as it is (a larger
+    /// count would move its header parsing to the heap for every request).
+    pub max_header_bytes: usize,
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ApiLimits {
+    fn default() -> ApiLimits {
+        ApiLimits {
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 256,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The GitHub accounts, the default first (never empty). `host`, `endpoints` and
@@ -166,7 +191,7 @@ pub struct Config {
     /// The loopback API's port; 0 picks a free one.
     pub port: u16,
     /// The loopback API's connection limits.
-    pub api_limits: crate::server::Limits,
+    pub api_limits: ApiLimits,
     /// `[api] feed_token_file`, relative to the config directory: a stable token that
     /// CI-status clients may present for `/cc.xml` only.
     pub feed_token_file: Option<PathBuf>,
@@ -239,8 +264,8 @@ impl Config {
             }
             Some(v) => Err(ConfigError::BadDuration { what, value: v }),
         };
-        let api_defaults = crate::server::Limits::default();
-        let api_limits = crate::server::Limits {
+        let api_defaults = ApiLimits::default();
+        let api_limits = ApiLimits {
             header_timeout: seconds(
                 "api.header_timeout_seconds",
                 file.api.header_timeout_seconds,

@@ -432,7 +432,7 @@ pub struct WireActionReply {
 }
 
 impl WireActionReply {
-    pub fn from_outcome(outcome: crate::core::ActionOutcome) -> WireActionReply {
+    pub fn from_outcome(outcome: crate::core::actions::ActionOutcome) -> WireActionReply {
         WireActionReply {
             task: outcome.task,
             action: outcome.action.as_str().to_owned(),

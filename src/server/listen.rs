@@ -15,35 +15,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::auto_reply::JsonAutoReplies;
+use crate::config::ApiLimits;
 
 /// How long in-flight requests may take to finish once the server is stopping; the process has
 /// a 2 s bound on its whole shutdown (ARCHITECTURE.md, shutdown sequence).
 const DRAIN: Duration = Duration::from_secs(1);
-
-/// The API's connection limits (`[api]` in config.toml).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Limits {
-    /// How long a client has to send a whole request head, counted from when the server starts
-    /// waiting for it: on a new connection, and again after each answer on a kept-alive one. So
-    /// a trickled head (slowloris) and an idle keep-alive connection are both closed after it.
-    pub header_timeout: Duration,
-    /// The largest request head (request line and headers) read; a larger one is answered 431
-    /// and the connection closed. hyper's own cap of 100 header lines stays as it is (a larger
-    /// count would move its header parsing to the heap for every request).
-    pub max_header_bytes: usize,
-    /// Connections served at once; further ones wait in the listen backlog until one closes.
-    pub max_connections: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            max_header_bytes: 16 * 1024,
-            max_connections: 256,
-        }
-    }
-}
 
 /// Serves `router` on `listener` until `cancel` fires, then stops accepting, asks every
 /// connection to finish (event streams end on the same token) and waits for them, each at most
@@ -51,7 +27,7 @@ impl Default for Limits {
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: Limits,
+    limits: ApiLimits,
     cancel: CancellationToken,
 ) {
     let mut builder = http1::Builder::new();

@@ -27,7 +27,7 @@ use crate::wire::{WireCounts, WireHealth, WireTaskListView};
 use encoding::{GzipDemand, Representation};
 pub use endpoint::Endpoint;
 pub use error::ApiError;
-pub use listen::Limits;
+use crate::config::ApiLimits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -226,7 +226,7 @@ pub fn spawn_renderer(
 pub fn start(
     core: &Core,
     listener: TcpListener,
-    limits: Limits,
+    limits: ApiLimits,
     feed_token: Option<String>,
 ) -> Result<Endpoint, ServerError> {
     let port = listener

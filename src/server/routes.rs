@@ -22,7 +22,7 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::app::Started;
+use crate::start::Started;
 use crate::choices::ChoicesError;
 use crate::core::{ActionError, ActionInput, ActionOutcome, ArchivedError, Command, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
