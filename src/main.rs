@@ -281,7 +281,7 @@ fn dispatch(
             Ok(exit_for(&reading))
         }
         Some(Command::Tasks(args)) => list_tasks(&config, &args),
-        Some(Command::Stop(args)) => stop(&config, &args.task),
+        Some(Command::Stop(args)) => act(&config, &args.task, "stop", None),
         Some(Command::Hook(hook)) => {
             relay_hook(&hook.args, Some(config.state_dir.clone()));
             Ok(ExitCode::SUCCESS)
@@ -519,33 +519,6 @@ fn feed(config: &Config, endpoint: &Endpoint) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `agentbar stop TASK`: asks the running agent to stop a task.
-fn stop(config: &Config, reference: &str) -> anyhow::Result<ExitCode> {
-    let Some(endpoint) = running_endpoint(config) else {
-        return Ok(ExitCode::from(exit::NOT_CURRENT));
-    };
-    let key = resolve_task(&endpoint, reference)?;
-    runtime()?.block_on(async {
-        let response = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()?
-            .post(format!(
-                "{}/v1/tasks/{}/actions/stop",
-                endpoint.url,
-                url_path_segment(&key)
-            ))
-            .bearer_auth(&endpoint.token)
-            .send()
-            .await
-            .with_context(|| format!("agentbar does not answer at {}", endpoint.url))?;
-        if !response.status().is_success() {
-            return Err(refusal("the task cannot be stopped", response).await);
-        }
-        println!("Asked GitHub to stop task {key}.");
-        Ok(ExitCode::SUCCESS)
-    })
 }
 
 /// `new`: `POST /v1/tasks`; prints the new task's id and link.

@@ -1,4 +1,4 @@
-//! One CLI verb per task action (`open`, `open-pr`, `open-logs`, `copy-link`, `refresh`): the real
+//! One CLI verb per task action (`open`, `open-pr`, `open-logs`, `copy-link`, `refresh`, `stop`): the real
 //! binary against a running demo over loopback, through `POST /v1/tasks/{key}/actions/{action}`;
 //! the links are opened on this machine by the desktop's handler (`xdg-open`, which honours
 //! `BROWSER`: here a script that records what it was given).
@@ -120,6 +120,42 @@ fn each_action_has_its_verb_and_the_links_open_here() {
     );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(opened(&record, 3).len(), 3, "a refusal opens nothing");
+
+    // `stop` goes through the same door: a running task's Actions run is cancelled (the
+    // answer names the run the list shows), a finished one is refused in the same words.
+    let running = tasks
+        .iter()
+        .find(|t| {
+            t["actions"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a == "stop"))
+        })
+        .expect("a task that can be stopped");
+    let running_id = running["id"].as_str().unwrap();
+    let (_, detail) = demo.get(&format!("/v1/tasks/{running_id}"));
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    let runs: Vec<String> = detail["sessions"]
+        .as_array()
+        .expect("the task detail lists its sessions")
+        .iter()
+        .filter_map(|s| s["workflow_run_id"].as_u64())
+        .map(|run| format!("cancellation of the Actions run {run} requested"))
+        .collect();
+    let stop = verb(&demo, &browser, &["stop", running_id]);
+    assert!(stop.status.success(), "{stop:?}");
+    let said = String::from_utf8_lossy(&stop.stdout).trim().to_owned();
+    assert!(runs.contains(&said), "{said:?} names none of {runs:?}");
+    let finished = tasks
+        .iter()
+        .find(|t| t["bucket"] == "completed" || t["bucket"] == "failed")
+        .expect("a finished task");
+    let refused = verb(&demo, &browser, &["stop", finished["id"].as_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("stop was refused"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {

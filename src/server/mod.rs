@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::ApiLimits;
 use crate::core::{Command, Core};
 use crate::model::Overview;
 use crate::report::STALE_AFTER_SECONDS;
@@ -27,7 +28,6 @@ use crate::wire::{WireCounts, WireHealth, WireTaskListView};
 use encoding::{GzipDemand, Representation};
 pub use endpoint::Endpoint;
 pub use error::ApiError;
-use crate::config::ApiLimits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {

@@ -22,12 +22,12 @@ use super::error::ApiError;
 use super::guard::{self, Guard};
 use super::transitions::{Numbered, Since, TransitionLog};
 use super::{ApiState, Rendered};
-use crate::start::Started;
 use crate::choices::ChoicesError;
 use crate::core::{ActionError, ActionInput, ActionOutcome, ArchivedError, Command, TaskAction};
 use crate::filter::{Candidate, TaskFilter, source_of};
 use crate::logs::export::{ExportFormat, Heading};
 use crate::model::Task;
+use crate::start::Started;
 use crate::start::{StartError, StartRequest};
 use crate::wire::{
     SCHEMA_VERSION, WireActionReply, WireCounts, WireCustomAgentList, WireHealthReply,
@@ -556,7 +556,14 @@ async fn stop_task(
             t.current_session().and_then(|s| s.workflow_run_id),
         )
     });
-    act(&state, task_id, TaskAction::Stop, ActionInput::default()).await?;
+    act(
+        &state,
+        task_id,
+        TaskAction::Stop,
+        ActionInput::default(),
+        ACT_TIMEOUT,
+    )
+    .await?;
     let (task_id, run_id) = run.unwrap_or_default();
     Ok((
         StatusCode::ACCEPTED,
@@ -569,12 +576,14 @@ async fn stop_task(
         .into_response())
 }
 
-/// Sends `Command::Act` and waits (bounded) for its answer.
+/// Sends `Command::Act` and waits for its answer at most `timeout`: the one way a handler acts
+/// on a task.
 async fn act(
     state: &ApiState,
     task: String,
     action: TaskAction,
     input: ActionInput,
+    timeout: Duration,
 ) -> Result<ActionOutcome, ApiError> {
     let (reply, answer) = oneshot::channel();
     send(
@@ -587,13 +596,13 @@ async fn act(
         },
     )
     .await?;
-    tokio::time::timeout(ACT_TIMEOUT, answer)
+    tokio::time::timeout(timeout, answer)
         .await
         .map_err(|_| {
             ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",
-                "the task's source did not answer in time",
+                format!("the task's source did not finish {action} in time"),
             )
         })?
         .map_err(|_| shutting_down())?
@@ -722,28 +731,13 @@ async fn task_action(
         };
         ActionInput { prompt }
     };
-    let (reply, answer) = oneshot::channel();
-    send(
-        &state,
-        Command::Act {
-            task,
-            action,
-            input,
-            reply,
-        },
-    )
-    .await?;
-    let outcome = tokio::time::timeout(START_TIMEOUT, answer)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "upstream_timeout",
-                "the action did not finish in time",
-            )
-        })?
-        .map_err(|_| shutting_down())?
-        .map_err(action_error)?;
+    // A continue starts a task upstream: it may take as long as a start.
+    let timeout = if action == TaskAction::Continue {
+        START_TIMEOUT
+    } else {
+        ACT_TIMEOUT
+    };
+    let outcome = act(&state, task, action, input, timeout).await?;
     // A stop is only requested when it answers (GitHub cancels the run afterwards).
     let status = if action == TaskAction::Stop {
         StatusCode::ACCEPTED
