@@ -128,24 +128,29 @@ describe("AgentbarClient", () => {
   it("posts refresh and stop, and keeps the reason a stop is refused", async () => {
     fake = await startFakeAgentbar({
       "POST /v1/refresh": { status: 202 },
-      "POST /v1/tasks/t1/stop": {
+      "POST /v1/tasks/t1/actions/stop": {
         status: 202,
-        body: { task_id: "t1", workflow_run_id: 7, status: "cancel_requested" },
+        body: {
+          task: "gh:github.com:t1",
+          action: "stop",
+          message: "cancellation of the Actions run 7 requested",
+          url: null,
+        },
       },
-      "POST /v1/tasks/t2/stop": {
+      "POST /v1/tasks/t2/actions/stop": {
         status: 409,
         body: { error: { code: "not_active", message: "the task is not running" } },
       },
     });
     const client = clientFor(fake.url);
     await client.refresh();
-    expect(await client.stop("t1")).toEqual({ task_id: "t1", workflow_run_id: 7, status: "cancel_requested" });
+    expect(await client.stop("t1")).toEqual({ message: "cancellation of the Actions run 7 requested", url: null });
     const error = await failure(client.stop("t2"));
     expect(error).toMatchObject({ kind: "http", message: "the task is not running", details: { code: "not_active" } });
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/refresh",
-      "POST /v1/tasks/t1/stop",
-      "POST /v1/tasks/t2/stop",
+      "POST /v1/tasks/t1/actions/stop",
+      "POST /v1/tasks/t2/actions/stop",
     ]);
   });
 });

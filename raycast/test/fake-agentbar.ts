@@ -57,7 +57,7 @@ export async function startFakeAgentbar(routes: Record<string, Route>): Promise<
       body,
       contentType: req.headers["content-type"],
     });
-    // Routes are written with the path as sent or decoded (`/v1/tasks/gh:github.com:1/stop`).
+    // Routes are written with the path as sent or decoded (`/v1/tasks/gh:github.com:1/actions/stop`).
     const route =
       fake.routes[`${req.method} ${url.pathname}`] ?? fake.routes[`${req.method} ${decodeURIComponent(url.pathname)}`];
     if (!route) {

@@ -199,7 +199,7 @@ describe("the task list", () => {
   it("stops a task after confirmation and shows the API's message when it cannot", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      [`POST /v1/tasks/${exampleTask("a001").key}/stop`]: {
+      [`POST /v1/tasks/${exampleTask("a001").key}/actions/stop`]: {
         status: 409,
         body: { error: { code: "not_active", message: "the task has no run to cancel" } },
       },
@@ -223,14 +223,22 @@ describe("the task list", () => {
   it("reports a successful stop and reads the list again", async () => {
     const v = await openWith({
       "GET /v1/tasks": { body: example("v1-tasks") },
-      [`POST /v1/tasks/${exampleTask("a002").key}/stop`]: {
+      [`POST /v1/tasks/${exampleTask("a002").key}/actions/stop`]: {
         status: 202,
-        body: { task_id: "b1a7c0de-0002-4000-8000-00000000a002", workflow_run_id: 1, status: "cancel_requested" },
+        body: {
+          task: exampleTask("a002").key,
+          action: "stop",
+          message: "cancellation of the Actions run 1 requested",
+          url: null,
+        },
       },
     });
     await waitFor(() => expect(all(v, "List.Item")).toHaveLength(tasksExample.tasks.length));
     await press(actionTitled(item(v, "a002"), "Stop Task"));
     expect(toasts.at(-1)).toMatchObject({ style: "success", title: "Stop requested" });
+    expect(fake!.requests.filter((r) => r.method === "POST").map((r) => decodeURIComponent(r.path))).toEqual([
+      `/v1/tasks/${exampleTask("a002").key}/actions/stop`,
+    ]);
     await waitFor(() => expect(fake!.requests.filter((r) => r.path === "/v1/tasks").length).toBeGreaterThanOrEqual(2));
   });
 

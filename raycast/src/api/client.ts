@@ -11,7 +11,6 @@ import {
   decodeStartReply,
   decodeHealth,
   decodeLogPage,
-  decodeStopReply,
   decodeTaskDetail,
   decodeTaskList,
   DecodeError,
@@ -28,7 +27,6 @@ import {
   type LogExport,
   type LogPage,
   type StartReply,
-  type StopReply,
   type TaskDetail,
   type TaskList,
 } from "./types";
@@ -214,9 +212,9 @@ export class AgentbarClient {
     await this.request("POST", "/v1/refresh", () => undefined);
   }
 
-  /** `POST /v1/tasks/{id}/stop`: cancels the task's current run (202), or says why not. */
-  stop(id: string): Promise<StopReply> {
-    return this.request("POST", `/v1/tasks/${encodeURIComponent(id)}/stop`, decodeStopReply);
+  /** The `stop` action: cancels the task's current run (202), or says why not. */
+  stop(key: string): Promise<ActionReply> {
+    return this.act(key, "stop");
   }
 
   private async send(

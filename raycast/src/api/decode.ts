@@ -21,7 +21,6 @@ import {
   PULL_REQUEST_FIELDS,
   PULL_REQUEST_STATES,
   SESSION_FIELDS,
-  STOP_REPLY_FIELDS,
   TASK_FIELDS,
   TASK_KINDS,
   TASK_LIST_FIELDS,
@@ -44,7 +43,6 @@ import {
   type Problem,
   type PullRequest,
   type Session,
-  type StopReply,
   type Task,
   type TaskDetail,
   type TaskList,
@@ -394,11 +392,6 @@ export function decodeTaskList(value: unknown, path = "", options: DecodeOptions
     health: decodeHealthInfo(f.obj.health, f.at("health"), options),
     tasks: f.array("tasks", decodeTask),
   };
-}
-
-export function decodeStopReply(value: unknown, path = "", options: DecodeOptions = {}): StopReply {
-  const f = Fields.of(value, path, options, STOP_REPLY_FIELDS);
-  return { task_id: f.string("task_id"), workflow_run_id: f.integer("workflow_run_id"), status: f.string("status") };
 }
 
 export function decodeEndpoint(value: unknown, path = "", options: DecodeOptions = {}): Endpoint {
