@@ -194,6 +194,13 @@ async fn a_plan_without_the_agent_api_is_a_403_in_words_on_the_api_and_the_cli()
         stderr.contains("403") && stderr.contains("Business"),
         "{stderr}"
     );
+    // agentbar opens a pull request unless told not to, and says so to GitHub, whose own
+    // default is false: both starts above carried the field explicitly.
+    let sent = create_requests(&h).await;
+    assert_eq!(sent.len(), 2);
+    for request in &sent {
+        assert_eq!(request["body"]["create_pull_request"], true, "{request}");
+    }
     h.stop().await;
 }
 

@@ -425,6 +425,43 @@ async fn starting_a_task_answers_as_documented() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// `create_pull_request` defaults to false upstream: a start that leaves it out, like one that
+/// says false, works on a branch (a `branch` artifact) and opens no pull request; only `true`
+/// opens one.
+#[tokio::test]
+async fn a_start_without_create_pull_request_works_on_a_branch() {
+    let sim = start_sim(Scenario::builtin()).await;
+    let path = "/agents/repos/octo-org/web-app/tasks";
+    let mut started = Vec::new();
+    for body in [
+        json!({"prompt": "Tidy the README"}),
+        json!({"prompt": "Tidy the changelog", "create_pull_request": false}),
+        json!({"prompt": "Tidy the licence", "create_pull_request": true}),
+    ] {
+        let (status, task) = sim.upstream_post(path, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}: {task}");
+        started.push(task["id"].as_str().unwrap().to_owned());
+    }
+    sim.advance(60.0).await;
+    let mut artifacts = Vec::new();
+    for id in &started {
+        let (_, _, task) = sim.upstream_get(&format!("/agents/tasks/{id}")).await;
+        assert_eq!(task["state"], "in_progress", "{task}");
+        let types: Vec<String> = task["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["type"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        artifacts.push(types);
+    }
+    assert_eq!(
+        artifacts,
+        [vec!["branch"], vec!["branch"], vec!["pull"]],
+        "absent and false: a branch; true: a pull request"
+    );
+}
+
 /// A plan without the agent API is refused with 403 and GitHub's error body.
 #[tokio::test]
 async fn a_plan_without_the_agent_api_is_refused() {
