@@ -17,11 +17,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::archive::{ArchiveHandle, ArchiveView};
-use crate::auth::{CredentialStore, DeviceFlow, SignInPrompt};
+use crate::auth::{CredentialStore, DeviceFlow};
 use crate::config::Config;
-use crate::core::FollowSignal;
 use crate::core::{ActionError, ActionInput, ActionOutcome, TaskAction};
 pub use crate::core::{ArchivedError, Command, Core, StopError, StopOutcome};
+use crate::core::{FollowSignal, FollowSignals, PendingSignIns};
 use crate::github::sync::Directory;
 use crate::github::{ClientError, Endpoints, GitHubClient, Token};
 use crate::merge::SourceInfo;
@@ -258,9 +258,9 @@ impl Core {
         // A version-1 file holds the default (first) account's tasks only.
         let default_id = plans[0].id.clone();
         let (transitions_tx, _) = broadcast::channel(256);
-        let follow = FollowSignal::default();
-        let (prompt_tx, prompt_rx) = watch::channel(None);
-        let prompt_tx = Arc::new(prompt_tx);
+        // Each account signs in, and is followed, on its own.
+        let sign_ins = PendingSignIns::new(plans.iter().map(|plan| plan.id.clone()));
+        let mut follows = Vec::with_capacity(plans.len());
         let mut accounts = Vec::with_capacity(plans.len());
         let mut inputs = Vec::with_capacity(plans.len());
         let mut running: Vec<Arc<dyn Source>> = Vec::with_capacity(plans.len());
@@ -311,8 +311,10 @@ impl Core {
                     credentials: credentials_tx.clone(),
                 });
             }
+            let follow = FollowSignal::default();
+            follows.push((plan.id.clone(), follow.clone()));
             let poller = Poller::new(source, config.poll.clone(), transitions_tx.clone())
-                .with_follow_signal(follow.clone());
+                .with_follow_signal(follow);
             // Starting and continuing tasks refresh this account once GitHub has answered.
             let refresh = poller.refresh_handle();
             let account: Arc<dyn Source> = Arc::new(GitHubAccount::new(
@@ -327,7 +329,8 @@ impl Core {
             // account's own sign-in and sign-out use them.
             let auth = plan.store.map(|store| {
                 Arc::new(AuthContext {
-                    prompt: prompt_tx.clone(),
+                    account: plan.id.clone(),
+                    prompt: sign_ins.clone(),
                     store,
                     credentials: credentials_tx.clone(),
                     web_url: web_url.clone(),
@@ -390,7 +393,7 @@ impl Core {
             ArchiveView::start(&config.state_dir, all_rx.clone(), cancel.clone());
         tracker.spawn(archive_view);
 
-        let (web_url, clients_rx) = (accounts[0].web_url.clone(), accounts[0].clients.clone());
+        let web_url = accounts[0].web_url.clone();
         // Notifications are part of the core, so headless mode announces too.
         let (notifications, control_rx) = control_channel();
         let announcer = Announcer::new(
@@ -422,12 +425,11 @@ impl Core {
             web_url,
             state_dir: config.state_dir.clone(),
             demo,
-            clients: clients_rx,
-            follow,
+            follow: FollowSignals::new(follows),
             sources,
             local_hooks,
-            sign_in: prompt_rx,
-            _sign_in_sender: prompt_tx,
+            sign_in: sign_ins.newest(),
+            sign_ins,
             cancel,
             tracker,
         })
@@ -539,8 +541,11 @@ struct AuthContext {
     client_id: Option<String>,
     /// Opens the verification page.
     opener: Arc<dyn UrlOpener>,
-    /// The pending code, for the surfaces; cleared when the sign-in ends either way.
-    prompt: Arc<watch::Sender<Option<SignInPrompt>>>,
+    /// The account signing in (its pending code is its own).
+    account: SourceId,
+    /// The pending codes, for the surfaces; this account's is cleared when its sign-in ends
+    /// either way.
+    prompt: PendingSignIns,
 }
 
 /// How often the stored token is read again: soon while signed out (a `login` in another
@@ -616,11 +621,28 @@ impl Accounts {
         }
     }
 
-    /// The default account's client, `None` while it is signed out.
-    fn default_client(&self) -> Option<Arc<GitHubClient>> {
+    /// The client of the account `wanted` names (else the default one), itself `None` while
+    /// that account is signed out; `None` when no account has that name.
+    fn client_for_choices(&self, wanted: Option<&str>) -> Option<Option<Arc<GitHubClient>>> {
+        self.chosen(wanted)
+            .map(|account| account.clients.borrow().clone())
+    }
+
+    /// The refusal for a name no account has, listing the accounts.
+    fn unknown_for_choices(&self, wanted: Option<String>) -> crate::choices::ChoicesError {
+        crate::choices::ChoicesError::UnknownAccount {
+            wanted: wanted.unwrap_or_default(),
+            known: self.known(),
+        }
+    }
+
+    /// The accounts' source ids, for messages.
+    fn known(&self) -> String {
         self.0
-            .first()
-            .and_then(|account| account.clients.borrow().clone())
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The account a task belongs to (its source).
@@ -698,9 +720,14 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
-            // Off the command loop: each is a Copilot API request (the default account's).
-            Command::ListModels { reply } => {
-                let (client, stop) = (accounts.default_client(), cancel.clone());
+            // Off the command loop: each is a Copilot API request (the account asked, else the
+            // default one).
+            Command::ListModels { source, reply } => {
+                let Some(client) = accounts.client_for_choices(source.as_deref()) else {
+                    let _ = reply.send(Err(accounts.unknown_for_choices(source)));
+                    continue;
+                };
+                let stop = cancel.clone();
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
@@ -709,8 +736,16 @@ async fn run_commands(
                     let _ = reply.send(result);
                 });
             }
-            Command::ListCustomAgents { repo, reply } => {
-                let (client, stop) = (accounts.default_client(), cancel.clone());
+            Command::ListCustomAgents {
+                source,
+                repo,
+                reply,
+            } => {
+                let Some(client) = accounts.client_for_choices(source.as_deref()) else {
+                    let _ = reply.send(Err(accounts.unknown_for_choices(source)));
+                    continue;
+                };
+                let stop = cancel.clone();
                 tokio::spawn(async move {
                     let result = tokio::select! {
                         () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
@@ -731,15 +766,10 @@ async fn run_commands(
                 reply,
             } => {
                 let Some(chosen) = accounts.chosen(account.as_deref()) else {
-                    let known = accounts
-                        .0
-                        .iter()
-                        .map(|a| a.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ");
                     let _ = reply.send(Err(crate::start::StartError::BadRequest(format!(
-                        "no account {:?}; the accounts are {known}",
-                        account.unwrap_or_default()
+                        "no account {:?}; the accounts are {}",
+                        account.unwrap_or_default(),
+                        accounts.known()
                     ))));
                     continue;
                 };
@@ -839,7 +869,7 @@ async fn archived_of_all(
 /// published for the surfaces until the flow ends.
 async fn sign_in(auth: &AuthContext) {
     run_sign_in(auth).await;
-    auth.prompt.send_replace(None);
+    auth.prompt.publish(&auth.account, None);
 }
 
 async fn run_sign_in(auth: &AuthContext) {
@@ -863,7 +893,7 @@ async fn run_sign_in(auth: &AuthContext) {
         "to sign in, open the page and enter the code"
     );
     auth.prompt
-        .send_replace(Some(code.prompt(chrono::Utc::now())));
+        .publish(&auth.account, Some(code.prompt(chrono::Utc::now())));
     let (url, opener) = (code.verification_uri.clone(), auth.opener.clone());
     // Opening may block on a slow browser start.
     let _ = tokio::task::spawn_blocking(move || {

@@ -31,6 +31,8 @@ pub enum ChoicesError {
     BadRepository(String),
     #[error("signed out: there is no GitHub client to ask")]
     SignedOut,
+    #[error("no account {wanted:?}; the accounts are {known}")]
+    UnknownAccount { wanted: String, known: String },
     #[error("GitHub's Copilot API did not list the {what}: {source}")]
     Upstream {
         what: &'static str,

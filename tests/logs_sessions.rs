@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use agentbar::core::FollowSignal;
+use agentbar::core::FollowSignals;
 use agentbar::github::{SyncOptions, TaskSync};
 use agentbar::model::SourceId;
 use agentbar::model::Task;
@@ -61,7 +61,7 @@ fn titles(page: &agentbar::logs::wire::LogPageJson) -> Vec<String> {
 async fn the_newest_session_by_default_and_any_other_by_number_or_id() {
     let (sim, task, _dir) = task_and_client().await;
     let client = &account(&sim);
-    let followers = LogFollowers::new(FollowSignal::default());
+    let followers = LogFollowers::new(FollowSignals::default());
 
     let newest = followers.page(client, &task, None, None).await.unwrap();
     assert!(newest.done, "the task is finished");
@@ -103,7 +103,7 @@ async fn the_newest_session_by_default_and_any_other_by_number_or_id() {
 async fn sessions_unknown_to_the_snapshot_are_fetched_once() {
     let (sim, mut task, _dir) = task_and_client().await;
     let expected = {
-        let followers = LogFollowers::new(FollowSignal::default());
+        let followers = LogFollowers::new(FollowSignals::default());
         titles(
             &followers
                 .page(&account(&sim), &task, None, None)
@@ -114,7 +114,7 @@ async fn sessions_unknown_to_the_snapshot_are_fetched_once() {
     // As for a task whose detail the poller never fetched.
     task.sessions.clear();
     let client = &account(&sim);
-    let followers = LogFollowers::new(FollowSignal::default());
+    let followers = LogFollowers::new(FollowSignals::default());
     sim.reset_stats().await;
     let page = followers.page(client, &task, None, None).await.unwrap();
     assert_eq!(titles(&page), expected, "the newest session's log");

@@ -38,12 +38,16 @@ pub enum Command {
         account: Option<String>,
         reply: oneshot::Sender<Result<crate::start::Started, crate::start::StartError>>,
     },
-    /// List the models a new Copilot task can run (asked of the Copilot API on demand).
+    /// List the models a new Copilot task can run (asked of the Copilot API on demand), under
+    /// the account `source` names (a source id or an account id; `None`: the default one).
     ListModels {
+        source: Option<String>,
         reply: oneshot::Sender<Result<Vec<crate::choices::Model>, crate::choices::ChoicesError>>,
     },
-    /// List the custom agents a new Copilot task in `repo` (`owner/name`) can run.
+    /// List the custom agents a new Copilot task in `repo` (`owner/name`) can run, under the
+    /// account `source` names (`None`: the default one).
     ListCustomAgents {
+        source: Option<String>,
         repo: String,
         reply:
             oneshot::Sender<Result<Vec<crate::choices::CustomAgent>, crate::choices::ChoicesError>>,

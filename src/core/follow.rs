@@ -1,8 +1,12 @@
 //! The signal that a client is reading a log: the poller polls fast while it is recent, so a
-//! followed task's state (and so its log's end) is fresh. Touched by the API, read by sources.
+//! followed task's state (and so its log's end) is fresh. Touched by the API, read by sources;
+//! one per source, so following one account's task never speeds up another account's polling.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::model::SourceId;
 
 /// When a client last read a log (Unix milliseconds): the poller polls fast while this is
 /// recent, so a followed task's state (and so `done`) is fresh. Shared with the sources' poll loops.
@@ -23,9 +27,41 @@ impl FollowSignal {
     }
 }
 
+/// Each polling source's own [`FollowSignal`], by source id; a source without one (a local
+/// source, which watches files) is never touched.
+#[derive(Clone, Debug, Default)]
+pub struct FollowSignals(Arc<HashMap<SourceId, FollowSignal>>);
+
+impl FollowSignals {
+    pub fn new(signals: impl IntoIterator<Item = (SourceId, FollowSignal)>) -> FollowSignals {
+        FollowSignals(Arc::new(signals.into_iter().collect()))
+    }
+
+    /// A client reads a log of `source`'s.
+    pub fn touch(&self, source: &SourceId) {
+        if let Some(signal) = self.0.get(source) {
+            signal.touch();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_follow_touches_only_its_own_source() {
+        let (work, home) = (FollowSignal::default(), FollowSignal::default());
+        let signals = FollowSignals::new([
+            (SourceId::github("work"), work.clone()),
+            (SourceId::github("home"), home.clone()),
+        ]);
+        signals.touch(&SourceId::github("work"));
+        signals.touch(&SourceId::github("nobody"));
+        let window = std::time::Duration::from_secs(30);
+        assert!(work.recent(window));
+        assert!(!home.recent(window));
+    }
 
     #[test]
     fn the_follow_signal_is_recent_only_after_a_read() {

@@ -7,10 +7,12 @@
 pub mod actions;
 pub mod command;
 pub mod follow;
+pub mod sign_in;
 
 pub use actions::{ActionError, ActionInput, ActionOutcome, ActionSet, TaskAction};
 pub use command::{ArchivedError, Command, StopError, StopOutcome};
-pub use follow::FollowSignal;
+pub use follow::{FollowSignal, FollowSignals};
+pub use sign_in::PendingSignIns;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,7 +22,6 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::SignInPrompt;
 use crate::diff::Transition;
-use crate::github::GitHubClient;
 use crate::model::Overview;
 use crate::sources::SourceSet;
 
@@ -35,14 +36,12 @@ pub struct Core {
     pub transitions: broadcast::Sender<Transition>,
     /// Into the command loop.
     pub commands: mpsc::Sender<Command>,
-    /// The web base (task pages, the list page).
+    /// The default account's web base (its list page).
     pub web_url: String,
     /// Where the snapshot and the discovery file live.
     pub state_dir: PathBuf,
     /// Whether this core plays the simulator's world (its data is labelled as demo data).
     pub demo: bool,
-    /// The GitHub client in use, `None` while signed out (the poller's source sends it).
-    pub clients: watch::Receiver<Option<Arc<GitHubClient>>>,
     /// Every source this core runs, by id (actions and logs go to a task's own source).
     pub sources: SourceSet,
     /// Where `POST /v1/local/hook` hands hook events to the local sources.
@@ -53,13 +52,15 @@ pub struct Core {
     /// The home the local sources read in place of the user's: the demo's private one, where
     /// its player acts out local agents' sessions (removed when the core stops).
     pub local_home: Option<PathBuf>,
-    /// Touched when a client reads a session log; the poller polls fast while it is recent.
-    pub follow: FollowSignal,
-    /// The code to enter while a sign-in started here is pending (the tray shows it).
+    /// Touched per source when a client reads one of its session logs; that source's poller
+    /// polls fast while it is recent.
+    pub follow: FollowSignals,
+    /// The newest code to enter while a sign-in started here is pending, of any account (the
+    /// tray shows it).
     pub sign_in: watch::Receiver<Option<SignInPrompt>>,
-    /// Kept so `sign_in` stays open (and quiet) for the core's lifetime even where nothing signs
-    /// in (the signed-in demo); a closed channel would read as the core going away.
-    pub(crate) _sign_in_sender: Arc<watch::Sender<Option<SignInPrompt>>>,
+    /// Each account's pending code (`POST /v1/sign-in?source=`); holding it keeps `sign_in`
+    /// open for the core's lifetime even where nothing signs in (the signed-in demo).
+    pub sign_ins: PendingSignIns,
     /// Fired by `Quit`, by a signal, or by [`Core::shutdown`].
     pub cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,

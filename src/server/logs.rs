@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::error::ApiError;
-use crate::core::FollowSignal;
+use crate::core::FollowSignals;
 use crate::logs::wire::LogPageJson;
 use crate::logs::{Cursor, Event, LogFollower};
 use crate::model::Task;
@@ -29,15 +29,15 @@ struct Followed {
 #[derive(Clone, Default)]
 pub struct LogFollowers {
     followers: Arc<Mutex<HashMap<String, Followed>>>,
-    signal: FollowSignal,
+    signals: FollowSignals,
 }
 
 impl LogFollowers {
-    /// Followers that touch `signal` on every read.
-    pub fn new(signal: FollowSignal) -> LogFollowers {
+    /// Followers that touch the read task's own source's signal on every read.
+    pub fn new(signals: FollowSignals) -> LogFollowers {
         LogFollowers {
             followers: Arc::default(),
-            signal,
+            signals,
         }
     }
 
@@ -85,7 +85,7 @@ impl LogFollowers {
         session: Option<&str>,
         read: impl FnOnce(&LogFollower) -> R,
     ) -> Result<R, ApiError> {
-        self.signal.touch();
+        self.signals.touch(source.id());
         let log = source.log(task, session).await.map_err(log_error)?;
         // Session ids are unique within a source; the source id keeps two sources' apart.
         let follower_key = format!("{}\u{0}{}", source.id(), log.session_id);

@@ -159,8 +159,8 @@ pub struct ApiState {
     pub sources: crate::sources::SourceSet,
     /// One log follower per followed task.
     pub logs: logs::LogFollowers,
-    /// The code of a sign-in started here, while it is pending.
-    pub sign_in: watch::Receiver<Option<crate::auth::SignInPrompt>>,
+    /// Each account's code of a sign-in started here, while it is pending.
+    pub sign_ins: crate::core::PendingSignIns,
     /// Where `POST /v1/local/hook` hands local agents' hook events (to the local sources).
     pub local_hooks: crate::local::event::HookSink,
 }
@@ -250,7 +250,7 @@ pub fn start(
         cancel: core.cancel.clone(),
         sources: core.sources.clone(),
         logs: logs::LogFollowers::new(core.follow.clone()),
-        sign_in: core.sign_in.clone(),
+        sign_ins: core.sign_ins.clone(),
         local_hooks: core.local_hooks.clone(),
     };
     let guard = guard::Guard {

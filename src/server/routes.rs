@@ -78,10 +78,13 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
             "/v1/archive/finished",
             post(archive_finished).route_layer(takes(&["older_than"])),
         )
-        .route("/v1/models", get(list_models).route_layer(takes(&[])))
+        .route(
+            "/v1/models",
+            get(list_models).route_layer(takes(&["source"])),
+        )
         .route(
             "/v1/custom-agents",
-            get(list_custom_agents).route_layer(takes(&["repo"])),
+            get(list_custom_agents).route_layer(takes(&["repo", "source"])),
         )
         .route("/v1/refresh", post(refresh).route_layer(takes(&[])))
         .route("/v1/sign-in", post(sign_in).route_layer(takes(&["source"])))
@@ -486,13 +489,7 @@ async fn sign_in(
                 .sources
                 .iter()
                 .find(|s| s.id.as_str() == wanted && s.kind == "github")
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_source",
-                        format!("no GitHub account has the source id {wanted:?}"),
-                    )
-                })?;
+                .ok_or_else(|| unknown_source(wanted))?;
             found.health.status == crate::model::HealthStatus::SignedOut
         }
     };
@@ -503,7 +500,11 @@ async fn sign_in(
             "agentbar is signed in; sign out first to sign in again",
         ));
     }
-    let mut prompt = state.sign_in.clone();
+    // This account's own pending code: another account's sign-in never answers for it.
+    let mut prompt = state
+        .sign_ins
+        .of(source.as_deref())
+        .ok_or_else(|| unknown_source(source.as_deref().unwrap_or_default()))?;
     let pending = prompt
         .borrow_and_update()
         .clone()
@@ -541,6 +542,14 @@ async fn sign_in(
         })),
     )
         .into_response())
+}
+
+fn unknown_source(wanted: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_source",
+        format!("no GitHub account has the source id {wanted:?}"),
+    )
 }
 
 /// `POST /v1/tasks/{id}/stop`: the older door for `actions/stop`, answered in its own shape.
@@ -810,6 +819,9 @@ async fn choices<T>(
             let message = e.to_string();
             match e {
                 ChoicesError::BadRepository(_) => ApiError::bad_request(message),
+                ChoicesError::UnknownAccount { .. } => {
+                    ApiError::new(StatusCode::NOT_FOUND, "unknown_source", message)
+                }
                 ChoicesError::SignedOut => {
                     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "signed_out", message)
                 }
@@ -821,16 +833,22 @@ async fn choices<T>(
         })
 }
 
-/// `GET /v1/models`: the models a new Copilot task can run (`model` of `POST /v1/tasks`).
-async fn list_models(State(state): Shared) -> Result<Response, ApiError> {
+/// `GET /v1/models[?source=gh:<account>]`: the models a new Copilot task can run under that
+/// account, else the default one (`model` of `POST /v1/tasks`).
+async fn list_models(
+    State(state): Shared,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let source = query_params(params)?.remove("source");
     let (reply, answer) = oneshot::channel();
-    send(&state, Command::ListModels { reply }).await?;
+    send(&state, Command::ListModels { source, reply }).await?;
     let models = choices(answer, "models").await?;
     Ok(axum::Json(WireModelList::from_models(models)).into_response())
 }
 
-/// `GET /v1/custom-agents?repo=owner/name`: the custom agents a new task in that repository
-/// can run (`custom_agent` of `POST /v1/tasks`).
+/// `GET /v1/custom-agents?repo=owner/name[&source=gh:<account>]`: the custom agents a new task
+/// in that repository can run under that account, else the default one (`custom_agent` of
+/// `POST /v1/tasks`).
 async fn list_custom_agents(
     State(state): Shared,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -843,6 +861,7 @@ async fn list_custom_agents(
     };
     let (reply, answer) = oneshot::channel();
     let command = Command::ListCustomAgents {
+        source: params.get("source").cloned(),
         repo: repo.clone(),
         reply,
     };
