@@ -357,27 +357,15 @@ async fn every_action_goes_through_one_door_and_each_task_lists_what_it_allows()
 
     // A link action hands the link back; the key and the bare id name the same task.
     for reference in [key, id] {
-        let r = h
-            .request(
-                Method::POST,
-                &format!("/v1/tasks/{reference}/actions/open-pr"),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let reply: Value = r.json().await.unwrap();
+        let (status, reply) = h.act(&reference, "open-pr", None).await;
+        assert_eq!(status, 200);
         assert_eq!(reply["url"], task["pull_request"]["url"], "{reply}");
         assert_eq!(reply["task"], key);
     }
     // Unknown actions, malformed bodies and finished tasks are refused with stable codes.
-    let r = h
-        .request(Method::POST, &format!("/v1/tasks/{key}/actions/explode"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_error(&r.json().await.unwrap(), "unknown_action");
+    let (status, refused) = h.act(&key, "explode", None).await;
+    assert_eq!(status, 404);
+    assert_error(&refused, "unknown_action");
     let r = h
         .request(Method::POST, &format!("/v1/tasks/{key}/actions/stop"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -401,30 +389,15 @@ async fn every_action_goes_through_one_door_and_each_task_lists_what_it_allows()
             .unwrap()
             .contains(&json!("stop"))
     );
-    let r = h
-        .request(
-            Method::POST,
-            &format!(
-                "/v1/tasks/{}/actions/stop",
-                finished["key"].as_str().unwrap()
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    assert_error(&r.json().await.unwrap(), "not_active");
+    let (status, refused) = h.act(finished["key"].as_str().unwrap(), "stop", None).await;
+    assert_eq!(status, 409);
+    assert_error(&refused, "not_active");
 
     // Stop through the door cancels the task's run upstream.
     let (_, detail) = h.get_json(&format!("/v1/tasks/{key}")).await;
     let run_id = detail["sessions"][0]["workflow_run_id"].as_u64().unwrap();
-    let r = h
-        .request(Method::POST, &format!("/v1/tasks/{key}/actions/stop"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let reply: Value = r.json().await.unwrap();
+    let (status, reply) = h.act(&key, "stop", None).await;
+    assert_eq!(status, 202);
     assert_eq!(reply["action"], "stop");
     assert_eq!(h.sim.stats().await["cancelled_runs"], json!([run_id]));
     h.stop().await;

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::{Harness, agentbar};
+use common::Harness;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -73,14 +73,9 @@ async fn archived_tasks_leave_the_list_counts_and_feed_and_come_back_when_they_c
     assert!(old.len() >= 3 && !recent.is_empty(), "{old:?} {recent:?}");
 
     // Bulk archive with --older-than, through the real binary.
-    let state = h.state_dir();
-    let output = tokio::task::spawn_blocking(move || {
-        agentbar(&state, &["archive", "--finished", "--older-than", "1h"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = h
+        .cli(&["archive", "--finished", "--older-than", "1h"])
+        .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -214,13 +209,7 @@ async fn one_task_is_archived_and_unarchived_through_the_actions_door() {
             .any(|a| a == "archive")
     );
 
-    let state = h.state_dir();
-    let cli_id = id.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        agentbar(&state, &["archive", &cli_id]).output().unwrap()
-    })
-    .await
-    .unwrap();
+    let output = h.cli(&["archive", &id]).await;
     assert!(
         output.status.success(),
         "{}",
@@ -251,12 +240,8 @@ async fn one_task_is_archived_and_unarchived_through_the_actions_door() {
         "{offered:?}"
     );
 
-    let response = h
-        .request(Method::POST, &format!("/v1/tasks/{id}/actions/unarchive"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, _) = h.act(&id, "unarchive", None).await;
+    assert_eq!(status, 200);
     let back = list_until(&h, "the task is back", |list| id_set(list).contains(&id)).await;
     assert_eq!(back["counts"], before["counts"]);
 
@@ -264,19 +249,10 @@ async fn one_task_is_archived_and_unarchived_through_the_actions_door() {
         .iter()
         .find(|t| t["bucket"] == "running")
         .unwrap();
-    let response = h
-        .request(
-            Method::POST,
-            &format!(
-                "/v1/tasks/{}/actions/archive",
-                running["id"].as_str().unwrap()
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 409);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = h
+        .act(running["id"].as_str().unwrap(), "archive", None)
+        .await;
+    assert_eq!(status, 409);
     assert!(
         body["error"]["message"]
             .as_str()

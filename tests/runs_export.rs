@@ -236,21 +236,13 @@ async fn the_logs_route_exports_the_whole_log() {
         );
     }
 
-    let state = h.state_dir();
-    let cli_id = id.clone();
-    let printed = tokio::task::spawn_blocking(move || {
-        let output = common::agentbar(&state, &["logs", &cli_id, "--format", "markdown"])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    })
-    .await
-    .unwrap();
+    let output = h.cli(&["logs", &id, "--format", "markdown"]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).unwrap();
     assert_eq!(printed, markdown);
     h.stop().await;
 }

@@ -178,15 +178,10 @@ async fn every_filter_and_combinations_on_the_api_and_the_cli() {
         .unwrap()
         .1
         .clone();
-    let state = h.state_dir();
-    let csv = tokio::task::spawn_blocking(move || {
-        let output = agentbar(&state, &["tasks", "--bucket", "failed", "--format", "csv"])
-            .output()
-            .unwrap();
-        String::from_utf8(output.stdout).unwrap()
-    })
-    .await
-    .unwrap();
+    let output = h
+        .cli(&["tasks", "--bucket", "failed", "--format", "csv"])
+        .await;
+    let csv = String::from_utf8(output.stdout).unwrap();
     let rows: Vec<&str> = csv.split_terminator("\r\n").collect();
     assert!(
         rows[0].starts_with("id,provider,repository,state,bucket,title,"),

@@ -31,6 +31,15 @@ async fn create_requests(h: &Harness) -> Vec<Value> {
         .collect()
 }
 
+/// The first task of `list` that allows `action` now.
+fn allowing<'l>(list: &'l Value, action: &str) -> Option<&'l Value> {
+    list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["actions"].as_array().unwrap().iter().any(|a| a == action))
+}
+
 async fn harness(change: impl FnOnce(&mut agentbar::sim::Scenario)) -> Harness {
     let mut scenario = agentbar::sim::Scenario::builtin();
     change(&mut scenario);
@@ -180,14 +189,7 @@ async fn a_plan_without_the_agent_api_is_a_403_in_words_on_the_api_and_the_cli()
         message.contains("does not allow") && message.contains("Business"),
         "{message}"
     );
-    let state = h.state_dir();
-    let output = tokio::task::spawn_blocking(move || {
-        agentbar(&state, &["new", "--repo", "octo-org/web-app", "x"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = h.cli(&["new", "--repo", "octo-org/web-app", "x"]).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -204,16 +206,6 @@ async fn a_plan_without_the_agent_api_is_a_403_in_words_on_the_api_and_the_cli()
     h.stop().await;
 }
 
-async fn act(h: &Harness, key: &str, action: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = h.request(Method::POST, &format!("/v1/tasks/{key}/actions/{action}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// `continue` through the one actions door: a follow-up task on the task's own branch (the
 /// simulator saw `head_ref`), in the next list; GitHub's 403 and 422 and an empty or missing
 /// prompt said in words; `agentbar continue` does the same from the command line.
@@ -221,17 +213,7 @@ async fn act(h: &Harness, key: &str, action: &str, body: Option<Value>) -> (u16,
 async fn continue_makes_a_follow_up_on_the_tasks_branch() {
     let h = harness(|_| {}).await;
     let (_, list) = h.get_json("/v1/tasks?bucket=completed").await;
-    let task = list["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| {
-            t["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|a| a == "continue")
-        })
+    let task = allowing(&list, "continue")
         .expect("a finished task offers continue")
         .clone();
     let key = format!(
@@ -251,7 +233,7 @@ async fn continue_makes_a_follow_up_on_the_tasks_branch() {
         (Some(json!({"prompt": "   "})), 400, "prompt is empty"),
         (Some(json!({"prompt": 5})), 400, "must be a string"),
     ] {
-        let (got, answer) = act(&h, &key, "continue", body).await;
+        let (got, answer) = h.act(&key, "continue", body).await;
         let message = answer["error"]["message"].as_str().unwrap_or_default();
         assert_eq!(got, status, "{message}");
         assert!(message.contains(words), "{message}");
@@ -261,13 +243,9 @@ async fn continue_makes_a_follow_up_on_the_tasks_branch() {
         "nothing reached GitHub"
     );
 
-    let (status, answer) = act(
-        &h,
-        &key,
-        "continue",
-        Some(json!({"prompt": "Also add tests"})),
-    )
-    .await;
+    let (status, answer) = h
+        .act(&key, "continue", Some(json!({"prompt": "Also add tests"})))
+        .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["action"], "continue");
     let sent = create_requests(&h).await;
@@ -292,15 +270,8 @@ async fn continue_makes_a_follow_up_on_the_tasks_branch() {
     );
 
     // From the command line.
-    let state = h.state_dir();
-    let id = task["id"].as_str().unwrap().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        agentbar(&state, &["continue", &id, "And update the changelog"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let id = task["id"].as_str().unwrap();
+    let output = h.cli(&["continue", id, "And update the changelog"]).await;
     assert!(
         output.status.success(),
         "{}",
@@ -332,26 +303,14 @@ async fn continue_says_githubs_403_and_422_in_words() {
     ] {
         let h = harness(change).await;
         let (_, list) = h.get_json("/v1/tasks?bucket=completed").await;
-        let task = list["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| {
-                t["actions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a == "continue")
-            })
-            .unwrap()
-            .clone();
-        let (got, answer) = act(
-            &h,
-            task["id"].as_str().unwrap(),
-            "continue",
-            Some(json!({"prompt": "go"})),
-        )
-        .await;
+        let task = allowing(&list, "continue").unwrap().clone();
+        let (got, answer) = h
+            .act(
+                task["id"].as_str().unwrap(),
+                "continue",
+                Some(json!({"prompt": "go"})),
+            )
+            .await;
         let message = answer["error"]["message"].as_str().unwrap_or_default();
         assert_eq!(got, status, "{message}");
         assert!(message.contains(words), "{message}");

@@ -660,6 +660,20 @@ pub(super) fn start_error(error: StartError) -> ApiError {
     ApiError::new(status, code, message)
 }
 
+/// Waits (at most [`STARTED_RENDER_WAIT`]) until the list this API serves satisfies `listed`:
+/// the core's list leads the rendered one by a moment.
+async fn until_served(state: &ApiState, listed: impl Fn(&[Task]) -> bool) {
+    let mut rendered = state.rendered.clone();
+    let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
+        while !listed(&rendered.borrow_and_update().overview.snapshot.tasks) {
+            if rendered.changed().await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+}
+
 /// Sends a start or continue command and answers 201 with the new task once the list shows
 /// it, else 202 with its id.
 pub(super) async fn started(
@@ -681,21 +695,7 @@ pub(super) async fn started(
         .map_err(start_error)?;
     if started.task.is_some() {
         // Answer once the list this API serves holds it too, so the next list shows it.
-        let mut rendered = state.rendered.clone();
-        let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
-            while rendered
-                .borrow_and_update()
-                .overview
-                .snapshot
-                .task(&started.id)
-                .is_none()
-            {
-                if rendered.changed().await.is_err() {
-                    return;
-                }
-            }
-        })
-        .await;
+        until_served(state, |tasks| tasks.iter().any(|t| t.id == started.id)).await;
     }
     Ok(match started.task {
         Some(task) => (
@@ -747,6 +747,10 @@ async fn task_action(
         ACT_TIMEOUT
     };
     let outcome = act(&state, task, action, input, timeout).await?;
+    if let (TaskAction::Continue, Some(url)) = (action, &outcome.url) {
+        // The core lists the follow-up before answering; so does this API's next list.
+        until_served(&state, |tasks| tasks.iter().any(|t| &t.url == url)).await;
+    }
     // A stop is only requested when it answers (GitHub cancels the run afterwards).
     let status = if action == TaskAction::Stop {
         StatusCode::ACCEPTED

@@ -77,6 +77,31 @@ impl Harness {
         (status, response.json().await.unwrap())
     }
 
+    /// `POST /v1/tasks/{task}/actions/{action}`, with `body` as JSON when given: the status and
+    /// the answer (null when it is not JSON).
+    pub async fn act(&self, task: &str, action: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.request(Method::POST, &format!("/v1/tasks/{task}/actions/{action}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `agentbar ARGS`, the real binary, on this core's state directory; run off the async
+    /// workers, so the core keeps answering it.
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        let state = self.state_dir();
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            super::agentbar(&state, &args).output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
     pub async fn wait_until_loaded(&self) {
         for _ in 0..100 {
             let (_, health) = self.get_json("/v1/health").await;
