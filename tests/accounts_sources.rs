@@ -12,27 +12,17 @@ use agentbar::app::{Core, Upstream};
 use agentbar::config::{Config, Overrides};
 use agentbar::github::Token;
 use agentbar::server;
-use common::{ALICE_TOKEN, BOB_TOKEN, SimServer, agentbar, sim_for};
+use common::{ALICE_TOKEN, Api, BOB_TOKEN, SimServer, agentbar, sim_for};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct Api {
-    http: reqwest::Client,
-    endpoint: server::Endpoint,
-}
-
 impl Api {
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.endpoint.url))
-            .bearer_auth(&self.endpoint.token)
-    }
-
+    /// `GET path`, which must answer 200.
     async fn get(&self, path: &str) -> Value {
-        let response = self.request(Method::GET, path).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-        response.json().await.unwrap()
+        let (status, answer) = self.get_json(path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {answer}");
+        answer
     }
 
     /// The `/v1/sources` entry of `id`.
@@ -248,11 +238,7 @@ async fn two_accounts(
     .await
     .unwrap();
     let endpoint = server::start(&core, listener, config.api_limits.clone(), None).unwrap();
-    let api = Api {
-        http: reqwest::Client::new(),
-        endpoint,
-    };
-    (state, core, api, opener)
+    (state, core, Api::new(endpoint), opener)
 }
 
 async fn sign_in(api: &Api, source: &str) -> Value {

@@ -10,51 +10,33 @@ mod common;
 use agentbar::app::{Core, Upstream};
 use agentbar::config::{Config, Overrides};
 use agentbar::github::Token;
-use agentbar::server::{self, Endpoint};
+use agentbar::server;
 use agentbar::sim::Scenario;
-use common::{SimServer, start_sim};
-use reqwest::StatusCode;
+use common::{Api, SimServer, start_sim};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
 
-struct Api {
-    http: reqwest::Client,
-    endpoint: Endpoint,
-}
-
 impl Api {
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.endpoint.url))
-            .bearer_auth(&self.endpoint.token)
-            .send()
-            .await
-            .unwrap();
-        (response.status(), response.json().await.unwrap())
-    }
-
     /// Waits (bounded) for `GET /v1/health` to say `status`.
     async fn wait_for_health(&self, status: &str) {
         for _ in 0..300 {
-            if self.get("/v1/health").await.1["status"] == status {
+            if self.get_json("/v1/health").await.1["status"] == status {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!(
             "health never became {status}: {}",
-            self.get("/v1/health").await.1
+            self.get_json("/v1/health").await.1
         );
     }
 
     /// The first event of `GET /v1/events`: its status, and the snapshot event's data.
     async fn first_snapshot(&self) -> (StatusCode, Value) {
         let mut response = self
-            .http
-            .get(format!("{}/v1/events", self.endpoint.url))
-            .bearer_auth(&self.endpoint.token)
+            .request(Method::GET, "/v1/events")
             .send()
             .await
             .unwrap();
@@ -96,11 +78,7 @@ async fn start(config: &Config) -> (Core, Api) {
     let listener = server::bind(0).await.unwrap();
     let core = Core::start(config, Upstream::GitHub).await.unwrap();
     let endpoint = server::start(&core, listener, config.api_limits.clone(), None).unwrap();
-    let api = Api {
-        http: reqwest::Client::new(),
-        endpoint,
-    };
-    (core, api)
+    (core, Api::new(endpoint))
 }
 
 /// The routes that must ask GitHub: 503 `signed_out` in words.
@@ -109,7 +87,7 @@ async fn assert_upstream_routes_refuse(api: &Api, task: &str) {
         "/v1/tasks?archived=true".to_owned(),
         format!("/v1/tasks/{task}/logs?format=markdown"),
     ] {
-        let (status, answer) = api.get(&path).await;
+        let (status, answer) = api.get_json(&path).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {answer}");
         assert_eq!(answer["error"]["code"], "signed_out", "{path}: {answer}");
         let message = answer["error"]["message"].as_str().unwrap_or_default();
@@ -120,7 +98,7 @@ async fn assert_upstream_routes_refuse(api: &Api, task: &str) {
 /// Every list route while signed out: the list with `stale` tasks (or none), health
 /// `signed_out`, the counts of what is listed; the same health on the event stream.
 async fn assert_signed_out_list(api: &Api, expect_tasks: bool) -> Vec<Value> {
-    let (status, list) = api.get("/v1/tasks").await;
+    let (status, list) = api.get_json("/v1/tasks").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["health"]["status"], "signed_out", "{list}");
     let tasks = list["tasks"].as_array().unwrap().clone();
@@ -133,7 +111,7 @@ async fn assert_signed_out_list(api: &Api, expect_tasks: bool) -> Vec<Value> {
     let waiting = tasks.iter().filter(|t| t["bucket"] == "waiting").count();
     assert_eq!(list["counts"]["waiting"], waiting, "{list}");
 
-    let (status, filtered) = api.get("/v1/tasks?bucket=running").await;
+    let (status, filtered) = api.get_json("/v1/tasks?bucket=running").await;
     assert_eq!(status, StatusCode::OK, "{filtered}");
     assert_eq!(filtered["health"]["status"], "signed_out");
 
@@ -158,14 +136,16 @@ async fn signed_out_lists_say_so_and_keep_the_last_list() {
     // Nothing known yet: an empty list that says why, never an error a client would retry.
     let (core, api) = start(&config).await;
     api.wait_for_health("signed_out").await;
-    let (_, health) = api.get("/v1/health").await;
+    let (_, health) = api.get_json("/v1/health").await;
     assert_eq!(health["last_error"]["code"], "no_token", "{health}");
     assert_signed_out_list(&api, false).await;
     // No task is known, so a log export names the task it cannot find.
-    let (status, answer) = api.get("/v1/tasks/no-such-task/logs?format=markdown").await;
+    let (status, answer) = api
+        .get_json("/v1/tasks/no-such-task/logs?format=markdown")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
     assert_eq!(answer["error"]["code"], "unknown_task");
-    let (status, answer) = api.get("/v1/tasks?archived=true").await;
+    let (status, answer) = api.get_json("/v1/tasks?archived=true").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
     assert_eq!(answer["error"]["code"], "signed_out");
 
@@ -175,7 +155,7 @@ async fn signed_out_lists_say_so_and_keep_the_last_list() {
         .save(&Token::new("test-token").unwrap())
         .unwrap();
     api.wait_for_health("ok").await;
-    let (_, live) = api.get("/v1/tasks").await;
+    let (_, live) = api.get_json("/v1/tasks").await;
     let live_ids: Vec<Value> = live["tasks"]
         .as_array()
         .unwrap()

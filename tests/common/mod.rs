@@ -2,8 +2,11 @@
 //! pointed at it, and helpers for its control routes.
 #![allow(dead_code)] // each test binary uses its own subset
 
+mod api;
 mod demo;
 mod harness;
+#[allow(unused_imports)] // only some test binaries start a core of their own
+pub use api::Api;
 #[allow(unused_imports)] // only some test binaries start the binary
 pub use demo::*;
 #[allow(unused_imports)] // only some test binaries start a core
