@@ -357,13 +357,13 @@ async fn every_action_goes_through_one_door_and_each_task_lists_what_it_allows()
 
     // A link action hands the link back; the key and the bare id name the same task.
     for reference in [key, id] {
-        let (status, reply) = h.act(&reference, "open-pr", None).await;
+        let (status, reply) = h.act(reference, "open-pr", None).await;
         assert_eq!(status, 200);
         assert_eq!(reply["url"], task["pull_request"]["url"], "{reply}");
         assert_eq!(reply["task"], key);
     }
     // Unknown actions, malformed bodies and finished tasks are refused with stable codes.
-    let (status, refused) = h.act(&key, "explode", None).await;
+    let (status, refused) = h.act(key, "explode", None).await;
     assert_eq!(status, 404);
     assert_error(&refused, "unknown_action");
     let r = h
@@ -396,7 +396,7 @@ async fn every_action_goes_through_one_door_and_each_task_lists_what_it_allows()
     // Stop through the door cancels the task's run upstream.
     let (_, detail) = h.get_json(&format!("/v1/tasks/{key}")).await;
     let run_id = detail["sessions"][0]["workflow_run_id"].as_u64().unwrap();
-    let (status, reply) = h.act(&key, "stop", None).await;
+    let (status, reply) = h.act(key, "stop", None).await;
     assert_eq!(status, 202);
     assert_eq!(reply["action"], "stop");
     assert_eq!(h.sim.stats().await["cancelled_runs"], json!([run_id]));
