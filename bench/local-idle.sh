@@ -42,32 +42,55 @@ launch() { # NAME HOME LOCAL
 launch off "$WORK/home-off" 0
 launch on "$HOME_ON" 1
 
-# local_count NAME: how many listed tasks come from local sources (empty until it answers).
-local_count() {
+# count NAME KIND: how many listed tasks come from GitHub (gh) or local sources (local); empty
+# until it answers.
+count() {
   local state=${STATES[$1]} url token
   [ -s "$state/endpoint.json" ] || return 0
   url=$(sed -n 's/.*"url": *"\([^"]*\)".*/\1/p' "$state/endpoint.json")
   token=$(sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' "$state/endpoint.json")
+  local flag=-c
+  [ "$2" = local ] && flag=-vc
   curl -sf -H "Authorization: Bearer $token" "$url/v1/tasks" |
-    grep -o '"source":"[a-z-]*"' | grep -vc '"source":"gh' || true
+    grep -o '"source":"[a-z:.-]*"' | grep $flag '"source":"gh' || true
 }
-for _ in $(seq 1 300); do
-  on=$(local_count on); off=$(local_count off)
-  [ -n "$on" ] && [ "$on" -gt 0 ] && [ -n "$off" ] && break
+for _ in $(seq 1 600); do
+  on=$(count on local); off=$(count off local); gh_on=$(count on gh); gh_off=$(count off gh)
+  [ "${on:-0}" -gt 0 ] && [ "${gh_on:-0}" -ge 1000 ] && [ "${gh_off:-0}" -ge 1000 ] && break
   sleep 0.1
 done
-echo "local-idle: local tasks listed: on $on, off $off"
+echo "local-idle: listed: on $gh_on cloud + $on local tasks, off $gh_off cloud + $off local"
 sleep 5
 
-voluntary() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ {n += $2} END {print n + 0}'; }
-declare -A CPU0 SW0
-for name in off on; do CPU0[$name]=$(cpu_s "${PIDS[$name]}"); SW0[$name]=$(voluntary "${PIDS[$name]}"); done
-sleep "$WINDOW"
+# voluntary PID: "TID COUNT" per thread, its voluntary context switches (one per sleep and wake).
+voluntary() {
+  local status tid
+  for status in /proc/"$1"/task/*/status; do
+    tid=${status%/status}
+    awk -v tid="${tid##*/}" '/^voluntary_ctxt_switches:/ {print tid, $2}' "$status" 2>/dev/null || true
+  done
+}
+declare -A CPU0
+for name in off on; do
+  CPU0[$name]=$(cpu_s "${PIDS[$name]}")
+  voluntary "${PIDS[$name]}" | sed 's/^/first /' >"$WORK/switches-$name"
+done
+# Sampled every half second, so a thread that ends within the window (tokio's blocking threads
+# end after 10 s idle) still counts up to its last sample; one born in it counts from zero.
+end=$(($(date +%s%N) + WINDOW * 1000000000))
+while [ "$(date +%s%N)" -lt "$end" ]; do
+  sleep 0.5
+  for name in off on; do voluntary "${PIDS[$name]}" >>"$WORK/switches-$name"; done
+done
+wakeups() {
+  awk '$1 == "first" {first[$2] = $3; next} {last[$1] = $2}
+       END {for (t in last) n += last[t] - first[t]; print n + 0}' "$WORK/switches-$1"
+}
 printf 'local-idle: %-5s %9s %8s %14s %16s %8s\n' local "RSS (MB)" threads "CPU (s/window)" "wake-ups/window" "per min"
 for name in off on; do
   pid=${PIDS[$name]}
   cpu=$(echo "$(cpu_s "$pid") - ${CPU0[$name]}" | bc)
-  wakes=$(($(voluntary "$pid") - SW0[$name]))
+  wakes=$(wakeups "$name")
   printf 'local-idle: %-5s %9s %8s %14s %16s %8s\n' "$name" "$(rss_mb "$pid")" "$(threads "$pid")" \
     "$cpu" "$wakes" "$(echo "scale=1; $wakes * 60 / $WINDOW" | bc)"
 done
