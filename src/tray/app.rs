@@ -226,12 +226,7 @@ pub fn acted(
     let url = done.url.as_deref().unwrap_or_default();
     let handed = match action {
         TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs => {
-            desktop.open_url(url).map(|()| {
-                format!(
-                    "Opened {}",
-                    super::menu::action_label(action).to_lowercase()
-                )
-            })
+            desktop.open_url(url).map(|()| format!("Opened {url}"))
         }
         TaskAction::CopyLink => desktop.copy_text(url).map(|()| "Link copied".to_owned()),
         TaskAction::OpenFolder => match super::desktop::folder_of(url) {
@@ -822,7 +817,7 @@ mod tests {
                 DesktopCall::Copy("cd /w && claude --resume s1".into()),
             ]
         );
-        assert_eq!(said[0], "Opened open task");
+        assert_eq!(said[0], format!("Opened {page}"));
         assert_eq!(said[1], "Link copied");
         assert_eq!(said[3], "Copied: cd /w && claude --resume s1");
         assert_eq!(said[4], "Archived “T”");
