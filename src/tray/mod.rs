@@ -3,7 +3,7 @@
 //! closed [`Command`](crate::app::Command) enum back.
 //!
 //! - [`menu`]: the pure model (overview × view state × now → icon, title, tooltip, dropdown);
-//! - [`icon`]: the icon drawn in code (states, counts, template variant);
+//! - [`icon`]: the icon drawn in code (states, counts, template variant) and the rows' dots;
 //! - [`native`]: the model rendered with muda, updated in place while its shape holds;
 //! - [`app`]: the loop's state and what each click does ([`app::perform`]);
 //! - [`jobs`]: what a click hands to the worker's runtime (actions, exports, the bulk archive);
@@ -11,7 +11,8 @@
 //! - [`platform`]: one switch per concern for Linux, macOS and Windows.
 //!
 //! Invariant: nothing here imports `github`; the tray knows the core only through `app::Core`'s
-//! channels.
+//! channels (every task action is `Command::Act`), and reads a log for export from the task's own
+//! source, as the API does.
 
 pub mod icon;
 pub mod menu;
