@@ -82,6 +82,8 @@ pub enum Condition {
     /// Polls succeed rarely enough that the counts are older than they should be.
     Stale,
     SignedOut,
+    /// One account is signed out while other sources still work: their counts are current.
+    PartlySignedOut,
     NotRunning,
 }
 
@@ -98,6 +100,14 @@ impl Condition {
             Some(HealthStatus::Starting) => Condition::Starting,
             Some(HealthStatus::Ok) if health.stale || old => Condition::Stale,
             Some(HealthStatus::Ok) => Condition::Ok,
+            Some(HealthStatus::Degraded)
+                if health
+                    .last_error
+                    .as_ref()
+                    .is_some_and(|e| matches!(e.code.as_str(), "unauthorized" | "no_token")) =>
+            {
+                Condition::PartlySignedOut
+            }
             Some(HealthStatus::Degraded) | None => Condition::Offline,
         }
     }
@@ -110,6 +120,7 @@ impl Condition {
             Condition::Offline => "offline",
             Condition::Stale => "stale",
             Condition::SignedOut => "signed_out",
+            Condition::PartlySignedOut => "partly_signed_out",
             Condition::NotRunning => "not_running",
         }
     }
@@ -122,6 +133,7 @@ impl Condition {
             Condition::Offline => Some("offline"),
             Condition::Stale => Some("stale"),
             Condition::SignedOut => Some("signed-out"),
+            Condition::PartlySignedOut => Some("partly-signed-out"),
             Condition::NotRunning => Some("not-running"),
         }
     }
@@ -186,6 +198,9 @@ impl Reading {
             }
             Condition::Stale => format!("Stale — {counts}"),
             Condition::SignedOut => "Signed out — run `agentbar login`".to_owned(),
+            Condition::PartlySignedOut => {
+                format!("An account is signed out (see `agentbar accounts`) — {counts}")
+            }
             Condition::NotRunning if self.snapshot.fetched_at.is_none() => {
                 "agentbar is not running — nothing saved yet".to_owned()
             }
@@ -237,6 +252,8 @@ pub fn status_waybar(reading: &Reading, now: DateTime<Utc>) -> serde_json::Value
     let text = match (condition, numbers) {
         (Condition::SignedOut, _) => "⊘ signed out".to_owned(),
         (Condition::NotRunning, _) => "✕ not running".to_owned(),
+        (Condition::PartlySignedOut, Some(n)) => format!("⊘ {n}"),
+        (Condition::PartlySignedOut, None) => "⊘ partly signed out".to_owned(),
         (Condition::Offline, Some(n)) => format!("⚠ {n}"),
         (Condition::Offline, None) => "⚠ offline".to_owned(),
         (Condition::Stale, Some(n)) => format!("◌ {n}"),
@@ -690,6 +707,7 @@ mod tests {
     use super::*;
     use crate::model::TaskError;
     use crate::model::fixtures::{now, task};
+    use crate::wire::WireProblem;
 
     #[test]
     fn log_events_print_readably_plainly_or_as_json() {
@@ -965,6 +983,23 @@ mod tests {
             assert_eq!(bar["class"], class, "{health}");
             assert_eq!(bar["alt"], state);
         }
+        let mut partly = reading("degraded", true, false);
+        if let Agent::Running(health) = &mut partly.agent {
+            health.last_error = Some(WireProblem {
+                code: "no_token".into(),
+                message: "signed out".into(),
+                at: now(),
+            });
+        }
+        assert_eq!(status_json(&partly, now())["state"], "partly_signed_out");
+        assert_eq!(status_waybar(&partly, now())["text"], "⊘ ▶ 1 ● 1");
+        assert!(
+            partly
+                .status_text(now())
+                .starts_with("An account is signed out (see `agentbar accounts`) — 1 running"),
+            "{}",
+            partly.status_text(now())
+        );
         let demo = reading("ok", false, true);
         assert!(demo.status_text(now()).starts_with("Demo · "));
         assert_eq!(

@@ -517,7 +517,10 @@ fn the_demo_keeps_wall_time_at_any_speed_and_lists_each_title_once() {
                 assert!(at <= now, "{field} in the future: {task}");
             }
         }
-        titles.push(task["title"].as_str().unwrap().to_owned());
+        // Local sessions are titled by their project: several share one, rightly.
+        if task["provider"] == "github-copilot" {
+            titles.push(task["title"].as_str().unwrap().to_owned());
+        }
     }
     let count = titles.len();
     titles.sort();
@@ -662,7 +665,8 @@ fn the_signed_out_demo_signs_in_from_another_terminal() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let output = run(state.path(), &["status", "--json"]);
-        if !output.stdout.is_empty() && json_of(&output)["state"] == "signed_out" {
+        // The demo's local sessions keep their counts current beside the signed-out account.
+        if !output.stdout.is_empty() && json_of(&output)["state"] == "partly_signed_out" {
             break;
         }
         assert!(

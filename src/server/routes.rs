@@ -467,6 +467,14 @@ async fn refresh(State(state): Shared) -> Result<Response, ApiError> {
 /// How long `POST /v1/sign-in` waits for the device code from upstream.
 const SIGN_IN_START_TIMEOUT: Duration = Duration::from_secs(15);
 
+fn already_signed_in() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "already_signed_in",
+        "agentbar is signed in; sign out first to sign in again",
+    )
+}
+
 /// `POST /v1/sign-in`: starts the device flow the tray's "Sign in…" starts (or reuses the
 /// pending one) and answers its code and page, so a terminal can sign in a running agent.
 async fn sign_in(
@@ -474,18 +482,25 @@ async fn sign_in(
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let params = query_params(params)?;
-    // `?source=gh:<account>` picks one account; without it, the default one (the whole list's
-    // health decides, as with one account).
-    let source = params.get("source").cloned();
+    // `?source=gh:<account>` picks one account; without it, the one signed-out account (the
+    // default account's when several are), so `agentbar login` beside a running agent signs in
+    // whichever account needs it.
     let rendered = current(&state);
-    let signed_out = match &source {
-        None => rendered.health.status == "signed_out",
+    let accounts: Vec<_> = rendered
+        .overview
+        .sources
+        .iter()
+        .filter(|s| s.kind == "github")
+        .collect();
+    let signed_out: Vec<_> = accounts
+        .iter()
+        .filter(|s| s.health.status == crate::model::HealthStatus::SignedOut)
+        .collect();
+    let source = match params.get("source") {
         Some(wanted) => {
-            let found = rendered
-                .overview
-                .sources
+            let found = accounts
                 .iter()
-                .find(|s| s.id.as_str() == wanted && s.kind == "github")
+                .find(|s| s.id.as_str() == wanted)
                 .ok_or_else(|| {
                     ApiError::new(
                         StatusCode::NOT_FOUND,
@@ -493,16 +508,17 @@ async fn sign_in(
                         format!("no GitHub account has the source id {wanted:?}"),
                     )
                 })?;
-            found.health.status == crate::model::HealthStatus::SignedOut
+            (found.health.status == crate::model::HealthStatus::SignedOut)
+                .then(|| wanted.clone())
+                .ok_or_else(already_signed_in)?;
+            Some(wanted.clone())
         }
+        None => match signed_out.as_slice() {
+            [] => return Err(already_signed_in()),
+            [only] => Some(only.id.as_str().to_owned()),
+            _ => None,
+        },
     };
-    if !signed_out {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_signed_in",
-            "agentbar is signed in; sign out first to sign in again",
-        ));
-    }
     let mut prompt = state.sign_in.clone();
     let pending = prompt
         .borrow_and_update()
