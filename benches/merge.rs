@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use agentbar::merge::{Merge, SourceInfo};
-use agentbar::model::{Health, Provider, Snapshot, SourceId, State, Task, TaskKind};
+use agentbar::model::{Health, Snapshot, SourceId, Task, fixtures};
 use agentbar::sources::SourceState;
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SOURCES: usize = 5;
@@ -19,38 +19,16 @@ const STATES: [&str; 5] = [
     "queued",
 ];
 
+/// The shared test task, stamped for source `source` and spread over a day of updates.
 fn task(source: &SourceId, n: usize) -> Task {
-    let now = Utc::now();
-    let updated_at = now - TimeDelta::seconds(i64::try_from(n * 37 % 86_400).unwrap_or(0));
-    Task {
-        id: format!("task-{n:05}"),
-        source: source.clone(),
-        provider: Provider::GithubCopilot,
-        kind: TaskKind::Task,
-        title: format!("Task {n}"),
-        repository: Some("octo-org/api-server".into()),
-        state: State::parse(STATES[n % STATES.len()]),
-        progress: None,
-        owner: Some("octocat".into()),
-        created_at: updated_at - TimeDelta::minutes(10),
-        updated_at,
-        completed_at: None,
-        pull_request: None,
-        url: format!("https://github.com/octo-org/api-server/tasks/{n}"),
-        logs_url: None,
-        error: None,
-        sessions: Vec::new(),
-        session_count: 1,
-        branch: None,
-        custom_agent: None,
-        workflow_run_url: None,
-        note: None,
-        usage: None,
-        owner_id: None,
-        repository_id: None,
-        actions: agentbar::core::ActionSet::EMPTY,
-        stale: false,
-    }
+    let minutes_ago = i64::try_from(n * 37 % 1_440).unwrap_or(0);
+    let mut task = fixtures::task(
+        &format!("task-{n:05}"),
+        STATES[n % STATES.len()],
+        minutes_ago,
+    );
+    task.source = source.clone();
+    task
 }
 
 fn parts() -> Vec<(SourceInfo, Arc<SourceState>)> {

@@ -151,3 +151,76 @@ fn a_session_goes_running_needs_you_your_turn_then_completed() {
     assert!(done.completed_at.is_some());
     handle.stop();
 }
+
+/// The loop's own reads open the files it watches, and inotify reports every open: an idle loop
+/// must not take those for news (or it reads again, and again). Counted with a watch of our own
+/// on the same directories: after the first reading, nothing opens the session's files until
+/// something writes (the safety-net rescan is 30 s away).
+#[test]
+fn an_idle_loop_does_not_wake_itself_by_reading() {
+    use notify::Watcher;
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join(".claude");
+    let project = root.join("projects/-home-dev-src-acme-api");
+    fs::create_dir_all(&project).unwrap();
+    let jobs = root.join("jobs/k7q2m9xa");
+    fs::create_dir_all(&jobs).unwrap();
+    fs::write(
+        jobs.join("state.json"),
+        format!(r#"{{"state":"working","sessionId":"{SESSION}","cwd":"/home/dev/src/acme-api"}}"#),
+    )
+    .unwrap();
+    let transcript = project.join(format!("{SESSION}.jsonl"));
+    append(
+        &transcript,
+        &line(
+            "user",
+            r#""message":{"role":"user","content":"Fix the retry helper."}"#,
+            &chrono::Utc::now().to_rfc3339(),
+        ),
+    );
+    let (tx, rx) = mpsc::channel();
+    let handle = spawn_watch(
+        ToolScanner::new(LocalTool::ClaudeCode, root.clone()),
+        LocalSettings::default(),
+        move |views| {
+            let _ = tx.send(views.into_iter().map(|v| v.task).collect());
+        },
+    )
+    .unwrap();
+    wait_for(&rx, "the session", |t| t.state == State::InProgress);
+
+    let opens = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = opens.clone();
+    let mut spy = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && matches!(
+                event.kind,
+                notify::EventKind::Access(notify::event::AccessKind::Open(_))
+            )
+        {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    })
+    .unwrap();
+    for dir in [&project, &jobs] {
+        spy.watch(dir, notify::RecursiveMode::NonRecursive).unwrap();
+    }
+    // Once, so a loop that feeds itself has something to start from.
+    append(
+        &transcript,
+        &line(
+            "assistant",
+            r#""message":{"id":"msg_1","content":[{"type":"text","text":"On it."}]}"#,
+            &chrono::Utc::now().to_rfc3339(),
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let seen = opens.load(std::sync::atomic::Ordering::SeqCst);
+    handle.stop();
+    // One read of the appended line (and of the job's file with it); a loop makes hundreds.
+    assert!(
+        seen <= 4,
+        "the session's files were opened {seen} times while idle"
+    );
+}

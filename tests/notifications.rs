@@ -36,6 +36,9 @@ struct Recorded {
     body: String,
     actions: Vec<String>,
     kind: String,
+    /// The task keys the notification's hint names (`<source>:<id>`).
+    keys: Vec<String>,
+    /// The same tasks' bare upstream ids, as the transition log names them.
     tasks: Vec<String>,
 }
 
@@ -75,7 +78,12 @@ impl FakeServer {
             body,
             actions,
             kind: hint("x-agentbar-kind"),
-            tasks: tasks.split(',').map(str::to_owned).collect(),
+            keys: tasks.split(',').map(str::to_owned).collect(),
+            // GitHub and local ids hold no `:`, so the id is what follows the last one.
+            tasks: tasks
+                .split(',')
+                .map(|key| key.rsplit_once(':').map_or(key, |(_, id)| id).to_owned())
+                .collect(),
         });
         // On screen already, as far as anyone can tell; only the answer is slow.
         tokio::time::sleep(self.answer_after).await;
@@ -296,7 +304,7 @@ async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool
     }
 }
 
-fn task_url(state: &Path, id: &str) -> String {
+fn task_url(state: &Path, key: &str) -> String {
     let output = Command::new(BIN)
         .args(["tasks", "--json"])
         .env("AGENTBAR_STATE_DIR", state)
@@ -309,9 +317,9 @@ fn task_url(state: &Path, id: &str) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["id"] == id)
+        .find(|t| t["key"] == key)
         .and_then(|t| t["url"].as_str())
-        .unwrap_or_else(|| panic!("task {id} is not in the snapshot"))
+        .unwrap_or_else(|| panic!("task {key} is not in the snapshot"))
         .to_owned()
 }
 
@@ -392,6 +400,10 @@ async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_
     assert_eq!(unique, got, "no duplicates");
     for n in &first {
         let change = seen.iter().find(|c| n.tasks == [c.task.clone()]).unwrap();
+        assert!(
+            n.keys.iter().all(|k| k.starts_with("gh:")),
+            "the hint names task keys of the cloud account: {n:?}"
+        );
         let title = match n.kind.as_str() {
             "needs_you" => "Copilot needs your input",
             "ready_for_review" => "Ready for review",
@@ -422,7 +434,7 @@ async fn the_demo_announces_transitions_once_opens_on_click_and_repeats_nothing_
     );
 
     // A click on the failure's body opens its task page through BROWSER.
-    let url = task_url(dir, &failed.tasks[0]);
+    let url = task_url(dir, &failed.keys[0]);
     let action = (failed.id, "default");
     let click = || bus.emit_signal(None::<&str>, PATH, INTERFACE, "ActionInvoked", &action);
     click().await.unwrap();
@@ -608,7 +620,7 @@ async fn a_kill_while_the_desktop_is_slow_to_answer_never_shows_a_notice_twice()
         let keys = announced_keys(&log);
         // The life's one notification is the one its log announced.
         assert_eq!(shown.len(), 1, "life {life}: {shown:?}");
-        let mut shown_tasks = shown[0].tasks.clone();
+        let mut shown_tasks = shown[0].keys.clone();
         let mut announced_tasks: Vec<String> = keys
             .iter()
             .filter_map(|k| k.split_once('=').map(|(task, _)| task.to_owned()))
@@ -790,6 +802,7 @@ async fn a_local_session_runs_needs_you_then_waits_for_your_turn_with_a_notice()
     let (_, bucket) = wait_for_state("in_progress");
     assert_eq!(bucket, "running");
     let before = recorded(&server_log).len();
+    // The desktop is told the task's key (a local session id may also be a cloud task's id).
 
     append(
         "assistant",
@@ -807,13 +820,13 @@ async fn a_local_session_runs_needs_you_then_waits_for_your_turn_with_a_notice()
         || {
             recorded(&server_log)[before..]
                 .iter()
-                .any(|notice| notice.tasks.iter().any(|t| *t == SESSION))
+                .any(|notice| notice.keys.contains(&key))
         },
     )
     .await;
     let notice = recorded(&server_log)[before..]
         .iter()
-        .find(|notice| notice.tasks.iter().any(|t| *t == SESSION))
+        .find(|notice| notice.keys.contains(&key))
         .cloned()
         .unwrap();
     assert_eq!(notice.app, "agentbar");

@@ -33,6 +33,8 @@ struct Node {
     label: String,
     enabled: bool,
     toggle_state: Option<i32>,
+    /// The item's image as dbusmenu carries it: PNG bytes (empty when it has none).
+    icon_data: Vec<u8>,
     children: Vec<Node>,
 }
 
@@ -54,6 +56,16 @@ impl Node {
             toggle_state: match props.get("toggle-state") {
                 Some(Value::I32(v)) => Some(*v),
                 _ => None,
+            },
+            icon_data: match props.get("icon-data") {
+                Some(Value::Array(bytes)) => bytes
+                    .iter()
+                    .filter_map(|b| match b {
+                        Value::U8(b) => Some(*b),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
             },
             children,
         }
@@ -92,6 +104,38 @@ impl Node {
         }
     }
 
+    /// The labels of the clickable items beneath (separators and info lines left out).
+    fn clickable(&self) -> Vec<&str> {
+        self.children
+            .iter()
+            .filter(|c| c.enabled && !c.label.is_empty())
+            .map(|c| c.label.as_str())
+            .collect()
+    }
+
+    /// The colour of the pixel in the middle of the item's image, decoded from its PNG.
+    fn icon_centre(&self) -> [u8; 4] {
+        assert!(
+            !self.icon_data.is_empty(),
+            "{:?} has no icon-data",
+            self.label
+        );
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&self.icon_data));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!(
+            frame.color_type,
+            png::ColorType::Rgba,
+            "{:?}: {frame:?}",
+            self.label
+        );
+        let (x, y) = (frame.width / 2, frame.height / 2);
+        let i = (y as usize * frame.line_size) + x as usize * 4;
+        [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]]
+    }
+
     fn find(&self, label: &str) -> Option<&Node> {
         if self.label == label {
             return Some(self);
@@ -118,6 +162,7 @@ struct Dirs {
     browser_log: PathBuf,
     browser: PathBuf,
     log: PathBuf,
+    downloads: PathBuf,
 }
 
 fn dirs() -> Dirs {
@@ -130,10 +175,18 @@ fn dirs() -> Dirs {
         browser_log: base.join("browser.log"),
         browser: base.join("browser.sh"),
         log: base.join("agentbar.log"),
+        downloads: base.join("downloads"),
         _root: root,
     };
     std::fs::create_dir_all(&dirs.config).unwrap();
     std::fs::create_dir_all(&dirs.xdg_config).unwrap();
+    std::fs::create_dir_all(&dirs.downloads).unwrap();
+    // Exported logs go to the Downloads folder the XDG user-dirs file names: a temporary one.
+    std::fs::write(
+        dirs.xdg_config.join("user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", dirs.downloads.display()),
+    )
+    .unwrap();
     // Polls a minute apart, so a poll within seconds of "Refresh now" is the click's doing.
     std::fs::write(
         dirs.config.join("config.toml"),
@@ -178,6 +231,93 @@ fn status(dirs: &Dirs) -> Option<Json> {
         .success()
         .then(|| serde_json::from_slice(&output.stdout).unwrap())
 }
+
+/// `agentbar tasks --json` with extra flags: the list the API serves.
+fn tasks(dirs: &Dirs, flags: &[&str]) -> Vec<Json> {
+    let output = agentbar(dirs, &[&["tasks", "--json"], flags].concat())
+        .output()
+        .unwrap();
+    let json: Json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    json["tasks"].as_array().cloned().unwrap_or_default()
+}
+
+/// An authorised `GET` of the running agent's API (its address and token from
+/// `endpoint.json`), answered as JSON.
+fn api_get(dirs: &Dirs, path: &str) -> Json {
+    use std::io::{Read, Write};
+    let endpoint: Json =
+        serde_json::from_slice(&std::fs::read(dirs.state.join("endpoint.json")).unwrap()).unwrap();
+    let address = endpoint["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        endpoint["token"].as_str().unwrap()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // The body is one JSON object whatever the framing.
+    let json = &body[body.find('{').unwrap()..=body.rfind('}').unwrap()];
+    serde_json::from_str(json).unwrap()
+}
+
+/// How the tray names each task action (the menu's own words), so a row's submenu can be held
+/// to the task's `actions`.
+fn tray_label(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "open" => "Open task",
+        "open-pr" => "Open pull request",
+        "open-logs" => "Open logs (web)",
+        "copy-link" => "Copy link",
+        "continue" => "Continue…",
+        "resume" => "Resume (copy the command)",
+        "open-folder" => "Open folder",
+        "archive" => "Archive",
+        "unarchive" => "Unarchive",
+        "stop" => "Stop…",
+        // The menu's "Refresh now" refreshes every task.
+        "refresh" => return None,
+        other => panic!("an action the tray test does not know: {other}"),
+    })
+}
+
+/// The task a row shows, found by its title in the list.
+fn task_of<'t>(row: &Node, tasks: &'t [Json]) -> &'t Json {
+    tasks
+        .iter()
+        .find(|t| {
+            let title: String = t["title"].as_str().unwrap().chars().take(40).collect();
+            row.label.contains(&title)
+        })
+        .unwrap_or_else(|| panic!("row {:?} is no listed task", row.label))
+}
+
+/// The rows (submenus) after the section heading `heading`, up to the next non-row.
+fn section_rows<'n>(layout: &'n Node, heading: &str) -> Vec<&'n Node> {
+    let start = layout
+        .children
+        .iter()
+        .position(|c| c.label == heading)
+        .unwrap_or_else(|| panic!("no {heading:?} section in {layout:#?}"));
+    layout.children[start + 1..]
+        .iter()
+        .take_while(|c| !c.children.is_empty())
+        .collect()
+}
+
+/// The tray's palette for a task row (the tray icon's own colours).
+const RUNNING_BLUE: [u8; 4] = [0x1f, 0x6f, 0xeb, 0xff];
+const NEEDS_YOU_AMBER: [u8; 4] = [0xd9, 0x77, 0x06, 0xff];
 
 fn log(dirs: &Dirs) -> String {
     std::fs::read_to_string(&dirs.log).unwrap_or_default()
@@ -395,7 +535,6 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         "Refresh now",
         "Pause notifications",
         "Open at login",
-        "Sign out",
         "Quit agentbar",
     ] {
         assert!(
@@ -403,9 +542,62 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
             "{wanted:?} missing from {labels:?}"
         );
     }
+    // Several sources: the demo account signs out on its own.
+    assert!(
+        labels.iter().any(|l| l.starts_with("Sign out of demo")),
+        "{labels:?}"
+    );
     let needs_you = labels.iter().position(|l| *l == "Needs you").unwrap();
     let running_at = labels.iter().position(|l| *l == "Running").unwrap();
     assert!(needs_you < running_at, "Needs you comes first: {labels:?}");
+
+    // 2a. One status line per source (the demo account and the local agents its player acts
+    //     out), each "<name>: <health>", as `GET /v1/sources` lists them.
+    let sources = api_get(&dirs, "/v1/sources")["sources"]
+        .as_array()
+        .cloned()
+        .unwrap();
+    assert!(
+        sources.len() >= 2,
+        "the demo runs several sources: {sources:?}"
+    );
+    for source in &sources {
+        let name = source["name"].as_str().unwrap();
+        let lines: Vec<&&str> = labels
+            .iter()
+            .filter(|l| l.starts_with(&format!("{name}: ")))
+            .collect();
+        assert_eq!(lines.len(), 1, "one line for {name}: {labels:?}");
+    }
+
+    // 2b. Each row carries a dot of its bucket's colour, read back from dbusmenu's PNG.
+    assert_eq!(
+        section_rows(&layout, "Needs you")[0].icon_centre(),
+        NEEDS_YOU_AMBER
+    );
+    assert_eq!(
+        section_rows(&layout, "Running")[0].icon_centre(),
+        RUNNING_BLUE
+    );
+
+    // 2c. Recent is titled with its window, and offers to archive what is finished.
+    assert!(labels.contains(&"Recent · 24 h"), "{labels:?}");
+    assert!(labels.contains(&"Archive all finished"), "{labels:?}");
+
+    // 2d. A row's submenu lists exactly what its task allows (`actions`), and Export log.
+    let listed = tasks(&dirs, &[]);
+    for heading in ["Needs you", "Running", "Recent · 24 h"] {
+        let row = section_rows(&layout, heading)[0];
+        let task = task_of(row, &listed);
+        let mut wanted: Vec<&str> = task["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| tray_label(a.as_str().unwrap()))
+            .collect();
+        wanted.push("Export log");
+        assert_eq!(row.clickable(), wanted, "{heading}: {task}");
+    }
 
     // 3. "Refresh now" makes the core poll at once (the next poll is a minute away otherwise):
     //    the log says so and the status line's age starts again.
@@ -474,6 +666,54 @@ async fn the_tray_shows_the_demo_and_its_menu_works_over_dbus() {
         row.label
     );
     assert_eq!(task["bucket"], "waiting");
+
+    // 4a. Export log writes the task's Markdown transcript into Downloads, and Archive on a
+    //     finished row takes it out of the menu and into the archived list.
+    let layout = tray.layout().await;
+    let recent = section_rows(&layout, "Recent · 24 h");
+    let finished = recent[0].clone();
+    let task = task_of(&finished, &listed).clone();
+    let title = task["title"].as_str().unwrap();
+    let key = task["key"].as_str().unwrap();
+    let export = finished.find("Export log").unwrap();
+    tray.click(export).await;
+    let saved = eventually(
+        "the exported log is in Downloads",
+        Duration::from_secs(15),
+        async || {
+            let entry = std::fs::read_dir(&dirs.downloads).ok()?.next()?.ok()?;
+            std::fs::read_to_string(entry.path()).ok()
+        },
+    )
+    .await;
+    assert!(saved.starts_with(&format!("# {title}\n")), "{saved}");
+    let archive = finished
+        .find("Archive")
+        .unwrap_or_else(|| panic!("no Archive in {finished:#?}"));
+    tray.click(archive).await;
+    let short: String = title.chars().take(40).collect();
+    eventually(
+        "the archived row leaves the menu",
+        Duration::from_secs(10),
+        async || {
+            let layout = tray.layout().await;
+            let still = layout
+                .children
+                .iter()
+                .any(|c| !c.children.is_empty() && c.label.contains(&short));
+            (!still).then_some(())
+        },
+    )
+    .await;
+    let archived = tasks(&dirs, &["--archived"]);
+    assert!(
+        archived.iter().any(|t| t["key"] == key),
+        "{key} is not under ?archived=true: {archived:?}"
+    );
+    assert!(
+        !tasks(&dirs, &[]).iter().any(|t| t["key"] == key),
+        "{key} is still listed"
+    );
 
     // 5. Open at login writes the XDG autostart entry, and unticking removes it.
     let entry = dirs.xdg_config.join("autostart/agentbar.desktop");

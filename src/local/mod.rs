@@ -8,6 +8,7 @@ pub mod copilot;
 pub mod derive;
 pub mod gemini;
 pub mod hook;
+pub mod jobs;
 pub mod live;
 pub mod logs;
 pub mod reading;

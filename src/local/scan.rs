@@ -1,6 +1,6 @@
 //! One tool's sessions: finding their files under the tool's root, reading them through cursors,
-//! the side files (Claude's registry, Codex's thread names, Copilot's workspace, Gemini's project
-//! root), the hooks' overlays, and the tasks they make.
+//! the side files (Claude's registry and background jobs, Codex's thread names, Copilot's
+//! workspace, Gemini's project root), the hooks' overlays, and the tasks they make.
 
 use std::collections::HashMap;
 use std::fs;
@@ -16,8 +16,9 @@ use super::derive::{Liveness, LocalState, RegistryStatus, derive};
 use super::event::{LocalHookEvent, LocalTool};
 use super::gemini::GeminiTranscript;
 use super::hook::{self, Overlay};
+use super::jobs::{Job, JobState};
 use super::live::Probe;
-use super::reading::{Reading, Transcript};
+use super::reading::{ReadError, Reading, Transcript, Turn, Waiting, WaitingKind};
 use super::settings::LocalSettings;
 use super::tail::{Cursor, Limits, LineSink};
 use super::task::{TaskContext, to_task};
@@ -79,7 +80,12 @@ struct Tracked {
 /// One session as the scanner sees it now.
 #[derive(Clone, Debug)]
 pub struct SessionView {
+    /// The transcript, or a background job's `state.json` when its transcript is not tracked.
     pub path: PathBuf,
+    /// Whether `path` is the session's transcript (its log).
+    pub from_transcript: bool,
+    /// The Claude Code background job this session runs as.
+    pub job: Option<Job>,
     pub reading: Reading,
     pub liveness: Liveness,
     pub state: LocalState,
@@ -94,6 +100,8 @@ pub struct ToolScanner {
     files: HashMap<PathBuf, Tracked>,
     /// Claude's live registry, by session id.
     registry: HashMap<String, RegistryEntry>,
+    /// Claude's background sessions, by short id.
+    jobs: Vec<Job>,
     /// Codex's thread names.
     index: SessionIndex,
     index_cursor: Cursor,
@@ -139,6 +147,7 @@ impl ToolScanner {
             limits,
             files: HashMap::new(),
             registry: HashMap::new(),
+            jobs: Vec::new(),
             index: SessionIndex::default(),
             index_cursor: Cursor::default(),
             overlays: HashMap::new(),
@@ -155,7 +164,7 @@ impl ToolScanner {
     pub fn watch_dirs(&self) -> Vec<PathBuf> {
         let r = &self.root;
         match self.tool {
-            LocalTool::ClaudeCode => vec![r.join("projects"), r.join("sessions")],
+            LocalTool::ClaudeCode => vec![r.join("projects"), r.join("sessions"), r.join("jobs")],
             LocalTool::Codex => vec![r.join("sessions"), r.join("thread-writer-locks"), r.clone()],
             LocalTool::CopilotCli => vec![r.join("session-state")],
             LocalTool::GeminiCli => vec![r.join("tmp")],
@@ -225,6 +234,14 @@ impl ToolScanner {
         }
         self.read_side_files();
         let wall = Utc::now();
+        // Finished background jobs stay on disk: like transcripts, only recent ones are shown.
+        if let Some(recent) = recent {
+            self.jobs.retain(|j| {
+                j.is_active()
+                    || j.last_change()
+                        .is_some_and(|at| wall.signed_duration_since(at) <= recent)
+            });
+        }
         let found = self.discover();
         let present: std::collections::HashSet<&PathBuf> = found.iter().map(|(p, _)| p).collect();
         self.files.retain(|path, _| present.contains(path));
@@ -283,6 +300,13 @@ impl ToolScanner {
                 }
             }
             LocalTool::ClaudeCode | LocalTool::CopilotCli => {
+                // A running job rewrites its `state.json` inside its own directory.
+                dirs.extend(
+                    self.jobs
+                        .iter()
+                        .filter(|j| j.is_active())
+                        .map(|j| r.join("jobs").join(&j.short_id)),
+                );
                 let parent = match self.tool {
                     LocalTool::ClaudeCode => r.join("projects"),
                     _ => r.join("session-state"),
@@ -361,6 +385,7 @@ impl ToolScanner {
                     .filter_map(|bytes| RegistryEntry::parse(&bytes))
                     .map(|e| (e.session_id.clone(), e))
                     .collect();
+                self.jobs = super::jobs::read_all(&self.root, SIDE_FILE_MAX);
             }
             LocalTool::Codex => {
                 let index = self.root.join("session_index.jsonl");
@@ -428,7 +453,26 @@ impl ToolScanner {
         }
     }
 
-    /// Every tracked session: its reading, liveness, state and task.
+    /// What Claude's live registry says of a session, when its build writes a status.
+    fn registry_status(&self, session_id: &str) -> Option<RegistryStatus> {
+        let entry = self.registry.get(session_id)?;
+        match entry.status.as_deref() {
+            Some("busy" | "shell") => Some(RegistryStatus::Busy),
+            Some("idle") => Some(RegistryStatus::Idle),
+            Some("waiting") => entry.waiting().map(RegistryStatus::Waiting),
+            _ => None,
+        }
+    }
+
+    /// The background job whose session this is.
+    fn job_of(&self, session_id: &str) -> Option<&Job> {
+        self.jobs
+            .iter()
+            .find(|j| j.session_id.as_deref() == Some(session_id))
+    }
+
+    /// Every tracked session, and every background job whose transcript is not tracked: its
+    /// reading, liveness, state and task.
     pub fn sessions(
         &self,
         probe: &dyn Probe,
@@ -436,6 +480,7 @@ impl ToolScanner {
         now: DateTime<Utc>,
     ) -> Vec<SessionView> {
         let mut views = Vec::new();
+        let mut jobs_shown = std::collections::HashSet::new();
         for (path, tracked) in &self.files {
             let mut reading = tracked.transcript.reading();
             reading.history_skipped |= tracked.cursor.history_skipped;
@@ -451,34 +496,136 @@ impl ToolScanner {
             {
                 reading.own_title = Some(name.clone());
             }
-            let registry = self.registry.get(&session_id);
-            let liveness = self.liveness(&reading, &session_id, probe);
-            let registry_status = registry.and_then(|e| match e.status.as_deref() {
-                Some("busy" | "shell") => Some(RegistryStatus::Busy),
-                Some("idle") => Some(RegistryStatus::Idle),
-                Some("waiting") => e.waiting().map(RegistryStatus::Waiting),
-                _ => None,
-            });
-            let overlay = self.overlays.get(&session_id);
-            let state = derive(&reading, liveness, registry_status.as_ref(), overlay, now);
-            let ctx = TaskContext {
-                tool: self.tool,
-                file_session_id: &tracked.file_id,
-                modified: tracked.modified,
-                hooks_seen: overlay.is_some(),
-                settings,
-                now,
-            };
-            let task = to_task(&reading, &state, &ctx);
-            views.push(SessionView {
-                path: path.clone(),
+            let job = self.job_of(&session_id);
+            if let Some(job) = job {
+                jobs_shown.insert(job.short_id.as_str());
+                reading.background = true;
+                if reading.own_title.is_none() {
+                    reading.own_title = job.name.clone();
+                }
+            }
+            views.push(self.view(
+                path.clone(),
+                true,
                 reading,
-                liveness,
-                state,
-                task,
-            });
+                job,
+                (&tracked.file_id, tracked.modified),
+                (probe, settings, now),
+            ));
+        }
+        for job in self
+            .jobs
+            .iter()
+            .filter(|j| !jobs_shown.contains(j.short_id.as_str()))
+        {
+            let reading = Reading {
+                session_id: Some(job.task_id().to_owned()),
+                cwd: job.cwd.clone(),
+                background: true,
+                created_at: job.created_at,
+                updated_at: job.updated_at,
+                own_title: job.name.clone(),
+                ..Reading::default()
+            };
+            let path = self
+                .root
+                .join("jobs")
+                .join(&job.short_id)
+                .join("state.json");
+            let modified = job.updated_at.unwrap_or(now);
+            views.push(self.view(
+                path,
+                false,
+                reading,
+                Some(job),
+                (&job.short_id, modified),
+                (probe, settings, now),
+            ));
         }
         views.sort_by(|a, b| a.task.id.cmp(&b.task.id));
         views
+    }
+
+    /// One session's view; `file` is the id its file names and the file's modification time.
+    fn view(
+        &self,
+        path: PathBuf,
+        from_transcript: bool,
+        reading: Reading,
+        job: Option<&Job>,
+        file: (&str, DateTime<Utc>),
+        (probe, settings, now): (&dyn Probe, &LocalSettings, DateTime<Utc>),
+    ) -> SessionView {
+        let session_id = reading
+            .session_id
+            .clone()
+            .unwrap_or_else(|| file.0.to_owned());
+        let liveness = self.liveness(&reading, &session_id, probe);
+        let registry = self.registry_status(&session_id);
+        let overlay = self.overlays.get(&session_id);
+        let state = match job {
+            Some(job) => job_state(job, &reading, liveness, registry.as_ref(), overlay, now),
+            None => derive(&reading, liveness, registry.as_ref(), overlay, now),
+        };
+        let ctx = TaskContext {
+            tool: self.tool,
+            file_session_id: file.0,
+            modified: file.1,
+            hooks_seen: overlay.is_some(),
+            settings,
+            now,
+        };
+        let task = to_task(&reading, &state, &ctx);
+        SessionView {
+            path,
+            from_transcript,
+            job: job.cloned(),
+            reading,
+            liveness,
+            state,
+            task,
+        }
+    }
+}
+
+/// A background session's state: its `state.json` is the job's own word (done and stopped are
+/// final; working and blocked say the process lives), read together with the registry, the hooks'
+/// overlay and the transcript as for any session.
+fn job_state(
+    job: &Job,
+    reading: &Reading,
+    liveness: Liveness,
+    registry: Option<&RegistryStatus>,
+    overlay: Option<&Overlay>,
+    now: DateTime<Utc>,
+) -> LocalState {
+    match job.state {
+        JobState::Done if reading.turn == Turn::Failed => {
+            derive(reading, Liveness::Dead, None, None, now)
+        }
+        JobState::Done => LocalState::Completed,
+        JobState::Stopped => LocalState::Cancelled(Some(ReadError {
+            code: "stopped".into(),
+            message: Some("the background session was stopped".into()),
+        })),
+        JobState::Working => derive(
+            reading,
+            Liveness::Alive,
+            Some(registry.unwrap_or(&RegistryStatus::Busy)),
+            overlay,
+            now,
+        ),
+        JobState::Blocked => {
+            // The registry's `waitingFor` is the more precise when it has one.
+            let waiting = match registry {
+                Some(waiting @ RegistryStatus::Waiting(_)) => waiting.clone(),
+                _ => RegistryStatus::Waiting(Waiting {
+                    kind: WaitingKind::Input,
+                    detail: job.detail.clone(),
+                }),
+            };
+            derive(reading, Liveness::Alive, Some(&waiting), overlay, now)
+        }
+        JobState::Other => derive(reading, liveness, registry, overlay, now),
     }
 }

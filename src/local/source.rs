@@ -1,9 +1,10 @@
 //! One local tool as a [`Source`]: its watch loop publishes the tool's sessions as tasks, it
-//! decides what each allows (resume, open-folder, refresh; never stop: interactive sessions have
-//! no supported stop command) and performs it, and it serves a session's log from the bounded
-//! tail of its transcript.
+//! decides what each allows (resume, open-folder, refresh, and stop for a Claude Code background
+//! job alone: interactive sessions have no supported stop command) and performs it, and it serves
+//! a session's log from the bounded tail of its transcript.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +24,10 @@ use crate::sources::{BoxFuture, LogBody, LogError, Source, SourceState, StateSen
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionPlace {
     pub cwd: Option<String>,
-    pub transcript: PathBuf,
+    /// `None` for a background job whose transcript is not read yet.
+    pub transcript: Option<PathBuf>,
+    /// The short id of the background job the session runs as, while it works or waits.
+    pub active_job: Option<String>,
 }
 
 /// A tool's sessions by upstream id, as last published.
@@ -75,9 +79,13 @@ pub fn display_name(tool: LocalTool) -> &'static str {
     }
 }
 
-/// What a local session allows: resuming it where it ran, opening its folder, refresh.
+/// What a local session allows: resuming it where it ran, opening its folder, refresh, and
+/// stopping a background job that still works or waits.
 fn allowed(tool: LocalTool, task: &Task, place: Option<&SessionPlace>) -> ActionSet {
     let mut set = ActionSet::EMPTY.with(TaskAction::Refresh);
+    if tool == LocalTool::ClaudeCode && place.is_some_and(|p| p.active_job.is_some()) {
+        set.insert(TaskAction::Stop);
+    }
     let cwd = place.and_then(|p| p.cwd.as_deref());
     if resume_command(tool, &task.id, cwd).is_some() {
         set.insert(TaskAction::Resume);
@@ -116,7 +124,12 @@ impl Source for LocalSource {
                 for view in views {
                     let place = SessionPlace {
                         cwd: view.reading.cwd.clone(),
-                        transcript: view.path.clone(),
+                        transcript: view.from_transcript.then(|| view.path.clone()),
+                        active_job: view
+                            .job
+                            .as_ref()
+                            .filter(|j| j.is_active())
+                            .map(|j| j.short_id.clone()),
                     };
                     let mut task = view.task;
                     task.actions = allowed(tool, &task, Some(&place));
@@ -173,7 +186,8 @@ impl Source for LocalSource {
                         action,
                         code: "not_supported",
                         reason: format!(
-                            "{} has no supported way to stop a session from outside",
+                            "{} has no supported way to stop an interactive session from outside \
+                             (only a running background session can be stopped)",
                             display_name(self.tool)
                         ),
                     },
@@ -197,6 +211,16 @@ impl Source for LocalSource {
                     let dir = cwd.unwrap_or_default();
                     (format!("open {dir}"), Some(folder_url(&dir)))
                 }
+                TaskAction::Stop => {
+                    let short_id = place
+                        .and_then(|p| p.active_job)
+                        .ok_or(ActionError::Unsupported(action))?;
+                    super::jobs::stop(OsStr::new(CLAUDE), &short_id, super::jobs::STOP_TIMEOUT)
+                        .await
+                        .map_err(|e| stop_error(action, e))?;
+                    self.refresh();
+                    (format!("stopped the background session {short_id}"), None)
+                }
                 _ => {
                     self.refresh();
                     ("asked for news now".to_owned(), None)
@@ -217,10 +241,14 @@ impl Source for LocalSource {
         _session: Option<&'a str>,
     ) -> BoxFuture<'a, Result<LogBody, LogError>> {
         Box::pin(async move {
-            let place = self.place(task).ok_or_else(|| {
-                LogError::NoSession(format!("{} is no longer on disk", task.key()))
-            })?;
-            let (body, _) = super::logs::read_tail(&place.transcript, super::logs::LOG_TAIL_MAX)
+            let transcript = self
+                .place(task)
+                .ok_or_else(|| LogError::NoSession(format!("{} is no longer on disk", task.key())))?
+                .transcript
+                .ok_or_else(|| {
+                    LogError::NoLog(format!("{} has no transcript on disk yet", task.key()))
+                })?;
+            let (body, _) = super::logs::read_tail(&transcript, super::logs::LOG_TAIL_MAX)
                 .map_err(|e| LogError::NoLog(format!("the transcript could not be read: {e}")))?;
             Ok(LogBody {
                 session_id: task.id.clone(),
@@ -229,6 +257,24 @@ impl Source for LocalSource {
                 format: crate::sources::LogFormat::Local(super::logs::format_of(self.tool)),
             })
         })
+    }
+}
+
+/// Claude Code's command, looked up on `PATH`.
+const CLAUDE: &str = "claude";
+
+/// Why `claude stop` did not stop the job, in the action's words: a missing `claude` is not
+/// agentbar's to fix, a refusal is the tool's.
+fn stop_error(action: TaskAction, error: super::jobs::StopJobError) -> ActionError {
+    use super::jobs::StopJobError;
+    match error {
+        StopJobError::NotInstalled => ActionError::NotAllowed {
+            action,
+            code: "tool_missing",
+            reason: error.to_string(),
+        },
+        StopJobError::BadId(_) => ActionError::Unsupported(action),
+        _ => ActionError::Upstream(error.to_string()),
     }
 }
 

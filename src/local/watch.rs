@@ -71,6 +71,8 @@ pub fn spawn_watch(
             let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
                 let wake = match res {
                     Ok(event) if event.need_rescan() => Wake::Rescan,
+                    // Our own reads open the files we watch: news only when something wrote.
+                    Ok(event) if !says_written(&event.kind) => return,
                     Ok(event) => Wake::Paths(event.paths),
                     Err(_) => Wake::Rescan,
                 };
@@ -131,6 +133,18 @@ pub fn spawn_watch(
             }
         })?;
     Ok(handle)
+}
+
+/// Whether an event can mean new bytes or a new, moved or removed file. inotify also reports
+/// every open and close (`Access`), and each read of ours is one: waking on those would read
+/// again, and again, for ever.
+fn says_written(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
 }
 
 fn publish_if_changed(

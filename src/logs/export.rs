@@ -56,6 +56,22 @@ impl ExportFormat {
     }
 }
 
+/// An export's file name for the task `id`: `agentbar-<id>.<extension>`, the id's letters,
+/// digits, `-`, `_` and `.` kept and anything else `_`, so no id can name another directory.
+pub fn file_name(id: &str, format: ExportFormat) -> String {
+    let stem: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("agentbar-{stem}.{}", format.extension())
+}
+
 /// One event per line, as the logs route's `events` carry them.
 pub fn json_lines(events: &[Event]) -> String {
     let mut out = String::new();

@@ -15,8 +15,9 @@ pub use task::{
     TaskKind, Usage, sort_tasks,
 };
 
-#[cfg(test)]
-pub(crate) use task::fixtures;
+/// Tasks for tests and benchmarks (one builder, so a new `Task` field is added in one place).
+#[doc(hidden)]
+pub use task::fixtures;
 
 /// Shortens `text` to at most `max` characters, ending with `…` when it had to cut.
 pub fn clip(text: &str, max: usize) -> String {

@@ -328,8 +328,8 @@ pub fn sort_tasks(tasks: &mut [Task]) {
     });
 }
 
-#[cfg(test)]
-pub(crate) mod fixtures {
+#[doc(hidden)]
+pub mod fixtures {
     use super::*;
 
     /// A minimal task for tests, updated `minutes_ago` before a fixed instant.

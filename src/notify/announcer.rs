@@ -198,7 +198,7 @@ impl<N: Notifier> Announcer<N> {
                     self.pending.push(Notice { kind, transition });
                 }
                 verdict => tracing::debug!(
-                    task = %transition.task_id,
+                    task = %transition.task.key(),
                     kind = kind.as_str(),
                     ?verdict,
                     "not announced"
@@ -257,7 +257,7 @@ impl<N: Notifier> Announcer<N> {
             .map(|n| {
                 format!(
                     "{}={}@{}",
-                    n.transition.task_id,
+                    n.transition.task.key(),
                     n.transition.to.as_str(),
                     n.transition.task.updated_at.timestamp()
                 )
@@ -265,7 +265,7 @@ impl<N: Notifier> Announcer<N> {
             .collect();
         tracing::info!(
             title = %notification.title,
-            tasks = notification.task_ids.len(),
+            tasks = notification.task_keys.len(),
             announced = %announced.join(","),
             "announcing"
         );
@@ -533,7 +533,10 @@ mod tests {
         let summary = shown.shown();
         assert_eq!(titles(&shown), ["3 tasks need you"]);
         assert_eq!(summary[0].url, LIST);
-        assert_eq!(summary[0].task_ids, ["b", "c", "d"]);
+        assert_eq!(
+            summary[0].task_keys,
+            ["gh:default:b", "gh:default:c", "gh:default:d"]
+        );
 
         // A lone change later is its own notification, opening the task.
         run.publish(vec![
@@ -645,9 +648,9 @@ mod tests {
         let shown = second.shown();
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].title, "2 Copilot task updates");
-        let mut ids = shown[0].task_ids.clone();
+        let mut ids = shown[0].task_keys.clone();
         ids.sort();
-        assert_eq!(ids, ["b", "c"]);
+        assert_eq!(ids, ["gh:default:b", "gh:default:c"]);
         run.stop().await;
 
         // And once more: everything is handled, so nothing at all.

@@ -74,8 +74,9 @@ pub struct Notification {
     pub kind: Option<NoticeKind>,
     /// Whether this stands for several transitions (a burst).
     pub summary: bool,
-    /// The tasks it is about, in the order they were seen.
-    pub task_ids: Vec<String>,
+    /// The keys of the tasks it is about (`<source>:<id>`: a bare id may name a task of
+    /// another source too), in the order they were seen.
+    pub task_keys: Vec<String>,
     /// The first, bold line.
     pub title: String,
     pub body: String,
@@ -119,7 +120,7 @@ pub fn single(kind: NoticeKind, task: &Task) -> Notification {
     Notification {
         kind: Some(kind),
         summary: false,
-        task_ids: vec![task.id.clone()],
+        task_keys: vec![task.key().to_string()],
         title,
         body: lines.join("\n"),
         url: task.url.clone(),
@@ -164,9 +165,9 @@ pub fn summary(notices: &[Notice], list_url: &str) -> Notification {
     Notification {
         kind,
         summary: true,
-        task_ids: notices
+        task_keys: notices
             .iter()
-            .map(|n| n.transition.task_id.clone())
+            .map(|n| n.transition.task.key().to_string())
             .collect(),
         title,
         body: lines.join("\n"),
@@ -270,7 +271,7 @@ mod tests {
         assert_eq!(n.title, "Copilot needs your input");
         assert_eq!(n.body, format!("{}\nacme/api", t.task.title));
         assert_eq!(n.url, t.task.url);
-        assert_eq!(n.task_ids, ["t1"]);
+        assert_eq!(n.task_keys, ["gh:default:t1"]);
         assert!(!n.summary);
     }
 
@@ -294,6 +295,24 @@ mod tests {
             single(NoticeKind::Failed, &timed_out.task).title,
             "Copilot timed out"
         );
+    }
+
+    #[test]
+    fn tasks_of_two_sources_with_one_bare_id_are_named_by_their_keys() {
+        let cloud = transition(Some("in_progress"), "waiting_for_user");
+        let mut local = transition(Some("in_progress"), "waiting_for_user");
+        local.task.source = crate::model::SourceId::new("claude-code").unwrap();
+        assert_eq!(cloud.task.id, local.task.id);
+        assert_eq!(
+            single(NoticeKind::NeedsYou, &local.task).task_keys,
+            ["claude-code:t1"]
+        );
+        let notices = [cloud, local].map(|transition| Notice {
+            kind: NoticeKind::NeedsYou,
+            transition,
+        });
+        let n = compose(&notices, "L").unwrap();
+        assert_eq!(n.task_keys, ["gh:default:t1", "claude-code:t1"]);
     }
 
     #[test]
@@ -321,7 +340,7 @@ mod tests {
 
         let n = compose(&notices, "L").unwrap();
         assert!(n.body.ends_with("\nand 2 more"), "{}", n.body);
-        assert_eq!(n.task_ids.len(), 7);
+        assert_eq!(n.task_keys.len(), 7);
 
         let mut mixed = notices[..2].to_vec();
         mixed[1].kind = NoticeKind::ReadyForReview;

@@ -14,8 +14,8 @@ use tray_icon::{TrayIcon, TrayIconBuilder};
 use super::desktop::{Autostart, Desktop, SystemDesktop};
 use super::icon;
 use super::menu::{self, Action, TrayModel, ViewState};
-use super::native::NativeMenu;
-use super::{CoreLink, UiEvent, platform};
+use super::native::{NativeMenu, RowIcons};
+use super::{CoreLink, UiEvent, jobs, platform};
 use crate::core::{Command, TaskAction};
 use crate::model::{Health, Overview, Snapshot};
 
@@ -23,8 +23,16 @@ use crate::model::{Health, Overview, Snapshot};
 #[derive(Debug, PartialEq, Eq)]
 pub enum Followup {
     Nothing,
-    /// Send the stop request and wait for its answer off the UI thread.
-    Stop(String),
+    /// Ask the core to perform `action` on the task `task` (its key) through `Command::Act`,
+    /// and wait for the answer off the UI thread.
+    Act {
+        task: String,
+        action: TaskAction,
+    },
+    /// Export the task's log (its key) off the UI thread.
+    Export(String),
+    /// Archive every finished task off the UI thread.
+    ArchiveFinished,
     /// Leave: the shutdown sequence has been asked for.
     Quit,
 }
@@ -40,6 +48,9 @@ pub struct Effects<'a> {
     pub quit: &'a CancellationToken,
     /// Where the local agents keep their settings (`None`: no home directory).
     pub homes: Option<&'a crate::hooks::install::Homes>,
+    /// Whether Raycast is installed, so "Continue…" opens its form (there is no text input in
+    /// a tray menu); otherwise the task's page.
+    pub raycast: bool,
 }
 
 impl Effects<'_> {
@@ -77,24 +88,33 @@ pub fn perform(
             view.notice = Some((e.to_string(), utc));
         }
     };
-    // Any other click answers an open "Confirm stop" with no.
-    if !matches!(action, Action::ConfirmStop(_)) {
-        view.confirming_stop = None;
-    }
+    // Any click answers an open "Confirm stop": yes if it was that, no otherwise.
+    view.confirming_stop = None;
     match action {
-        Action::OpenUrl(url) => report(view, fx.desktop.open_url(url)),
-        Action::CopyLink(url) => {
-            let result = fx.desktop.copy_text(url);
-            if result.is_ok() {
-                view.notice = Some(("Link copied".into(), utc));
+        Action::Task {
+            task,
+            action: TaskAction::Continue,
+        } => {
+            if fx.raycast {
+                report(view, fx.desktop.open_raycast(&continue_link(task)));
+            } else {
+                // The one door still decides which page that is.
+                return Followup::Act {
+                    task: task.clone(),
+                    action: TaskAction::Open,
+                };
             }
-            report(view, result);
         }
-        Action::AskStop(task_id) => view.confirming_stop = Some(task_id.clone()),
-        Action::ConfirmStop(task_id) => {
-            view.confirming_stop = None;
-            return Followup::Stop(task_id.clone());
+        Action::Task { task, action } => {
+            return Followup::Act {
+                task: task.clone(),
+                action: *action,
+            };
         }
+        Action::ExportLog(task) => return Followup::Export(task.clone()),
+        Action::ArchiveFinished => return Followup::ArchiveFinished,
+        Action::OpenUrl(url) => report(view, fx.desktop.open_url(url)),
+        Action::AskStop(task) => view.confirming_stop = Some(task.clone()),
         Action::CancelStop => {}
         Action::Refresh => {
             fx.send(Command::Refresh, view, utc);
@@ -168,6 +188,68 @@ pub fn perform(
     Followup::Nothing
 }
 
+/// Raycast's view of the tasks, asked to open its Continue form for the task `key`.
+pub fn continue_link(key: &str) -> String {
+    let context = serde_json::json!({ "continueTask": key }).to_string();
+    format!(
+        "raycast://extensions/agentbar/agentbar/view-tasks?context={}",
+        percent_encode(&context)
+    )
+}
+
+/// Everything but unreserved URL characters escaped.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Hands what an action answered to the desktop (the core opens nothing itself) and says in the
+/// notice line what happened. `title` names the task for people.
+pub fn acted(
+    action: TaskAction,
+    result: Result<crate::core::ActionOutcome, String>,
+    title: &str,
+    desktop: &dyn Desktop,
+) -> String {
+    let done = match result {
+        Ok(done) => done,
+        Err(e) if action == TaskAction::Stop => return format!("Could not stop “{title}”: {e}"),
+        Err(e) => return format!("Could not {action} “{title}”: {e}"),
+    };
+    let url = done.url.as_deref().unwrap_or_default();
+    let handed = match action {
+        TaskAction::Open | TaskAction::OpenPr | TaskAction::OpenLogs => {
+            desktop.open_url(url).map(|()| format!("Opened {url}"))
+        }
+        TaskAction::CopyLink => desktop.copy_text(url).map(|()| "Link copied".to_owned()),
+        TaskAction::OpenFolder => match super::desktop::folder_of(url) {
+            Some(dir) => desktop
+                .open_folder(&dir)
+                .map(|()| format!("Opened {}", dir.display())),
+            None => Ok(format!("Could not open the folder of “{title}”: {url:?}")),
+        },
+        // The tray cannot type into a terminal: the exact command goes on the clipboard.
+        TaskAction::Resume => desktop
+            .copy_text(&done.message)
+            .map(|()| format!("Copied: {}", done.message)),
+        TaskAction::Stop => Ok(format!("Stopping “{title}”")),
+        TaskAction::Archive => Ok(format!("Archived “{title}”")),
+        TaskAction::Unarchive => Ok(format!("“{title}” is back in the list")),
+        TaskAction::Continue | TaskAction::Refresh => Ok(done.message),
+    };
+    handed.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "a menu action failed");
+        e.to_string()
+    })
+}
+
 /// What the loop learned by the time it exits.
 pub struct Outcome {
     /// The worker reported the end of the shutdown sequence.
@@ -190,6 +272,10 @@ pub struct TrayApp {
     autostart: Option<Box<dyn Autostart>>,
     /// The local agents' settings, for "Set up local agents…".
     homes: Option<crate::hooks::install::Homes>,
+    /// Whether "Continue…" can open Raycast's form (read once at start).
+    raycast: bool,
+    /// The row dots, drawn once.
+    row_icons: RowIcons,
     tray: Option<TrayIcon>,
     native: Option<NativeMenu>,
     shown: Option<TrayModel>,
@@ -245,6 +331,8 @@ impl TrayApp {
             desktop: SystemDesktop,
             autostart,
             homes,
+            raycast: platform::raycast_installed(),
+            row_icons: RowIcons::draw(),
             tray: None,
             native: None,
             shown: None,
@@ -263,7 +351,7 @@ impl TrayApp {
     /// running headless-like (the core still polls and the snapshot stays fresh).
     pub fn create_tray(&mut self) {
         let model = self.model();
-        let native = match NativeMenu::build(&model.entries) {
+        let native = match NativeMenu::build(&model.entries, &self.row_icons) {
             Ok(native) => native,
             Err(e) => {
                 tracing::error!(error = %e, "cannot build the tray menu");
@@ -313,11 +401,22 @@ impl TrayApp {
                     .snapshot
                     .task(&task)
                     .map_or(task.clone(), |t| t.title.clone());
-                let notice = match (action, result) {
-                    (TaskAction::Stop, Ok(_)) => format!("Stopping “{title}”"),
-                    (TaskAction::Stop, Err(e)) => format!("Could not stop “{title}”: {e}"),
-                    (_, Ok(done)) => done.message,
-                    (_, Err(e)) => format!("Could not {action} “{title}”: {e}"),
+                let notice = acted(action, result, &title, &self.desktop);
+                self.view.notice = Some((notice, Utc::now()));
+            }
+            UiEvent::Notice(notice) => self.view.notice = Some((notice, Utc::now())),
+            UiEvent::Exported { title, result } => {
+                let notice = match result {
+                    Ok(path) => {
+                        // Shown where it was saved; the notice says where in any case.
+                        if let Some(dir) = path.parent()
+                            && let Err(e) = self.desktop.open_folder(dir)
+                        {
+                            tracing::warn!(error = %e, "cannot show the exported log");
+                        }
+                        format!("Log saved to {}", path.display())
+                    }
+                    Err(e) => format!("Could not export the log of “{title}”: {e}"),
                 };
                 self.view.notice = Some((notice, Utc::now()));
             }
@@ -353,6 +452,7 @@ impl TrayApp {
             commands: self.link.as_ref().map(|l| &l.commands),
             quit: &self.quit,
             homes: self.homes.as_ref(),
+            raycast: self.raycast,
         };
         let followup = perform(&action, &mut self.view, &fx, Local::now());
         if action == Action::ToggleOpenAtLogin
@@ -360,22 +460,32 @@ impl TrayApp {
         {
             native.set_checked(key, self.view.open_at_login);
         }
-        match followup {
-            Followup::Nothing => {}
-            Followup::Stop(task_id) => match &self.link {
-                Some(link) => super::event_loop::spawn_act(
-                    link,
-                    self.proxy.clone(),
-                    task_id,
-                    TaskAction::Stop,
-                ),
-                None => self.view.notice = Some(("agentbar is still starting".into(), Utc::now())),
-            },
-            Followup::Quit => {
+        let link = match (&followup, &self.link) {
+            (Followup::Nothing, _) => return,
+            (Followup::Quit, _) => {
                 tracing::info!("quit from the tray");
                 self.quitting = true;
-                super::event_loop::spawn_quit_watchdog(self.proxy.clone());
+                jobs::spawn_quit_watchdog(self.proxy.clone());
+                return;
             }
+            (_, Some(link)) => link,
+            (_, None) => {
+                self.view.notice =
+                    Some(("agentbar is still starting; try again".into(), Utc::now()));
+                return;
+            }
+        };
+        let proxy = self.proxy.clone();
+        match followup {
+            Followup::Act { task, action } => jobs::spawn_act(link, proxy, task, action),
+            Followup::ArchiveFinished => jobs::spawn_archive_finished(link, proxy),
+            Followup::Export(key) => match self.overview.snapshot.task(&key) {
+                Some(task) => jobs::spawn_export(link, proxy, task.clone(), downloads_dir()),
+                None => {
+                    self.view.notice = Some(("That task is no longer listed".into(), Utc::now()))
+                }
+            },
+            Followup::Nothing | Followup::Quit => {}
         }
     }
 
@@ -404,10 +514,10 @@ impl TrayApp {
         }
         if shown.same_shape(&model) {
             if let Some(native) = &self.native {
-                native.update(&shown.entries, &model.entries);
+                native.update(&shown.entries, &model.entries, &self.row_icons);
             }
         } else {
-            match NativeMenu::build(&model.entries) {
+            match NativeMenu::build(&model.entries, &self.row_icons) {
                 Ok(native) => {
                     tray.set_menu(Some(Box::new(native.menu.clone())));
                     self.native = Some(native);
@@ -432,6 +542,11 @@ impl TrayApp {
     }
 }
 
+/// The user's Downloads folder, where exported logs go.
+fn downloads_dir() -> Option<PathBuf> {
+    directories::UserDirs::new().and_then(|dirs| dirs.download_dir().map(PathBuf::from))
+}
+
 fn tray_icon_image(model: &TrayModel) -> Option<tray_icon::Icon> {
     let image = icon::render(&model.icon, platform::ICON_SIZE, platform::ICON_STYLE);
     match tray_icon::Icon::from_rgba(image.pixels, image.width, image.height) {
@@ -446,6 +561,7 @@ fn tray_icon_image(model: &TrayModel) -> Option<tray_icon::Icon> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::ActionOutcome;
     use crate::tray::desktop::{DesktopCall, DesktopError, RecordingDesktop};
     use crate::tray::menu::Pause;
     use std::cell::Cell;
@@ -481,6 +597,7 @@ mod tests {
         view: ViewState,
         home: tempfile::TempDir,
         homes: crate::hooks::install::Homes,
+        raycast: bool,
     }
 
     impl Rig {
@@ -497,6 +614,7 @@ mod tests {
                 view: ViewState::default(),
                 home,
                 homes,
+                raycast: false,
             }
         }
 
@@ -507,6 +625,7 @@ mod tests {
                 commands: Some(&self.commands),
                 quit: &self.quit,
                 homes: Some(&self.homes),
+                raycast: self.raycast,
             };
             perform(&action, &mut self.view, &fx, Local::now())
         }
@@ -566,22 +685,156 @@ mod tests {
         );
     }
 
+    fn task_action(task: &str, action: TaskAction) -> Action {
+        Action::Task {
+            task: task.into(),
+            action,
+        }
+    }
+
+    fn outcome(action: TaskAction, message: &str, url: Option<&str>) -> ActionOutcome {
+        ActionOutcome {
+            task: "gh:default:1".into(),
+            action,
+            message: message.into(),
+            url: url.map(str::to_owned),
+        }
+    }
+
     #[test]
-    fn links_go_to_the_browser_and_the_clipboard() {
+    fn every_task_action_goes_through_the_one_door() {
         let mut rig = Rig::new();
-        rig.click(Action::OpenUrl(
-            "https://github.com/acme/api/tasks/1".into(),
-        ));
-        rig.click(Action::CopyLink(
-            "https://github.com/acme/api/tasks/2".into(),
-        ));
+        for action in TaskAction::ALL {
+            if action == TaskAction::Continue {
+                continue;
+            }
+            assert_eq!(
+                rig.click(task_action("gh:default:1", action)),
+                Followup::Act {
+                    task: "gh:default:1".into(),
+                    action
+                },
+                "{action}"
+            );
+        }
+        assert!(
+            rig.desktop.calls().is_empty(),
+            "nothing opened before the core answers"
+        );
+        assert_eq!(
+            rig.click(Action::ExportLog("gh:default:1".into())),
+            Followup::Export("gh:default:1".into())
+        );
+        assert_eq!(
+            rig.click(Action::ArchiveFinished),
+            Followup::ArchiveFinished
+        );
+    }
+
+    #[test]
+    fn continue_opens_raycast_where_it_is_installed_else_the_task_page_the_core_names() {
+        let mut rig = Rig::new();
+        assert_eq!(
+            rig.click(task_action("gh:work:7", TaskAction::Continue)),
+            Followup::Act {
+                task: "gh:work:7".into(),
+                action: TaskAction::Open
+            }
+        );
+        rig.raycast = true;
+        assert_eq!(
+            rig.click(task_action("gh:work:7", TaskAction::Continue)),
+            Followup::Nothing
+        );
+        assert_eq!(
+            rig.desktop.calls(),
+            vec![DesktopCall::Raycast(
+                "raycast://extensions/agentbar/agentbar/view-tasks?context=%7B%22continueTask%22%3A%22gh%3Awork%3A7%22%7D".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn answers_go_to_the_browser_the_clipboard_and_the_file_manager() {
+        let desktop = RecordingDesktop::default();
+        let page = "https://github.com/acme/api/tasks/1";
+        let folder = tempfile::tempdir().unwrap();
+        let folder_url = crate::local::source::folder_url(&folder.path().display().to_string());
+        let said = [
+            acted(
+                TaskAction::Open,
+                Ok(outcome(TaskAction::Open, "", Some(page))),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::CopyLink,
+                Ok(outcome(TaskAction::CopyLink, "", Some(page))),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::OpenFolder,
+                Ok(outcome(TaskAction::OpenFolder, "", Some(&folder_url))),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::Resume,
+                Ok(outcome(
+                    TaskAction::Resume,
+                    "cd /w && claude --resume s1",
+                    None,
+                )),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::Archive,
+                Ok(outcome(TaskAction::Archive, "archived", None)),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::Stop,
+                Err("the task is ready for review".into()),
+                "T",
+                &desktop,
+            ),
+            acted(
+                TaskAction::Open,
+                Ok(outcome(TaskAction::Open, "", Some("file:///etc/passwd"))),
+                "T",
+                &desktop,
+            ),
+        ];
+        assert_eq!(
+            desktop.calls(),
+            vec![
+                DesktopCall::Open(page.into()),
+                DesktopCall::Copy(page.into()),
+                DesktopCall::Folder(folder.path().to_owned()),
+                DesktopCall::Copy("cd /w && claude --resume s1".into()),
+            ]
+        );
+        assert_eq!(said[0], format!("Opened {page}"));
+        assert_eq!(said[1], "Link copied");
+        assert_eq!(said[3], "Copied: cd /w && claude --resume s1");
+        assert_eq!(said[4], "Archived “T”");
+        assert_eq!(said[5], "Could not stop “T”: the task is ready for review");
+        assert!(said[6].contains("only http and https"), "{}", said[6]);
+    }
+
+    #[test]
+    fn pages_that_are_no_tasks_open_directly() {
+        let mut rig = Rig::new();
+        rig.click(Action::OpenUrl("https://github.com/copilot/agents".into()));
         rig.click(Action::OpenUrl("file:///etc/passwd".into()));
         assert_eq!(
             rig.desktop.calls(),
-            vec![
-                DesktopCall::Open("https://github.com/acme/api/tasks/1".into()),
-                DesktopCall::Copy("https://github.com/acme/api/tasks/2".into()),
-            ]
+            vec![DesktopCall::Open(
+                "https://github.com/copilot/agents".into()
+            )]
         );
         let notice = rig.view.notice.map(|(n, _)| n).unwrap_or_default();
         assert!(notice.contains("only http and https"), "{notice}");
@@ -623,8 +876,11 @@ mod tests {
         assert_eq!(rig.view.confirming_stop, None, "another click says no");
         rig.click(Action::AskStop("t1".into()));
         assert_eq!(
-            rig.click(Action::ConfirmStop("t1".into())),
-            Followup::Stop("t1".into())
+            rig.click(task_action("t1", TaskAction::Stop)),
+            Followup::Act {
+                task: "t1".into(),
+                action: TaskAction::Stop
+            }
         );
         assert_eq!(rig.view.confirming_stop, None);
     }
@@ -663,6 +919,7 @@ mod tests {
             commands: None,
             quit: &quit,
             homes: None,
+            raycast: false,
         };
         let mut view = ViewState::default();
         perform(&Action::Refresh, &mut view, &fx, Local::now());

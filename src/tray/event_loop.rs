@@ -12,16 +12,12 @@ use tokio_util::sync::CancellationToken;
 use super::{CoreLink, TrayError, UiEvent, app, platform, run_headless};
 use crate::app::{Core, Upstream};
 use crate::config::Config;
-use crate::core::{ActionError, ActionInput, Command, TaskAction};
 
 /// How often the tray redraws while nothing happens, so ages ("updated 12 s ago") move.
 /// tao's `WaitUntil` does not wake on Linux (PLATFORM.md), so the worker sends ticks.
 const TICK: Duration = Duration::from_secs(5);
 /// How long the runtime may take to stop its last tasks once the core has shut down.
 const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(500);
-/// After Quit, the loop exits at the latest this much later even if the core has not finished,
-/// so quitting always takes less than 2 s.
-const QUIT_DEADLINE: Duration = Duration::from_millis(1500);
 
 /// Runs agentbar with a tray until Quit or a signal; falls back to headless (with one log line
 /// saying why) where no tray can exist. Returns after the shutdown sequence has run.
@@ -132,6 +128,7 @@ fn run_worker(
         let link = CoreLink {
             commands: core.commands.clone(),
             web_url: core.web_url.clone(),
+            sources: core.sources.clone(),
             runtime: handle,
         };
         forward(&core, link, &proxy, &quit).await;
@@ -188,50 +185,5 @@ async fn forward(
                 }
             }
         }
-    }
-}
-
-/// Asks the core to perform `action` on a task (through `Command::Act`, the one door) and
-/// reports the outcome to the loop, off the UI thread.
-pub(crate) fn spawn_act(
-    link: &CoreLink,
-    proxy: EventLoopProxy<UiEvent>,
-    task: String,
-    action: TaskAction,
-) {
-    let commands = link.commands.clone();
-    link.runtime.spawn(async move {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let command = Command::Act {
-            task: task.clone(),
-            action,
-            input: ActionInput::default(),
-            reply,
-        };
-        let result = match commands.send(command).await {
-            Ok(()) => match answer.await {
-                Ok(result) => result.map_err(|e| e.to_string()),
-                Err(_) => Err(ActionError::ShuttingDown.to_string()),
-            },
-            Err(_) => Err(ActionError::ShuttingDown.to_string()),
-        };
-        let _ = proxy.send_event(UiEvent::ActionFinished {
-            task,
-            action,
-            result,
-        });
-    });
-}
-
-/// Exits the loop after [`QUIT_DEADLINE`] whatever the core is doing.
-pub(crate) fn spawn_quit_watchdog(proxy: EventLoopProxy<UiEvent>) {
-    let spawned = std::thread::Builder::new()
-        .name("agentbar-quit".into())
-        .spawn(move || {
-            std::thread::sleep(QUIT_DEADLINE);
-            let _ = proxy.send_event(UiEvent::QuitDeadline);
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the quit watchdog; waiting for the core");
     }
 }

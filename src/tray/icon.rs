@@ -7,7 +7,7 @@
 //! (black plus transparency; the system tints it for light and dark menu bars), in which the
 //! digits and gaps are knocked out of the shape.
 
-use crate::model::{Counts, Health, HealthStatus};
+use crate::model::{Bucket, Counts, Health, HealthStatus};
 
 /// What the icon says about the process as a whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,6 +44,64 @@ pub struct IconSpec {
     pub state: IconState,
     pub running: usize,
     pub waiting: usize,
+}
+
+/// What a task row's dot says: the task's bucket in the tray icon's own palette (running blue,
+/// needs you amber, failed red, done green, cancelled grey).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tone {
+    Running,
+    NeedsYou,
+    Failed,
+    Done,
+    Cancelled,
+}
+
+impl Tone {
+    /// Every tone, in the order [`RowIcons`](super) caches them.
+    pub const ALL: [Tone; 5] = [
+        Tone::Running,
+        Tone::NeedsYou,
+        Tone::Failed,
+        Tone::Done,
+        Tone::Cancelled,
+    ];
+
+    /// A state nobody knows reads as cancelled: grey, claiming nothing.
+    pub fn of(bucket: Bucket) -> Tone {
+        match bucket {
+            Bucket::Running => Tone::Running,
+            Bucket::Waiting => Tone::NeedsYou,
+            Bucket::Failed => Tone::Failed,
+            Bucket::Completed => Tone::Done,
+            Bucket::Cancelled | Bucket::Unknown => Tone::Cancelled,
+        }
+    }
+
+    fn paint(self) -> Paint {
+        match self {
+            Tone::Running => Paint::Running,
+            Tone::NeedsYou => Paint::Waiting,
+            Tone::Failed => Paint::Alert,
+            Tone::Done => Paint::Done,
+            Tone::Cancelled => Paint::Idle,
+        }
+    }
+
+    /// The colour of the dot (straight RGBA).
+    pub fn rgba(self) -> [u8; 4] {
+        self.paint().rgba(IconStyle::Color)
+    }
+}
+
+/// A row's dot: a disc of the tone's colour on transparency, `size`×`size` (at least 8). Always
+/// in colour: menus draw item images as they are, on every platform.
+pub fn dot(tone: Tone, size: u32) -> Rgba {
+    let size = size.max(8);
+    let mut canvas = Canvas::new(size);
+    let s = i64::from(size);
+    canvas.ring(s / 2, s / 2, s * 3 / 8, 0, tone.paint());
+    canvas.into_rgba(IconStyle::Color)
 }
 
 /// Full colour (Linux, Windows) or a monochrome template (macOS).
@@ -84,6 +142,8 @@ enum Paint {
     Muted,
     /// The red dot of the offline icon.
     Alert,
+    /// A finished task that did what it was asked (ready for review).
+    Done,
     /// Digits and marks drawn on a filled shape.
     Ink,
 }
@@ -99,6 +159,7 @@ impl Paint {
                 Paint::Offline => [0x57, 0x60, 0x6a, 0xff],
                 Paint::Muted => [0x8c, 0x95, 0x9f, 0xff],
                 Paint::Alert => [0xcf, 0x22, 0x2e, 0xff],
+                Paint::Done => [0x1a, 0x7f, 0x37, 0xff],
                 Paint::Ink => [0xff, 0xff, 0xff, 0xff],
             },
             // A template is an alpha mask: shapes are black, digits are holes in them.
@@ -463,6 +524,28 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn row_dots_use_the_icon_palette_one_colour_per_tone() {
+        let centres: Vec<[u8; 4]> = Tone::ALL
+            .iter()
+            .map(|&tone| {
+                let image = dot(tone, 16);
+                assert_eq!(image.pixels.len(), 16 * 16 * 4);
+                assert_eq!(image.pixel(0, 0)[3], 0, "the corners stay clear");
+                image.pixel(8, 8)
+            })
+            .collect();
+        assert_eq!(centres[0], Paint::Running.rgba(IconStyle::Color));
+        assert_eq!(centres[1], Paint::Waiting.rgba(IconStyle::Color));
+        assert_eq!(centres[2], Paint::Alert.rgba(IconStyle::Color));
+        assert_eq!(centres[4], Paint::Idle.rgba(IconStyle::Color));
+        let distinct: std::collections::HashSet<[u8; 4]> = centres.iter().copied().collect();
+        assert_eq!(distinct.len(), 5, "five tones, five colours: {centres:?}");
+        assert_eq!(Tone::of(Bucket::Waiting), Tone::NeedsYou);
+        assert_eq!(Tone::of(Bucket::Completed), Tone::Done);
+        assert_eq!(Tone::of(Bucket::Unknown), Tone::Cancelled);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use super::icon::{IconSpec, IconState};
-use crate::model::{Bucket, HealthStatus, Overview, Task};
+use super::icon::{IconSpec, IconState, Tone};
+use crate::core::TaskAction;
+use crate::model::{Bucket, HealthStatus, Overview, RECENT_WINDOW, Task};
 use crate::report;
 
 /// Rows per section before the rest collapse into "N more…".
@@ -64,15 +65,25 @@ impl Pause {
     }
 }
 
-/// What clicking an item does. Effects are performed by the tray, never by the model.
+/// What clicking an item does: the one type every item of the tray maps to (through its key,
+/// which is the muda `MenuId`). Effects are performed by the tray, never by the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    OpenUrl(String),
-    CopyLink(String),
-    /// First click on "Stop…": ask for confirmation.
+    /// A task action, through the core's one door (`Command::Act`); `task` is the task's key.
+    /// What a task offers is its source's decision (`Task::actions`), never the tray's.
+    Task {
+        task: String,
+        action: TaskAction,
+    },
+    /// "Stop…": ask for confirmation first; the confirmation is `Task { action: Stop, .. }`.
     AskStop(String),
-    ConfirmStop(String),
     CancelStop,
+    /// Write the task's log as Markdown to the Downloads folder and show it there.
+    ExportLog(String),
+    /// Archive every finished task (agentbar's own archive).
+    ArchiveFinished,
+    /// A page that is no task's: the list ("N more…"), the sign-in page.
+    OpenUrl(String),
     Refresh,
     PauseNotifications(Pause),
     ToggleOpenAtLogin,
@@ -108,6 +119,8 @@ pub struct Entry {
     pub label: String,
     pub enabled: bool,
     pub kind: EntryKind,
+    /// A coloured dot before the label (task rows: the task's bucket).
+    pub icon: Option<Tone>,
 }
 
 impl Entry {
@@ -117,6 +130,7 @@ impl Entry {
             label: label.into(),
             enabled: false,
             kind: EntryKind::Info,
+            icon: None,
         }
     }
 
@@ -126,6 +140,7 @@ impl Entry {
             label: label.into(),
             enabled: true,
             kind: EntryKind::Action(action),
+            icon: None,
         }
     }
 
@@ -140,6 +155,7 @@ impl Entry {
             label: label.into(),
             enabled: true,
             kind: EntryKind::Submenu(entries),
+            icon: None,
         }
     }
 
@@ -149,6 +165,7 @@ impl Entry {
             label: String::new(),
             enabled: false,
             kind: EntryKind::Separator,
+            icon: None,
         }
     }
 }
@@ -274,6 +291,7 @@ pub fn build(
     }
     entries.push(Entry::separator("sep-sections"));
 
+    let recent_heading = format!("Recent · {}", window_label(RECENT_WINDOW));
     let sections: [(&str, &str, Vec<&Task>, usize); 3] = [
         (
             "needs-you",
@@ -297,7 +315,7 @@ pub fn build(
         ),
         (
             "recent",
-            "Recent",
+            recent_heading.as_str(),
             snapshot
                 .tasks
                 .iter()
@@ -323,9 +341,19 @@ pub fn build(
                 Action::OpenUrl(list_url.to_owned()),
             ));
         }
+        if key == "recent" {
+            entries.push(Entry::action(
+                "archive-finished",
+                "Archive all finished",
+                Action::ArchiveFinished,
+            ));
+        }
     }
     if !any_rows {
-        entries.push(Entry::info("empty", "No tasks in the last 24 h"));
+        entries.push(Entry::info(
+            "empty",
+            format!("No tasks in the last {}", window_label(RECENT_WINDOW)),
+        ));
     }
 
     entries.push(Entry::separator("sep-actions"));
@@ -375,6 +403,7 @@ pub fn build(
             checked: view.open_at_login,
             action: Action::ToggleOpenAtLogin,
         },
+        icon: None,
     });
     if overview.sources.len() > 1 {
         // Several accounts: each signs in and out on its own.
@@ -420,7 +449,6 @@ pub fn build(
     }
 }
 
-/// "Needs you · Fix the flaky test — acme/api · 3 min", with the task's actions beneath.
 /// `text` in at most `max` UTF-16 units, cut at a character boundary and marked with `…`.
 fn clip_utf16(text: &str, max: usize) -> String {
     if text.encode_utf16().count() <= max {
@@ -439,8 +467,10 @@ fn clip_utf16(text: &str, max: usize) -> String {
     clipped
 }
 
+/// "Needs you · Fix the flaky test — acme/api · 3 min" after a dot of its bucket's colour, with
+/// the task's actions beneath. Keyed by the task's key, unique across sources.
 fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
-    let key = format!("task:{}", task.id);
+    let key = format!("task:{}", task.key());
     let mut label = format!(
         "{} · {}",
         task.state.label(),
@@ -485,63 +515,79 @@ fn row(task: &Task, view: &ViewState, now: DateTime<Utc>) -> Entry {
             format!("Usage: {}", usage.label()),
         ));
     }
-    children.push(Entry::action(
-        format!("{key}:open"),
-        "Open task",
-        Action::OpenUrl(task.url.clone()),
-    ));
-    let pull_request = task.pull_request.as_ref().map(|pr| pr.url.clone());
-    children.push(
-        Entry::action(
-            format!("{key}:pr"),
-            "Open pull request",
-            Action::OpenUrl(pull_request.clone().unwrap_or_default()),
-        )
-        .enabled(pull_request.is_some()),
-    );
-    children.push(
-        Entry::action(
-            format!("{key}:logs"),
-            "Open logs (web)",
-            Action::OpenUrl(task.logs_url.clone().unwrap_or_default()),
-        )
-        .enabled(task.logs_url.is_some()),
-    );
-    children.push(
-        Entry::action(
-            format!("{key}:run"),
-            "Open workflow run",
-            Action::OpenUrl(task.workflow_run_url.clone().unwrap_or_default()),
-        )
-        .enabled(task.workflow_run_url.is_some()),
-    );
-    children.push(Entry::action(
-        format!("{key}:copy"),
-        "Copy link",
-        Action::CopyLink(task.url.clone()),
-    ));
-    children.push(Entry::separator(format!("{key}:sep")));
-    // Whether stop is offered is the task's source's decision (`Task::actions`).
-    let can_stop = task.actions.contains(crate::core::TaskAction::Stop);
     let task_key = task.key().to_string();
-    if view.confirming_stop.as_deref() == Some(task_key.as_str()) && can_stop {
-        children.push(Entry::action(
-            format!("{key}:confirm-stop"),
-            "Confirm stop",
-            Action::ConfirmStop(task_key.clone()),
-        ));
-        children.push(Entry::action(
-            format!("{key}:cancel-stop"),
-            "Don't stop",
-            Action::CancelStop,
-        ));
-    } else {
-        children.push(
-            Entry::action(format!("{key}:stop"), "Stop…", Action::AskStop(task_key))
-                .enabled(can_stop),
-        );
+    let act = |action: TaskAction| Action::Task {
+        task: task_key.clone(),
+        action,
+    };
+    // Exactly what the task's source allows (`Task::actions`), in the one listing order; the
+    // menu's own "Refresh now" stands for each task's refresh.
+    for action in task.actions.iter() {
+        let item = |label: &str| Entry::action(format!("{key}:{action}"), label, act(action));
+        match action {
+            TaskAction::Refresh => {}
+            TaskAction::Stop => {
+                children.push(Entry::separator(format!("{key}:sep")));
+                if view.confirming_stop.as_deref() == Some(task_key.as_str()) {
+                    children.push(Entry::action(
+                        format!("{key}:confirm-stop"),
+                        "Confirm stop",
+                        act(action),
+                    ));
+                    children.push(Entry::action(
+                        format!("{key}:cancel-stop"),
+                        "Don't stop",
+                        Action::CancelStop,
+                    ));
+                } else {
+                    children.push(Entry::action(
+                        format!("{key}:stop"),
+                        "Stop…",
+                        Action::AskStop(task_key.clone()),
+                    ));
+                }
+            }
+            _ => children.push(item(action_label(action))),
+        }
     }
-    Entry::submenu(key, label, children)
+    // Not an action on the task but a read of its log, which every source serves.
+    children.push(Entry::action(
+        format!("{key}:export-log"),
+        "Export log",
+        Action::ExportLog(task_key.clone()),
+    ));
+    let mut row = Entry::submenu(key, label, children);
+    row.icon = Some(Tone::of(task.bucket()));
+    row
+}
+
+/// How the tray names a task action in a row's submenu.
+pub fn action_label(action: TaskAction) -> &'static str {
+    match action {
+        TaskAction::Open => "Open task",
+        TaskAction::OpenPr => "Open pull request",
+        TaskAction::OpenLogs => "Open logs (web)",
+        TaskAction::CopyLink => "Copy link",
+        TaskAction::Continue => "Continue…",
+        TaskAction::Resume => "Resume (copy the command)",
+        TaskAction::OpenFolder => "Open folder",
+        TaskAction::Refresh => "Refresh",
+        TaskAction::Archive => "Archive",
+        TaskAction::Unarchive => "Unarchive",
+        TaskAction::Stop => "Stop…",
+    }
+}
+
+/// "24 h", "30 min", "2 d": a window in its largest whole unit.
+fn window_label(window: TimeDelta) -> String {
+    let minutes = window.num_minutes();
+    if minutes >= 48 * 60 && minutes % (24 * 60) == 0 {
+        format!("{} d", minutes / (24 * 60))
+    } else if minutes >= 60 && minutes % 60 == 0 {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{minutes} min")
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +609,16 @@ mod tests {
                 task
             })
             .collect();
+        Overview {
+            snapshot: Snapshot::new(tasks, now() - TimeDelta::seconds(fetched_seconds_ago)),
+            health,
+            sources: Vec::new(),
+        }
+    }
+
+    fn overview_as_is(tasks: Vec<Task>, fetched_seconds_ago: i64) -> Overview {
+        let mut health = Health::starting();
+        health.succeeded(now());
         Overview {
             snapshot: Snapshot::new(tasks, now() - TimeDelta::seconds(fetched_seconds_ago)),
             health,
@@ -619,8 +675,9 @@ mod tests {
                 "Running",
                 "Queued · Task run2 — acme/api · 1 min",
                 "Working · Task run1 — acme/api · 2 min",
-                "Recent",
+                "Recent · 24 h",
                 "Ready for review · Task done — acme/api · 30 min",
+                "Archive all finished",
                 "Refresh now",
                 "Pause notifications",
                 "Open at login",
@@ -648,8 +705,26 @@ mod tests {
         );
     }
 
+    fn act(task: &str, action: TaskAction) -> Action {
+        Action::Task {
+            task: task.into(),
+            action,
+        }
+    }
+
+    /// The submenu's clickable items, as the actions they perform.
+    fn clickable(model: &TrayModel, key: &str) -> Vec<Action> {
+        submenu(model, key)
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Action(a) if e.enabled => Some(a.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_row_opens_its_task_and_offers_pr_logs_copy_and_stop() {
+    fn a_row_lists_exactly_what_its_source_allows_and_export() {
         let mut wait = task("w", "waiting_for_user", 5);
         wait.pull_request = Some(PullRequest {
             number: 7,
@@ -661,7 +736,10 @@ mod tests {
             database_id: None,
         });
         wait.logs_url = Some("https://github.com/acme/api/pull/7/agent-sessions/1".into());
-        wait.workflow_run_url = Some("https://github.com/acme/api/actions/runs/99".into());
+        wait.branch = Some(crate::model::Branch {
+            head_ref: "copilot/fix".into(),
+            base_ref: Some("main".into()),
+        });
         wait.usage = Some(crate::model::Usage {
             ai_credit_nanos: Some(12_345_000_000),
             premium_requests: None,
@@ -673,66 +751,116 @@ mod tests {
         });
         branch_only.custom_agent = Some("docs-writer".into());
         branch_only.note = Some("session detail unavailable: HTTP 500".into());
+        let mut local = task("s1", "idle", 2);
+        local.source = crate::model::SourceId::new("claude-code").unwrap();
+        local.actions = [
+            TaskAction::Resume,
+            TaskAction::OpenFolder,
+            TaskAction::Refresh,
+        ]
+        .into_iter()
+        .collect();
+        let mut tasks = vec![wait, task("f", "failed", 9), branch_only];
+        tasks = tasks
+            .into_iter()
+            .map(|mut t| {
+                t.actions = crate::sources::github::actions(&t);
+                t
+            })
+            .collect();
+        tasks.push(local);
         let model = build(
-            &overview(vec![wait, task("f", "failed", 9), branch_only], 0),
+            &overview_as_is(tasks, 0),
             &ViewState::default(),
             LIST,
             now(),
         );
+        let w = "gh:default:w";
         assert_eq!(
-            labels(submenu(&model, "task:w")),
+            labels(submenu(&model, "task:gh:default:w")),
             vec![
+                "Branch: copilot/fix → main",
                 "Usage: 12.3 AI credits",
                 "Open task",
                 "Open pull request",
                 "Open logs (web)",
-                "Open workflow run",
                 "Copy link",
-                "Stop…"
+                "Continue…",
+                "Archive",
+                "Stop…",
+                "Export log",
             ]
         );
         assert_eq!(
-            labels(submenu(&model, "task:b"))[..3],
+            clickable(&model, "task:gh:default:w"),
+            vec![
+                act(w, TaskAction::Open),
+                act(w, TaskAction::OpenPr),
+                act(w, TaskAction::OpenLogs),
+                act(w, TaskAction::CopyLink),
+                act(w, TaskAction::Continue),
+                act(w, TaskAction::Archive),
+                Action::AskStop(w.into()),
+                Action::ExportLog(w.into()),
+            ]
+        );
+        assert_eq!(
+            labels(submenu(&model, "task:gh:default:b"))[..3],
             [
                 "session detail unavailable: HTTP 500",
                 "Branch: copilot/docs → main",
                 "Agent: docs-writer"
             ]
         );
+        // A failed task without a PR or logs: no such items at all, and no stop.
+        let f = "gh:default:f";
         assert_eq!(
-            model.action("task:w:run"),
-            Some(&Action::OpenUrl(
-                "https://github.com/acme/api/actions/runs/99".into()
-            ))
+            clickable(&model, "task:gh:default:f"),
+            vec![
+                act(f, TaskAction::Open),
+                act(f, TaskAction::CopyLink),
+                act(f, TaskAction::Archive),
+                Action::ExportLog(f.into()),
+            ]
         );
-        assert_eq!(model.action("task:f:run"), None);
+        assert_eq!(model.action("task:gh:default:f:open-pr"), None);
+        // A local session: what its source allows, whatever a GitHub task would.
+        let s1 = "claude-code:s1";
         assert_eq!(
-            model.action("task:w:open"),
-            Some(&Action::OpenUrl(
-                "https://github.com/acme/api/tasks/w".into()
-            ))
-        );
-        assert_eq!(
-            model.action("task:w:pr"),
-            Some(&Action::OpenUrl(
-                "https://github.com/acme/api/pull/7".into()
-            ))
-        );
-        assert_eq!(
-            model.action("task:w:copy"),
-            Some(&Action::CopyLink(
-                "https://github.com/acme/api/tasks/w".into()
-            ))
+            labels(submenu(&model, "task:claude-code:s1")),
+            vec!["Resume (copy the command)", "Open folder", "Export log"]
         );
         assert_eq!(
-            model.action("task:w:stop"),
-            Some(&Action::AskStop("gh:default:w".into()))
+            model.action("task:claude-code:s1:open-folder"),
+            Some(&act(s1, TaskAction::OpenFolder))
         );
-        // A finished task without a PR or logs: those items are there but disabled, so the
-        // submenu keeps its shape, and a click on them does nothing.
-        assert_eq!(model.action("task:f:pr"), None);
-        assert_eq!(model.action("task:f:logs"), None);
-        assert_eq!(model.action("task:f:stop"), None);
+    }
+
+    #[test]
+    fn rows_carry_the_colour_of_their_bucket() {
+        let mut cancelled = task("c", "cancelled", 4);
+        cancelled.completed_at = Some(now() - TimeDelta::minutes(4));
+        let tasks = vec![
+            task("r", "in_progress", 1),
+            task("w", "waiting_for_user", 2),
+            task("f", "failed", 3),
+            task("d", "completed", 3),
+            cancelled,
+        ];
+        let model = build(&overview(tasks, 0), &ViewState::default(), LIST, now());
+        let tone = |key: &str| {
+            model
+                .entries
+                .iter()
+                .find(|e| e.key == key)
+                .and_then(|e| e.icon)
+        };
+        assert_eq!(tone("task:gh:default:r"), Some(Tone::Running));
+        assert_eq!(tone("task:gh:default:w"), Some(Tone::NeedsYou));
+        assert_eq!(tone("task:gh:default:f"), Some(Tone::Failed));
+        assert_eq!(tone("task:gh:default:d"), Some(Tone::Done));
+        assert_eq!(tone("task:gh:default:c"), Some(Tone::Cancelled));
+        assert_eq!(tone("refresh"), None);
     }
 
     #[test]
@@ -744,14 +872,14 @@ mod tests {
         };
         let model = build(&overview(tasks, 0), &view, LIST, now());
         assert_eq!(
-            model.action("task:r:confirm-stop"),
-            Some(&Action::ConfirmStop("gh:default:r".into()))
+            model.action("task:gh:default:r:confirm-stop"),
+            Some(&act("gh:default:r", TaskAction::Stop))
         );
         assert_eq!(
-            model.action("task:r:cancel-stop"),
+            model.action("task:gh:default:r:cancel-stop"),
             Some(&Action::CancelStop)
         );
-        assert_eq!(model.action("task:r:stop"), None);
+        assert_eq!(model.action("task:gh:default:r:stop"), None);
     }
 
     #[test]
@@ -991,11 +1119,11 @@ mod tests {
             LIST,
             now(),
         );
-        let row = model.entries.iter().find(|e| e.key == "task:f");
+        let row = model.entries.iter().find(|e| e.key == "task:gh:default:f");
         let label = row.map(|e| e.label.clone()).unwrap_or_default();
         assert!(label.contains(&format!("{}…", "x".repeat(47))), "{label}");
         assert_eq!(
-            labels(submenu(&model, "task:f"))[0],
+            labels(submenu(&model, "task:gh:default:f"))[0],
             "Error: Tests did not pass"
         );
     }

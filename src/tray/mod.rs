@@ -3,14 +3,16 @@
 //! closed [`Command`](crate::app::Command) enum back.
 //!
 //! - [`menu`]: the pure model (overview × view state × now → icon, title, tooltip, dropdown);
-//! - [`icon`]: the icon drawn in code (states, counts, template variant);
+//! - [`icon`]: the icon drawn in code (states, counts, template variant) and the rows' dots;
 //! - [`native`]: the model rendered with muda, updated in place while its shape holds;
 //! - [`app`]: the loop's state and what each click does ([`app::perform`]);
+//! - [`jobs`]: what a click hands to the worker's runtime (actions, exports, the bulk archive);
 //! - [`desktop`]: opening links, the clipboard and open-at-login behind traits;
 //! - [`platform`]: one switch per concern for Linux, macOS and Windows.
 //!
 //! Invariant: nothing here imports `github`; the tray knows the core only through `app::Core`'s
-//! channels.
+//! channels (every task action is `Command::Act`), and reads a log for export from the task's own
+//! source, as the API does.
 
 pub mod icon;
 pub mod menu;
@@ -22,6 +24,8 @@ pub mod app;
 pub mod desktop;
 #[cfg(feature = "tray")]
 mod event_loop;
+#[cfg(feature = "tray")]
+pub mod jobs;
 #[cfg(feature = "tray")]
 mod native;
 #[cfg(feature = "tray")]
@@ -56,6 +60,13 @@ pub enum UiEvent {
     Tick,
     /// A menu item was clicked (its model key).
     Menu(String),
+    /// Something to tell the user in the menu's notice line.
+    Notice(String),
+    /// A log export finished: where the file is, or why there is none.
+    Exported {
+        title: String,
+        result: Result<std::path::PathBuf, String>,
+    },
     /// An action the tray asked for came back.
     ActionFinished {
         task: String,
@@ -75,6 +86,8 @@ pub struct CoreLink {
     pub commands: mpsc::Sender<Command>,
     /// The web base: the list page for "N more…" hangs off it.
     pub web_url: String,
+    /// The core's sources, for reading a task's log to export it.
+    pub sources: crate::sources::SourceSet,
     /// The worker's runtime, for awaiting replies without blocking the UI thread.
     pub runtime: tokio::runtime::Handle,
 }

@@ -68,7 +68,7 @@ impl Notifier for DesktopNotifier {
             ))
             .hint(notify_rust::Hint::Custom(
                 TASKS_HINT.into(),
-                notification.task_ids.join(","),
+                notification.task_keys.join(","),
             ));
         let handle = native
             .show_async()

@@ -101,8 +101,19 @@ pub fn autostart(exe: PathBuf) -> Result<Box<dyn Autostart>, DesktopError> {
     Ok(Box::new(XdgAutostart::new(dir, exe)))
 }
 
-/// Nothing to do before the loop runs on Linux.
-pub fn prepare_event_loop(_event_loop: &mut tao::event_loop::EventLoop<UiEvent>) {}
+/// The menu reaches the tray host over dbusmenu, whose GTK bridge sends an item's image only
+/// while GTK's `gtk-menu-images` setting is on (off by default since GTK 3.10, and muda's
+/// images sit in plain menu items): on, so the task rows' coloured dots arrive as `icon-data`.
+/// GTK is initialised by now (the loop exists).
+pub fn prepare_event_loop(_event_loop: &mut tao::event_loop::EventLoop<UiEvent>) {
+    use gtk::prelude::ObjectExt;
+    match gtk::Settings::default() {
+        Some(settings) if settings.find_property("gtk-menu-images").is_some() => {
+            settings.set_property("gtk-menu-images", true);
+        }
+        _ => tracing::debug!("no GTK settings; task rows go without their dots"),
+    }
+}
 
 /// appindicator reads the icon from a PNG file; keep ours apart from other instances'.
 pub fn prepare_tray(

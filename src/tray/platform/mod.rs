@@ -46,3 +46,15 @@ pub fn with_icon(
 pub fn set_icon(tray: &tray_icon::TrayIcon, icon: tray_icon::Icon) -> tray_icon::Result<()> {
     tray.set_icon(Some(icon))
 }
+
+/// Whether Raycast is installed (it exists on macOS only), so "Continue…" can open its form.
+pub fn raycast_installed() -> bool {
+    if !cfg!(target_os = "macos") {
+        return false;
+    }
+    let mut places = vec![std::path::PathBuf::from("/Applications/Raycast.app")];
+    if let Some(home) = std::env::var_os("HOME") {
+        places.push(std::path::Path::new(&home).join("Applications/Raycast.app"));
+    }
+    places.iter().any(|place| place.is_dir())
+}
