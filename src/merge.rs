@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::model::{
-    Health, HealthStatus, Overview, Snapshot, SourceId, SourceStatus, Task, sort_tasks,
+    Health, HealthStatus, Overview, Snapshot, SourceId, SourceStatus, Task, task_order,
 };
 use crate::sources::SourceState;
 
@@ -82,19 +82,24 @@ fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Task]> {
     {
         return state.snapshot.tasks.clone();
     }
-    let mut tasks: Vec<Task> = parts
+    // Sorted as references, so the sort moves pointers rather than whole tasks, and each task
+    // is cloned once, straight into its place.
+    let mut order: Vec<(&Task, bool)> = parts
         .iter()
         .flat_map(|(_, state)| {
             let stale = state.health.stale;
-            state.snapshot.tasks.iter().map(move |task| {
-                let mut task = task.clone();
-                task.stale = stale;
-                task
-            })
+            state.snapshot.tasks.iter().map(move |task| (task, stale))
         })
         .collect();
-    sort_tasks(&mut tasks);
-    tasks.into()
+    order.sort_by(|(a, _), (b, _)| task_order(a, b));
+    order
+        .into_iter()
+        .map(|(task, stale)| {
+            let mut task = task.clone();
+            task.stale = stale;
+            task
+        })
+        .collect()
 }
 
 /// How bad a status is, for choosing the health that speaks for all sources.

@@ -12,7 +12,7 @@ pub use snapshot::{
 pub use state::{Bucket, State};
 pub use task::{
     Branch, Provider, PullRequest, PullRequestState, RECENT_WINDOW, Session, Task, TaskError,
-    TaskKind, Usage, sort_tasks,
+    TaskKind, Usage, sort_tasks, task_order,
 };
 
 /// Tasks for tests and benchmarks (one builder, so a new `Task` field is added in one place).

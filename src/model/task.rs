@@ -318,14 +318,17 @@ impl Task {
 /// first; the id, then the source, break ties so the order is total and stable across polls
 /// and across sources.
 pub fn sort_tasks(tasks: &mut [Task]) {
-    tasks.sort_by(|a, b| {
-        (a.bucket().rank(), Reverse(a.updated_at), &a.id, &a.source).cmp(&(
-            b.bucket().rank(),
-            Reverse(b.updated_at),
-            &b.id,
-            &b.source,
-        ))
-    });
+    tasks.sort_by(task_order);
+}
+
+/// The order [`sort_tasks`] puts tasks in, for sorting references to them.
+pub fn task_order(a: &Task, b: &Task) -> std::cmp::Ordering {
+    (a.bucket().rank(), Reverse(a.updated_at), &a.id, &a.source).cmp(&(
+        b.bucket().rank(),
+        Reverse(b.updated_at),
+        &b.id,
+        &b.source,
+    ))
 }
 
 #[doc(hidden)]
