@@ -2,10 +2,11 @@
 //! ledger of what was already handled, holds announceable notices for a short burst window,
 //! and shows them as one notification each, or one summary for a burst.
 //!
-//! Only overviews after a successful poll of this process count (`health.last_success_at`), so
-//! the snapshot loaded from disk is never mistaken for news. Without a ledger (first run, or
-//! another source) the first such snapshot silently becomes the ledger: what is found at start-up
-//! is never announced. With one, a change that happened while agentbar was down is announced
+//! Each source counts from its own first success in this process (`last_success_at` of its
+//! line in `Overview.sources`), so the snapshot loaded from disk is never mistaken for news, and
+//! a source that starts later than another does not announce what it finds. A source the ledger
+//! holds nothing of (first run, an unreadable ledger, an account or a local tool new since the
+//! last run) is recorded silently at that moment: what is found at start-up is never announced. With one, a change that happened while agentbar was down is announced
 //! once, and a change handled before the restart is not.
 //!
 //! Kill safety: a notice stays out of the ledger until its burst is flushed, and the ledger is
@@ -25,7 +26,8 @@ use super::ledger::{Ledger, LedgerStore};
 use super::settings::{NotificationSettings, RuntimeSettings, SettingsStore, Verdict};
 use super::{Notifier, NotifyError};
 use crate::diff::changes;
-use crate::model::Overview;
+use crate::model::{Overview, SourceId};
+use std::collections::HashSet;
 
 /// How long the desktop may take to accept a notification.
 const SHOW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -73,6 +75,8 @@ pub struct Announcer<N> {
     now: fn() -> DateTime<Utc>,
     /// Whether a poll of this process has succeeded (logged once).
     armed: bool,
+    /// The sources that have published a success in this process: only their tasks are news.
+    armed_sources: HashSet<SourceId>,
     /// Whether a desktop failure was already logged as a warning (then only at debug).
     warned: bool,
 }
@@ -122,6 +126,7 @@ impl<N: Notifier> Announcer<N> {
             flush_at: None,
             now: Utc::now,
             armed: false,
+            armed_sources: HashSet::new(),
             warned: false,
         }
     }
@@ -174,13 +179,27 @@ impl<N: Notifier> Announcer<N> {
             };
             tracing::info!(tasks = snapshot.tasks.len(), "notifications armed; {since}");
         }
-        let Some(ledger) = &self.ledger else {
-            self.ledger = Some(Ledger::of(snapshot));
-            self.save_ledger().await;
-            return;
-        };
+        // Each source counts from its own first success in this process: sources start at
+        // different speeds, and one that publishes later must not have what it finds at start-up
+        // taken for news. A source the ledger holds nothing of (a first run, an unreadable
+        // ledger, an account or a local tool new since the last run) is recorded silently then.
+        let empty = Ledger::default();
+        let ledger = self.ledger.as_ref().unwrap_or(&empty);
+        let mut silent: HashSet<&SourceId> = HashSet::new();
+        for source in &overview.sources {
+            if source.health.last_success_at.is_some()
+                && self.armed_sources.insert(source.id.clone())
+            {
+                let prefix = format!("{}:", source.id);
+                if !ledger.handled.keys().any(|key| key.starts_with(&prefix)) {
+                    silent.insert(&source.id);
+                }
+            }
+        }
+        let armed = &self.armed_sources;
         let now = (self.now)();
-        let transitions = changes(|task| ledger.handled.get(&task.key().to_string()), snapshot);
+        let mut transitions = changes(|task| ledger.handled.get(&task.key().to_string()), snapshot);
+        transitions.retain(|t| armed.contains(&t.task.source) && !silent.contains(&t.task.source));
         // A notice whose moment has passed (the task moved on within the window) is dropped.
         self.pending.retain(|n| {
             snapshot
@@ -212,14 +231,23 @@ impl<N: Notifier> Announcer<N> {
             .iter()
             .map(|t| (t.key().to_string(), t.state.clone()))
             .collect();
-        for notice in &self.pending {
-            let key = notice.transition.task.key().to_string();
+        // Likewise the tasks of a source not armed yet (those of the saved snapshot).
+        let unarmed = snapshot
+            .tasks
+            .iter()
+            .filter(|t| !armed.contains(&t.source))
+            .map(|t| t.key().to_string());
+        let waiting = self
+            .pending
+            .iter()
+            .map(|n| n.transition.task.key().to_string());
+        for key in unarmed.chain(waiting) {
             match ledger.handled.get(&key) {
                 Some(before) => handled.insert(key, before.clone()),
                 None => handled.remove(&key),
             };
         }
-        if handled != ledger.handled {
+        if self.ledger.is_none() || handled != ledger.handled {
             self.ledger = Some(Ledger { handled });
             self.save_ledger().await;
         }
@@ -338,7 +366,7 @@ async fn sleep_until(at: Option<Instant>) {
 mod tests {
     use super::*;
     use crate::model::fixtures::{now, task};
-    use crate::model::{Health, Snapshot, Task};
+    use crate::model::{Health, Snapshot, SourceStatus, Task};
     use crate::notify::RecordingNotifier;
     use chrono::TimeDelta;
     use std::time::Duration;
@@ -351,10 +379,24 @@ mod tests {
         if polled {
             health.succeeded(now());
         }
+        // One source line per source the tasks name, as the merge publishes them.
+        let mut ids: Vec<SourceId> = tasks.iter().map(|t| t.source.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let sources = ids
+            .into_iter()
+            .map(|id| SourceStatus {
+                kind: "github".into(),
+                name: id.to_string(),
+                id,
+                health: health.clone(),
+                tasks: 0,
+            })
+            .collect();
         Arc::new(Overview {
             snapshot: Snapshot::new(tasks, now()),
             health,
-            sources: Vec::new(),
+            sources,
         })
     }
 
@@ -493,6 +535,34 @@ mod tests {
         );
         cancel.cancel();
         running.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_source_that_starts_later_is_silent_about_what_it_finds_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let shown = RecordingNotifier::default();
+        let local = |id: &str, state: &str| {
+            let mut t = task(id, state, 1);
+            t.source = SourceId::new("claude-code").unwrap();
+            t
+        };
+        let run = start(dir.path(), NotificationSettings::default(), &shown, vec![]);
+        run.publish(vec![task("a", "in_progress", 1)]).await;
+        // The local source's first scan arrives after the account's first poll.
+        run.publish(vec![task("a", "in_progress", 1), local("s1", "failed")])
+            .await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(shown.shown().is_empty(), "{:?}", titles(&shown));
+        // From then on its changes are news like any other.
+        run.publish(vec![
+            task("a", "in_progress", 1),
+            local("s1", "failed"),
+            local("s2", "waiting_for_user"),
+        ])
+        .await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(shown.shown().len(), 1);
+        assert_eq!(shown.shown()[0].task_keys, ["claude-code:s2"]);
     }
 
     #[tokio::test(start_paused = true)]
