@@ -948,7 +948,7 @@ pub async fn act(
         .get(&task.source)
         .ok_or_else(|| ActionError::UnknownTask(reference.to_owned()))?;
     if !source.actions(task).contains(action) {
-        return Err(not_allowed(task, action));
+        return Err(source.refusal(task, action));
     }
     source.act(task, action, input).await
 }
@@ -1065,24 +1065,6 @@ fn start_as_action_error(error: crate::start::StartError) -> ActionError {
         StartError::SignedOut => ActionError::SignedOut("GitHub".to_owned()),
         StartError::Upstream(_) => ActionError::Upstream(reason),
         StartError::ShuttingDown => ActionError::ShuttingDown,
-    }
-}
-
-/// Why `task` does not allow `action`, in words.
-fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
-    match action {
-        TaskAction::Stop => ActionError::NotAllowed {
-            action,
-            code: "not_active",
-            reason: format!(
-                "the task is {}, so there is nothing to stop",
-                task.state.label().to_lowercase()
-            ),
-        },
-        _ => match crate::sources::link_outcome(task, action) {
-            Err(e) => e,
-            Ok(_) => ActionError::Unsupported(action),
-        },
     }
 }
 

@@ -314,6 +314,8 @@ async fn stop_runs_claude_stop_for_a_background_job_only() {
     // The interactive session keeps no stop, and nothing is run for it.
     let (status, body) = stop(&demo, &interactive_key).await;
     assert_eq!(status, 409, "{body:#}");
+    // The source says why: no way to stop an interactive session, not "nothing to stop".
+    assert_eq!(body["error"]["code"], "not_supported", "{body:#}");
     assert!(!argv.exists(), "claude was run for an interactive session");
 
     // The job: `claude stop <short id>`, and the job's own file then says it stopped.

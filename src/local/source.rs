@@ -172,6 +172,26 @@ impl Source for LocalSource {
         allowed(self.tool, task, self.place(task).as_ref())
     }
 
+    fn refusal(&self, _task: &Task, action: TaskAction) -> ActionError {
+        match action {
+            TaskAction::Stop => ActionError::NotAllowed {
+                action,
+                code: "not_supported",
+                reason: format!(
+                    "{} has no supported way to stop an interactive session from outside \
+                     (only a running background session can be stopped)",
+                    display_name(self.tool)
+                ),
+            },
+            TaskAction::Resume | TaskAction::OpenFolder => ActionError::NotAllowed {
+                action,
+                code: "no_folder",
+                reason: "the session's directory is not known or no longer exists".into(),
+            },
+            _ => ActionError::Unsupported(action),
+        }
+    }
+
     fn act<'a>(
         &'a self,
         task: &'a Task,
@@ -181,23 +201,7 @@ impl Source for LocalSource {
         Box::pin(async move {
             let place = self.place(task);
             if !allowed(self.tool, task, place.as_ref()).contains(action) {
-                return Err(match action {
-                    TaskAction::Stop => ActionError::NotAllowed {
-                        action,
-                        code: "not_supported",
-                        reason: format!(
-                            "{} has no supported way to stop an interactive session from outside \
-                             (only a running background session can be stopped)",
-                            display_name(self.tool)
-                        ),
-                    },
-                    TaskAction::Resume | TaskAction::OpenFolder => ActionError::NotAllowed {
-                        action,
-                        code: "no_folder",
-                        reason: "the session's directory is not known or no longer exists".into(),
-                    },
-                    _ => ActionError::Unsupported(action),
-                });
+                return Err(self.refusal(task, action));
             }
             let cwd = place.as_ref().and_then(|p| p.cwd.clone());
             let key = task.key().to_string();

@@ -126,6 +126,12 @@ pub trait Source: Send + Sync + 'static {
 
     /// Performs `action` on `task`. Links (open, open-pr, open-logs, copy-link) come back in the
     /// outcome's `url`: the surface that asked opens or copies it (the core opens nothing).
+    /// Why `task` does not allow `action` now, in words: the source knows best why (a local
+    /// tool may have no way to stop a session at all, where a GitHub task has simply finished).
+    fn refusal(&self, task: &Task, action: TaskAction) -> ActionError {
+        not_allowed(task, action)
+    }
+
     fn act<'a>(
         &'a self,
         task: &'a Task,
@@ -266,5 +272,23 @@ mod tests {
         assert_eq!(outcome.task, "gh:default:2");
         let error = link_outcome(&bare, TaskAction::OpenPr).unwrap_err();
         assert_eq!(error.code(), "no_link");
+    }
+}
+
+/// Why `task` does not allow `action`, in words, when its source has nothing better to say.
+pub fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
+    match action {
+        TaskAction::Stop => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: format!(
+                "the task is {}, so there is nothing to stop",
+                task.state.label().to_lowercase()
+            ),
+        },
+        _ => match link_outcome(task, action) {
+            Err(e) => e,
+            Ok(_) => ActionError::Unsupported(action),
+        },
     }
 }
