@@ -238,6 +238,24 @@ pub fn link_outcome(task: &Task, action: TaskAction) -> Result<ActionOutcome, Ac
     })
 }
 
+/// Why `task` does not allow `action`, in words, when its source has nothing better to say.
+pub fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
+    match action {
+        TaskAction::Stop => ActionError::NotAllowed {
+            action,
+            code: "not_active",
+            reason: format!(
+                "the task is {}, so there is nothing to stop",
+                task.state.label().to_lowercase()
+            ),
+        },
+        _ => match link_outcome(task, action) {
+            Err(e) => e,
+            Ok(_) => ActionError::Unsupported(action),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,23 +290,5 @@ mod tests {
         assert_eq!(outcome.task, "gh:default:2");
         let error = link_outcome(&bare, TaskAction::OpenPr).unwrap_err();
         assert_eq!(error.code(), "no_link");
-    }
-}
-
-/// Why `task` does not allow `action`, in words, when its source has nothing better to say.
-pub fn not_allowed(task: &Task, action: TaskAction) -> ActionError {
-    match action {
-        TaskAction::Stop => ActionError::NotAllowed {
-            action,
-            code: "not_active",
-            reason: format!(
-                "the task is {}, so there is nothing to stop",
-                task.state.label().to_lowercase()
-            ),
-        },
-        _ => match link_outcome(task, action) {
-            Err(e) => e,
-            Ok(_) => ActionError::Unsupported(action),
-        },
     }
 }
