@@ -9,7 +9,6 @@ pub mod event;
 pub mod install;
 pub mod player;
 pub mod relay;
-pub mod route;
 
 pub use crate::local::event::{HookEventKind, LocalHookEvent, LocalTool};
 pub use event::HookTool;

@@ -9,6 +9,7 @@ pub mod endpoint;
 mod error;
 pub mod guard;
 mod listen;
+mod local_hook;
 pub mod logs;
 mod routes;
 pub mod transitions;

@@ -96,7 +96,7 @@ pub fn router(state: ApiState, guard: Guard) -> Router {
         )
         .route(
             "/v1/local/hook",
-            post(crate::hooks::route::local_hook).route_layer(takes(&[])),
+            post(super::local_hook::local_hook).route_layer(takes(&[])),
         )
         .route("/cc.xml", get(cc_xml).route_layer(takes(&[])))
         .fallback(not_found)

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+use super::{ApiError, ApiState};
 use crate::local::event::LocalHookEvent;
-use crate::server::{ApiError, ApiState};
 
 pub async fn local_hook(State(state): State<Arc<ApiState>>, body: Bytes) -> Response {
     let event: LocalHookEvent = match serde_json::from_slice(&body) {
