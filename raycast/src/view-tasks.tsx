@@ -2,10 +2,12 @@
  * View Tasks: the agent tasks from the running agentbar, in sections Needs you, Running, Recent
  * and Earlier, filtered by agent, status and time from the search bar's dropdown (remembered
  * between openings) and by agentbar itself. Reads agentbar's loopback API only; opening it never
- * starts agentbar.
+ * starts agentbar. Launched with `{"continueTask": "<task key>"}` as its context (agentbar's tray
+ * "Continue…" opens that deep link), it opens straight on that task's Continue Task form.
  */
-import { Action, Icon, List } from "@raycast/api";
-import { useState } from "react";
+import { Action, Icon, List, showToast, Toast, type LaunchProps } from "@raycast/api";
+import { useEffect, useState } from "react";
+import { ContinueTaskForm } from "./components/ContinueTaskForm";
 import { AgentbarGate } from "./components/AgentbarGate";
 import { FilterDropdown } from "./components/FilterDropdown";
 import { ListActions } from "./components/ListActions";
@@ -19,7 +21,13 @@ import { useAgentbarClient } from "./hooks/useAgentbarClient";
 import { useTaskFilter } from "./hooks/useTaskFilter";
 import { useTaskList } from "./hooks/useTaskList";
 
-export default function ViewTasks() {
+/** What a launch may carry: the task (its key) whose Continue form should open first. */
+export interface ViewTasksContext {
+  continueTask?: string;
+}
+
+export default function ViewTasks(props: Partial<LaunchProps<{ launchContext?: ViewTasksContext }>>) {
+  const continueKey = props.launchContext?.continueTask;
   const client = useAgentbarClient();
   const { filter, ready, choose, setArchived } = useTaskFilter();
   // The dropdown shows the item last picked (this opening), else one derived from the filter.
@@ -34,6 +42,32 @@ export default function ViewTasks() {
   const now = Date.now();
   const tasks = state.kind === "list" ? state.list.tasks : [];
   const sections = groupTasks(tasks, now);
+
+  // The task the launch asked to continue, once the list has it; the list again after sending.
+  const [continued, setContinued] = useState(false);
+  const continuing =
+    continueKey && !continued ? tasks.find((t) => taskRef(t) === continueKey || t.id === continueKey) : undefined;
+  const missing = continueKey !== undefined && !continued && state.kind === "list" && !continuing;
+  useEffect(() => {
+    if (!missing) return;
+    setContinued(true);
+    void showToast({
+      style: Toast.Style.Failure,
+      title: "Task not found",
+      message: `agentbar does not list ${continueKey} (any more)`,
+    });
+  }, [missing]);
+  if (continuing)
+    return (
+      <ContinueTaskForm
+        task={continuing}
+        client={client}
+        onContinued={() => {
+          setContinued(true);
+          revalidate();
+        }}
+      />
+    );
 
   const title = listTitle(state, now, ageText);
   const summary = filterSummary(filter);

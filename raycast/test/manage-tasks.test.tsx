@@ -413,6 +413,34 @@ describe("Continue Task", () => {
     await unmount(form);
   });
 
+  it("opens straight on a task's form when launched to continue it (the tray's Continue… link)", async () => {
+    const task = byEnd("a003");
+    fake = await startFakeAgentbar({
+      "GET /v1/tasks": { body: active },
+      [`POST /v1/tasks/${task.key}/actions/continue`]: {
+        body: { task: task.key, action: "continue", message: "Follow-up started" },
+      },
+    });
+    setPreferences({ apiUrl: fake.url, apiToken: TOKEN });
+    view = await render(<ViewTasks launchContext={{ continueTask: task.key }} />);
+    const form = await waitFor(() => one(view!, "Form"));
+    expect(form.props.navigationTitle).toBe("Continue Task");
+    expect(all(view, "List.Item")).toHaveLength(0);
+    await submit(view!, "Go on with the docs");
+    expect(posts()).toEqual([`/v1/tasks/${task.key}/actions/continue {"prompt":"Go on with the docs"}`]);
+    // Sent: the list, re-read.
+    await waitFor(() => expect(all(view!, "List.Item")).toHaveLength(active.tasks.length));
+  });
+
+  it("says so when the task to continue is not listed, and shows the list", async () => {
+    fake = await startFakeAgentbar({ "GET /v1/tasks": { body: active } });
+    setPreferences({ apiUrl: fake.url, apiToken: TOKEN });
+    view = await render(<ViewTasks launchContext={{ continueTask: "gh:gone:1" }} />);
+    await waitFor(() => expect(all(view!, "List.Item")).toHaveLength(active.tasks.length));
+    expect(toasts.at(-1)).toMatchObject({ style: "failure", title: "Task not found" });
+    expect(all(view, "Form")).toHaveLength(0);
+  });
+
   it("shows GitHub's refusal (plan, no branch) in words and stays open", async () => {
     fake = await startFakeAgentbar({
       "POST /v1/tasks/t1/actions/continue": {
