@@ -727,13 +727,8 @@ async fn run_commands(
                     let _ = reply.send(Err(accounts.unknown_for_choices(source)));
                     continue;
                 };
-                let stop = cancel.clone();
-                tokio::spawn(async move {
-                    let result = tokio::select! {
-                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
-                        result = crate::choices::models(client.as_deref()) => result,
-                    };
-                    let _ = reply.send(result);
+                spawn_choices(&cancel, reply, async move {
+                    crate::choices::models(client.as_deref()).await
                 });
             }
             Command::ListCustomAgents {
@@ -745,13 +740,8 @@ async fn run_commands(
                     let _ = reply.send(Err(accounts.unknown_for_choices(source)));
                     continue;
                 };
-                let stop = cancel.clone();
-                tokio::spawn(async move {
-                    let result = tokio::select! {
-                        () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
-                        result = crate::choices::custom_agents(client.as_deref(), &repo) => result,
-                    };
-                    let _ = reply.send(result);
+                spawn_choices(&cancel, reply, async move {
+                    crate::choices::custom_agents(client.as_deref(), &repo).await
                 });
             }
             Command::ArchiveFinished { older_than, reply } => {
@@ -932,6 +922,23 @@ async fn sign_out(auth: &AuthContext) {
         tracing::warn!("AGENTBAR_TOKEN is still set in agentbar's environment");
     }
     auth.credentials.send_replace(None);
+}
+
+/// Asks a Copilot API list off the command loop and answers `reply`, or says the core is
+/// shutting down when `cancel` fires first.
+fn spawn_choices<T: Send + 'static>(
+    cancel: &CancellationToken,
+    reply: tokio::sync::oneshot::Sender<Result<T, crate::choices::ChoicesError>>,
+    list: impl std::future::Future<Output = Result<T, crate::choices::ChoicesError>> + Send + 'static,
+) {
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let result = tokio::select! {
+            () = stop.cancelled() => Err(crate::choices::ChoicesError::ShuttingDown),
+            result = list => result,
+        };
+        let _ = reply.send(result);
+    });
 }
 
 /// Performs `action` on the task `reference` names (a key, or a bare id only one source has):

@@ -505,9 +505,9 @@ async fn sign_in(
                 .iter()
                 .find(|s| s.id.as_str() == wanted)
                 .ok_or_else(|| unknown_source(wanted))?;
-            (found.health.status == crate::model::HealthStatus::SignedOut)
-                .then(|| wanted.clone())
-                .ok_or_else(already_signed_in)?;
+            if found.health.status != crate::model::HealthStatus::SignedOut {
+                return Err(already_signed_in());
+            }
             Some(wanted.clone())
         }
         None => match signed_out.as_slice() {
