@@ -270,7 +270,7 @@ impl Core {
                 let tasks = stored.tasks_of(&plan.id, &default_id);
                 stamp_loaded(
                     crate::model::Snapshot {
-                        tasks: tasks.into(),
+                        tasks: tasks.into_iter().map(Arc::new).collect(),
                         fetched_at: stored.snapshot.fetched_at,
                     },
                     &plan.id,
@@ -483,7 +483,6 @@ pub fn stamp_loaded(
     actions: fn(&Task) -> crate::core::ActionSet,
 ) -> crate::model::Snapshot {
     let tasks: Vec<Task> = snapshot
-        .tasks
         .iter()
         .map(|task| {
             let mut task = task.clone();
@@ -493,7 +492,7 @@ pub fn stamp_loaded(
         })
         .collect();
     crate::model::Snapshot {
-        tasks: tasks.into(),
+        tasks: tasks.into_iter().map(Arc::new).collect(),
         fetched_at: snapshot.fetched_at,
     }
 }
@@ -840,13 +839,13 @@ async fn archived_of_all(
         let tasks = archived_tasks(client.as_deref(), overview).await?;
         let stamped = stamp_loaded(
             crate::model::Snapshot {
-                tasks: tasks.into(),
+                tasks: tasks.into_iter().map(Arc::new).collect(),
                 fetched_at: None,
             },
             &account.id,
             crate::sources::github::actions,
         );
-        all.extend(stamped.tasks.iter().cloned());
+        all.extend(stamped.iter().cloned());
     }
     if !any_signed_in {
         return Err(ArchivedError::SignedOut);

@@ -13,6 +13,7 @@
 //!   archived tasks, and again whenever the archive changes; [`ArchiveHandle`] is the command
 //!   loop's door to it.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -126,8 +127,12 @@ impl Archive {
 
     /// Drops the entries of tasks that are not in `tasks` (no longer listed upstream) or have
     /// changed state since; true when anything was dropped.
-    pub fn reconcile(&mut self, tasks: &[Task]) -> bool {
-        let live: BTreeMap<String, &State> = tasks.iter().map(|t| (key_of(t), &t.state)).collect();
+    pub fn reconcile<T: Borrow<Task>>(&mut self, tasks: &[T]) -> bool {
+        let live: BTreeMap<String, &State> = tasks
+            .iter()
+            .map(Borrow::borrow)
+            .map(|t| (key_of(t), &t.state))
+            .collect();
         let before = self.entries.len();
         self.entries
             .retain(|key, entry| live.get(key).is_some_and(|s| s.as_str() == entry.state));
@@ -151,9 +156,14 @@ impl Archive {
 
     /// The tasks that are finished (not running, not waiting) and finished at or before
     /// `finished_before`, not yet archived.
-    pub fn finished<'t>(&self, tasks: &'t [Task], finished_before: DateTime<Utc>) -> Vec<&'t Task> {
+    pub fn finished<'t, T: Borrow<Task>>(
+        &self,
+        tasks: &'t [T],
+        finished_before: DateTime<Utc>,
+    ) -> Vec<&'t Task> {
         tasks
             .iter()
+            .map(Borrow::borrow)
             .filter(|t| !self.contains(t))
             .filter(|t| t.finished_at().is_some_and(|at| at <= finished_before))
             .collect()
@@ -161,7 +171,7 @@ impl Archive {
 
     /// The snapshot without the archived tasks: the same shared list when none is archived.
     pub fn visible(&self, snapshot: &Snapshot) -> Snapshot {
-        if self.is_empty() || !snapshot.tasks.iter().any(|t| self.contains(t)) {
+        if self.is_empty() || !snapshot.iter().any(|t| self.contains(t)) {
             return snapshot.clone();
         }
         Snapshot {
@@ -177,9 +187,10 @@ impl Archive {
 
     /// The archived tasks of `tasks`, in list order, each offering `unarchive` in place of
     /// `archive`.
-    pub fn archived(&self, tasks: &[Task]) -> Vec<Task> {
+    pub fn archived<T: Borrow<Task>>(&self, tasks: &[T]) -> Vec<Task> {
         tasks
             .iter()
+            .map(Borrow::borrow)
             .filter(|t| self.contains(t))
             .map(|t| {
                 let mut task = t.clone();
@@ -289,7 +300,6 @@ impl ArchiveHandle {
         self.all
             .borrow()
             .snapshot
-            .tasks
             .iter()
             .find(|t| t.id == id || key_of(t) == id)
             .cloned()
@@ -503,14 +513,14 @@ mod tests {
         let snapshot = Snapshot::new(tasks, Utc::now());
         let mut archive = Archive::default();
         assert!(archive.visible(&snapshot).shares_tasks_with(&snapshot));
-        archive.archive(&snapshot.tasks[0].clone(), at(0));
+        archive.archive(&snapshot.tasks[0], at(0));
         let visible = archive.visible(&snapshot);
         assert_eq!(visible.tasks.len(), 1);
         assert_eq!(archive.archived(&snapshot.tasks).len(), 1);
         assert_eq!(
             visible.counts(),
             Snapshot::new(
-                vec![snapshot.tasks[1].clone()],
+                vec![Task::clone(&snapshot.tasks[1])],
                 snapshot.fetched_at.unwrap()
             )
             .counts()

@@ -26,8 +26,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<Transition> {
 /// earlier state, `None` for a task not known then): what the notifier diffs against its own
 /// record of what it has handled.
 pub fn changes<'a>(before: impl Fn(&Task) -> Option<&'a State>, new: &Snapshot) -> Vec<Transition> {
-    new.tasks
-        .iter()
+    new.iter()
         .filter_map(|task| {
             let from = before(task);
             (from != Some(&task.state)).then(|| Transition {

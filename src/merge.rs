@@ -27,8 +27,8 @@ pub struct SourceInfo {
 #[derive(Debug, Default)]
 pub struct Merge {
     /// Each input's task list and staleness, in input order, as last merged.
-    last_inputs: Vec<(Arc<[Task]>, bool)>,
-    last_tasks: Option<Arc<[Task]>>,
+    last_inputs: Vec<(Arc<[Arc<Task>]>, bool)>,
+    last_tasks: Option<Arc<[Arc<Task>]>>,
 }
 
 impl Merge {
@@ -36,7 +36,7 @@ impl Merge {
     pub fn apply(&mut self, parts: &[(SourceInfo, Arc<SourceState>)]) -> Overview {
         let mut parts: Vec<&(SourceInfo, Arc<SourceState>)> = parts.iter().collect();
         parts.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        let inputs: Vec<(Arc<[Task]>, bool)> = parts
+        let inputs: Vec<(Arc<[Arc<Task>]>, bool)> = parts
             .iter()
             .map(|(_, state)| (state.snapshot.tasks.clone(), state.health.stale))
             .collect();
@@ -76,15 +76,14 @@ impl Merge {
 
 /// One list in SPEC order; a stale source's tasks are marked stale. A single fresh source's
 /// list is already in order and is shared as it is.
-fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Task]> {
+fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Arc<Task>]> {
     if let [(_, state)] = parts
         && !state.health.stale
     {
         return state.snapshot.tasks.clone();
     }
-    // Sorted as references, so the sort moves pointers rather than whole tasks, and each task
-    // is cloned once, straight into its place.
-    let mut order: Vec<(&Task, bool)> = parts
+    // The tasks are shared, not copied: only a stale source's tasks are copied, to mark them.
+    let mut order: Vec<(&Arc<Task>, bool)> = parts
         .iter()
         .flat_map(|(_, state)| {
             let stale = state.health.stale;
@@ -95,9 +94,14 @@ fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Task]> {
     order
         .into_iter()
         .map(|(task, stale)| {
-            let mut task = task.clone();
-            task.stale = stale;
-            task
+            if task.stale == stale {
+                Arc::clone(task)
+            } else {
+                Arc::new(Task {
+                    stale,
+                    ..Task::clone(task)
+                })
+            }
         })
         .collect()
 }
@@ -394,5 +398,29 @@ mod tests {
         let solo = Merge::default().apply(&[(info("gh:work"), work.clone())]);
         assert!(Arc::ptr_eq(&solo.snapshot.tasks, &work.snapshot.tasks));
         assert_eq!(solo.health, work.health);
+    }
+
+    #[test]
+    fn a_fresh_source_s_tasks_are_shared_and_only_a_stale_source_s_are_copied() {
+        let work = ok_state("gh:work", vec![task("w1", "in_progress", 1)]);
+        let home = ok_state("gh:home", vec![task("h1", "in_progress", 2)]);
+        let stale_home = failed(&home, "network");
+        let overview = Merge::default().apply(&[
+            (info("gh:work"), work.clone()),
+            (info("gh:home"), stale_home.clone()),
+        ]);
+        let merged = |id: &str| {
+            overview
+                .snapshot
+                .tasks
+                .iter()
+                .find(|t| t.id == id)
+                .cloned()
+                .unwrap()
+        };
+        assert!(Arc::ptr_eq(&merged("w1"), &work.snapshot.tasks[0]));
+        let h1 = merged("h1");
+        assert!(!Arc::ptr_eq(&h1, &stale_home.snapshot.tasks[0]));
+        assert!(h1.stale && !stale_home.snapshot.tasks[0].stale);
     }
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
+use std::borrow::Borrow;
 
 use crate::model::{Bucket, Counts, Health, HealthStatus, Overview, Snapshot, Task};
 use crate::wire::{SCHEMA_VERSION, WireCounts, WireHealth, WireTaskList};
@@ -308,7 +309,7 @@ pub fn task_list(reading: &Reading, now: DateTime<Utc>) -> WireTaskList {
 /// `tasks --format csv`: RFC 4180, a header line, one task per line in list order. A cell that
 /// a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) is prefixed with `'`, since
 /// titles come from upstream.
-pub fn task_csv(tasks: &[Task]) -> String {
+pub fn task_csv<T: Borrow<Task>>(tasks: &[T]) -> String {
     fn cell(text: &str) -> String {
         let text = if text.starts_with(['=', '+', '-', '@']) {
             format!("'{text}")
@@ -324,7 +325,7 @@ pub fn task_csv(tasks: &[Task]) -> String {
     let mut out = String::from(
         "id,provider,repository,state,bucket,title,created_at,updated_at,pull_request,url\r\n",
     );
-    for task in tasks {
+    for task in tasks.iter().map(Borrow::borrow) {
         let row = [
             task.id.clone(),
             crate::filter::provider_name(&task.provider).to_owned(),

@@ -78,7 +78,6 @@ impl StoredSnapshot {
     /// tasks are all the default account's (nothing is lost across the format change).
     pub fn tasks_of(&self, id: &SourceId, default: &SourceId) -> Vec<Task> {
         self.snapshot
-            .tasks
             .iter()
             .filter(|task| {
                 let source = if self.version < 2 {

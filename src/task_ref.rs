@@ -3,6 +3,7 @@
 //! takes a task, so they all accept the same things and fail with the same words.
 
 use crate::model::Task;
+use std::borrow::Borrow;
 
 /// Shortest id prefix `tasks` shows; longer when needed to tell the list's ids apart.
 pub const MIN_SHORT_ID: usize = 7;
@@ -21,17 +22,17 @@ pub enum ResolveError {
 }
 
 /// The one task `reference` names in `tasks`.
-pub fn resolve<'a>(reference: &str, tasks: &'a [Task]) -> Result<&'a Task, ResolveError> {
+pub fn resolve<'a, T: Borrow<Task>>(
+    reference: &str,
+    tasks: &'a [T],
+) -> Result<&'a Task, ResolveError> {
     let reference = reference.trim();
-    if let Some(task) = tasks
-        .iter()
-        .find(|t| t.id == reference || t.key().to_string() == reference)
-    {
+    let tasks = || tasks.iter().map(Borrow::borrow);
+    if let Some(task) = tasks().find(|t| t.id == reference || t.key().to_string() == reference) {
         return Ok(task);
     }
     let matches: Vec<&Task> = match pull_request_of(reference) {
-        Some((repository, number)) => tasks
-            .iter()
+        Some((repository, number)) => tasks()
             .filter(|t| {
                 t.repository
                     .as_deref()
@@ -40,8 +41,7 @@ pub fn resolve<'a>(reference: &str, tasks: &'a [Task]) -> Result<&'a Task, Resol
             })
             .collect(),
         None if reference.is_empty() => Vec::new(),
-        None => tasks
-            .iter()
+        None => tasks()
             .filter(|t| t.id.starts_with(reference) || t.url == reference)
             .collect(),
     };
@@ -91,8 +91,8 @@ fn pull_request_of(reference: &str) -> Option<(String, u64)> {
 }
 
 /// How many leading characters tell every id in `tasks` apart (at least [`MIN_SHORT_ID`]).
-pub fn short_id_len(tasks: &[Task]) -> usize {
-    let mut ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+pub fn short_id_len<T: Borrow<Task>>(tasks: &[T]) -> usize {
+    let mut ids: Vec<&str> = tasks.iter().map(|t| t.borrow().id.as_str()).collect();
     ids.sort_unstable();
     let common = ids
         .windows(2)

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::core::actions::TaskAction;
 use crate::model::{
@@ -228,13 +229,13 @@ impl<'a> WireTaskListView<'a> {
 
 /// Tasks serialised as a JSON array of [`WireTask`]s, one converted at a time.
 pub struct WireTaskSeq<'a> {
-    tasks: &'a [Task],
+    tasks: &'a [Arc<Task>],
     now: DateTime<Utc>,
     with_sessions: bool,
 }
 
 impl<'a> WireTaskSeq<'a> {
-    pub fn new(tasks: &'a [Task], now: DateTime<Utc>, with_sessions: bool) -> WireTaskSeq<'a> {
+    pub fn new(tasks: &'a [Arc<Task>], now: DateTime<Utc>, with_sessions: bool) -> WireTaskSeq<'a> {
         WireTaskSeq {
             tasks,
             now,

@@ -106,7 +106,7 @@ async fn synced(sim: &SimServer) -> HashMap<String, Task> {
         .snapshot
         .tasks
         .iter()
-        .map(|t| (t.id.clone(), t.clone()))
+        .map(|t| (t.id.clone(), Task::clone(t)))
         .collect()
 }
 

@@ -39,7 +39,7 @@ async fn task_and_client() -> (common::SimServer, Task, tempfile::TempDir) {
     let sim = start_sim(Scenario::from_file(&path).unwrap()).await;
     let mut sync = TaskSync::new(SyncOptions::default());
     let snapshot = sync.poll(&sim.client(), Utc::now()).await.unwrap().snapshot;
-    let task = snapshot.tasks[0].clone();
+    let task = agentbar::model::Task::clone(&snapshot.tasks[0]);
     assert_eq!(task.sessions.len(), 2, "{task:?}");
     (sim, task, dir)
 }

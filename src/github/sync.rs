@@ -10,6 +10,7 @@
 //! kept, so the next poll asks again instead of trusting a 304 for data it never processed.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,9 +45,9 @@ pub struct Directory {
 
 impl Directory {
     /// What a list of tasks (the saved snapshot) already says about ids and names.
-    pub fn from_tasks(tasks: &[Task]) -> Directory {
+    pub fn from_tasks<T: Borrow<Task>>(tasks: &[T]) -> Directory {
         let mut directory = Directory::default();
-        for task in tasks {
+        for task in tasks.iter().map(Borrow::borrow) {
             if let (Some(id), Some(login)) = (task.owner_id, &task.owner) {
                 directory.users.insert(id, login.clone());
             }
@@ -154,7 +155,7 @@ pub struct TaskSync {
     capi_failures: HashMap<String, CapiFailure>,
     sessions_unavailable: Option<String>,
     /// The task list of the last snapshot built, shared with the published one.
-    last_tasks: Option<Arc<[Task]>>,
+    last_tasks: Option<Arc<[Arc<Task>]>>,
     options: SyncOptions,
     /// Stamped on every task: the source it belongs to, and what it allows.
     stamp: Stamp,

@@ -1,6 +1,7 @@
 //! A snapshot of the task list, its counts, and the health of the process that keeps it fresh.
 
 use chrono::{DateTime, Utc};
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use super::key::{SourceId, TaskKey};
@@ -14,7 +15,7 @@ use super::task::{Task, sort_tasks};
 /// one list instead of a copy each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    pub tasks: Arc<[Task]>,
+    pub tasks: Arc<[Arc<Task>]>,
     /// When upstream last answered for this list (`None` for an empty start).
     pub fetched_at: Option<DateTime<Utc>>,
 }
@@ -24,7 +25,7 @@ impl Snapshot {
     pub fn new(mut tasks: Vec<Task>, fetched_at: DateTime<Utc>) -> Snapshot {
         sort_tasks(&mut tasks);
         Snapshot {
-            tasks: tasks.into(),
+            tasks: tasks.into_iter().map(Arc::new).collect(),
             fetched_at: Some(fetched_at),
         }
     }
@@ -43,13 +44,18 @@ impl Snapshot {
     /// The task `reference` names (its key, or a bare upstream id), the first one when a bare
     /// id is shared; [`Snapshot::lookup`] tells such a collision apart.
     pub fn task(&self, reference: &str) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.answers_to(reference))
+        self.iter().find(|t| t.answers_to(reference))
+    }
+
+    /// The tasks, in SPEC order.
+    pub fn iter(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().map(Arc::as_ref)
     }
 
     /// The task `reference` names: a full key, or a bare upstream id where exactly one source
     /// has it.
     pub fn lookup(&self, reference: &str) -> Lookup<'_> {
-        let mut found = self.tasks.iter().filter(|t| t.answers_to(reference));
+        let mut found = self.iter().filter(|t| t.answers_to(reference));
         let Some(first) = found.next() else {
             return Lookup::None;
         };
@@ -74,7 +80,7 @@ impl Snapshot {
     }
 
     pub fn any_active(&self) -> bool {
-        self.tasks.iter().any(Task::is_active)
+        self.iter().any(Task::is_active)
     }
 }
 
@@ -103,9 +109,10 @@ pub struct Counts {
 
 impl Counts {
     /// `now` is the reference for the Recent window; without one every failure counts.
-    pub fn of(tasks: &[Task], now: Option<DateTime<Utc>>) -> Counts {
+    pub fn of<T: Borrow<Task>>(tasks: &[T], now: Option<DateTime<Utc>>) -> Counts {
         let mut counts = Counts::default();
         for task in tasks {
+            let task = task.borrow();
             counts.total += 1;
             let slot = match task.bucket() {
                 Bucket::Failed if now.is_some_and(|now| !task.is_recent(now)) => continue,

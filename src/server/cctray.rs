@@ -1,16 +1,17 @@
 //! The task list as a cctray feed (`GET /cc.xml`), so CCMenu, BuildNotify, Nevergreen and other
 //! CI-status clients can show it. Pure.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use crate::model::{Bucket, Task};
 
 /// Renders `<Projects>` with one `<Project>` per task. Names are made unique, because cctray
 /// clients identify projects by name.
-pub fn render(tasks: &[Task]) -> String {
+pub fn render<T: Borrow<Task>>(tasks: &[T]) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Projects>\n");
-    for task in tasks {
+    for task in tasks.iter().map(Borrow::borrow) {
         // Uniqueness is judged on the escaped name, which is what clients compare.
         let base = escape(&match &task.repository {
             Some(repo) => format!("{} ({repo})", task.title),

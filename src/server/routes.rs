@@ -261,7 +261,7 @@ async fn list_tasks(
     }
     // Filtered lists are rare (launchers filter locally): build them from the rendered overview.
     let tasks = filters.apply(
-        rendered.overview.snapshot.tasks.iter(),
+        rendered.overview.snapshot.iter(),
         false,
         rendered.generated_at,
     );
@@ -678,7 +678,7 @@ pub(super) fn start_error(error: StartError) -> ApiError {
 
 /// Waits (at most [`STARTED_RENDER_WAIT`]) until the list this API serves satisfies `listed`:
 /// the core's list leads the rendered one by a moment.
-async fn until_served(state: &ApiState, listed: impl Fn(&[Task]) -> bool) {
+async fn until_served(state: &ApiState, listed: impl Fn(&[Arc<Task>]) -> bool) {
     let mut rendered = state.rendered.clone();
     let _ = tokio::time::timeout(STARTED_RENDER_WAIT, async {
         while !listed(&rendered.borrow_and_update().overview.snapshot.tasks) {
@@ -939,11 +939,9 @@ fn stream_counts(rendered: &Rendered, filter: Option<&TaskFilter>) -> WireCounts
     };
     let snapshot = &rendered.overview.snapshot;
     let cutoff = filter.cutoff(&rendered.generated_at.with_timezone(&chrono::Local));
-    let kept: Vec<Task> = snapshot
-        .tasks
+    let kept: Vec<&Task> = snapshot
         .iter()
         .filter(|t| filter.keeps(&Candidate::of(t, source_of(t), false), cutoff))
-        .cloned()
         .collect();
     crate::model::Counts::of(&kept, snapshot.fetched_at).into()
 }

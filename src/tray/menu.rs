@@ -297,7 +297,6 @@ pub fn build(
             "needs-you",
             "Needs you",
             snapshot
-                .tasks
                 .iter()
                 .filter(|t| t.bucket() == Bucket::Waiting)
                 .collect(),
@@ -307,7 +306,6 @@ pub fn build(
             "running",
             "Running",
             snapshot
-                .tasks
                 .iter()
                 .filter(|t| t.bucket() == Bucket::Running)
                 .collect(),
@@ -317,7 +315,6 @@ pub fn build(
             "recent",
             recent_heading.as_str(),
             snapshot
-                .tasks
                 .iter()
                 .filter(|t| !t.is_active() && t.is_recent(now))
                 .collect(),
