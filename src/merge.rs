@@ -6,6 +6,8 @@
 //! [`Merge`] remembers its last inputs so an unchanged set of task lists yields the very same
 //! shared list (`Arc`), which lets every reader skip comparing it.
 
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -83,17 +85,27 @@ fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Arc<Task>]> {
         return state.snapshot.tasks.clone();
     }
     // The tasks are shared, not copied: only a stale source's tasks are copied, to mark them.
-    let mut order: Vec<(&Arc<Task>, bool)> = parts
+    // Each entry carries the first two fields of the order beside its pointer, so most
+    // comparisons never reach into the tasks themselves (scattered in memory).
+    let mut order: Vec<(u8, Reverse<DateTime<Utc>>, &Arc<Task>, bool)> = parts
         .iter()
         .flat_map(|(_, state)| {
             let stale = state.health.stale;
-            state.snapshot.tasks.iter().map(move |task| (task, stale))
+            state
+                .snapshot
+                .tasks
+                .iter()
+                .map(move |task| (task.bucket().rank(), Reverse(task.updated_at), task, stale))
         })
         .collect();
-    order.sort_by(|(a, _), (b, _)| task_order(a, b));
+    order.sort_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| task_order(a.2, b.2))
+    });
     order
         .into_iter()
-        .map(|(task, stale)| {
+        .map(|(_, _, task, stale)| {
             if task.stale == stale {
                 Arc::clone(task)
             } else {
