@@ -87,7 +87,7 @@ fn merged_tasks(parts: &[&(SourceInfo, Arc<SourceState>)]) -> Arc<[Arc<Task>]> {
     // The tasks are shared, not copied: only a stale source's tasks are copied, to mark them.
     // Each entry carries the first two fields of the order beside its pointer, so most
     // comparisons never reach into the tasks themselves (scattered in memory).
-    let mut order: Vec<(u8, Reverse<DateTime<Utc>>, &Arc<Task>, bool)> = parts
+    let mut order: Vec<_> = parts
         .iter()
         .flat_map(|(_, state)| {
             let stale = state.health.stale;
