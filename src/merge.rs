@@ -6,7 +6,6 @@
 //! [`Merge`] remembers its last inputs so an unchanged set of task lists yields the very same
 //! shared list (`Arc`), which lets every reader skip comparing it.
 
-use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::sync::Arc;
 use tokio::sync::watch;
