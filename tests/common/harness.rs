@@ -1,6 +1,6 @@
 //! A real core and its loopback API over the simulator, for the API and reliability tests.
 
-use super::{SimServer, start_sim};
+use super::{Api, SimServer, start_sim};
 use agentbar::app::{Core, Upstream};
 use agentbar::config::{Config, Overrides};
 use agentbar::github::Token;
@@ -65,16 +65,21 @@ impl Harness {
         self.state.path().join("state")
     }
 
+    /// The loopback API client for this core (the one the tests that start a core themselves
+    /// use).
+    pub fn api(&self) -> Api {
+        Api {
+            http: self.http.clone(),
+            endpoint: self.endpoint.clone(),
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.endpoint.url))
-            .bearer_auth(&self.endpoint.token)
+        self.api().request(method, path)
     }
 
     pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.request(Method::GET, path).send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap())
+        self.api().get_json(path).await
     }
 
     /// `POST /v1/tasks/{task}/actions/{action}`, with `body` as JSON when given: the status and
